@@ -1,0 +1,34 @@
+#!/bin/sh
+# deps.sh - install every Debian package cbcc's build, tests, VM lane,
+# benchmarks and demo need.  Idempotent.  Why each is here: README.md.
+set -eu
+PKGS="
+	build-essential pkg-config
+	libbpfcc-dev libbpf-dev libjson-c-dev libelf-dev zlib1g-dev
+	libcmocka-dev
+	clang llvm
+	bpfcc-tools python3-bpfcc bpftool bpftrace
+	linux-headers-amd64
+	python3-pytest
+	iproute2 iputils-ping kmod procps netcat-openbsd
+	qemu-system-x86 linux-image-amd64 busybox-static cpio
+	hyperfine
+"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: must run as root (apt-get install)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "deps: all packages installed"
+	exit 0
+fi
+echo "deps: installing$missing"
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,185 @@
+"""Shared fixtures for cbcc's integration tests (host lane and VM lane).
+
+The tests drive the built binaries as a user would; NDJSON (--json) is the
+contract they assert on.  Every fixture that creates kernel state (netns,
+veth, attached programs) removes it again, and `no_leaks` checks that.
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+IN_VM = os.environ.get("CBCC_LANE") == "vm"
+
+
+def cbcc_path():
+    return os.environ.get("CBCC_BIN", os.path.join(REPO, "build", "cbcc"))
+
+
+def _mount(fstype, where):
+    if os.path.ismount(where):
+        return
+    subprocess.run(["mount", "-t", fstype, fstype, where],
+                   check=False, capture_output=True)
+
+
+def pytest_configure(config):
+    if os.geteuid() != 0:
+        return
+    _mount("debugfs", "/sys/kernel/debug")
+    _mount("tracefs", "/sys/kernel/tracing")
+    _mount("bpf", "/sys/fs/bpf")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Outside the VM, `vm` tests are reported as skipped, never dropped."""
+    if IN_VM:
+        return
+    marker = pytest.mark.skip(reason="VM lane only (make test-vm runs it)")
+    for item in items:
+        if "vm" in item.keywords and not config.getoption("-m"):
+            item.add_marker(marker)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def require_root():
+    if os.geteuid() != 0:
+        if os.environ.get("CI"):
+            pytest.fail("cbcc's tests must run as root under CI")
+        pytest.skip("cbcc's tests need root")
+
+
+@pytest.fixture(scope="session")
+def cbcc():
+    path = cbcc_path()
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is not built: run 'make' first")
+    return path
+
+
+def run(args, timeout=120, **kw):
+    """Run a command, return CompletedProcess with text output."""
+    return subprocess.run(args, capture_output=True, text=True,
+                          timeout=timeout, **kw)
+
+
+def ndjson(text):
+    """Parse NDJSON; every non-empty line must be one JSON object."""
+    out = []
+    for line in text.splitlines():
+        if line.strip():
+            out.append(json.loads(line))
+    return out
+
+
+def kernel_state():
+    """What of ours could leak: programs, links, probe events, XDP."""
+    progs = run(["bpftool", "-j", "prog", "show"]).stdout
+    ids = sorted(p["id"] for p in json.loads(progs or "[]"))
+    events = ""
+    for f in ("kprobe_events", "uprobe_events"):
+        p = os.path.join("/sys/kernel/tracing", f)
+        if os.path.exists(p):
+            with open(p) as fh:
+                events += fh.read()
+    return ids, events
+
+
+@pytest.fixture
+def no_leaks():
+    """Asserts no BPF program or probe event survives the test."""
+    before = kernel_state()
+    yield
+    deadline = time.time() + 5
+    while True:
+        after = kernel_state()
+        # Programs freed by the kernel asynchronously: give it a moment.
+        if set(after[0]) <= set(before[0]) or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    leaked = sorted(set(after[0]) - set(before[0]))
+    assert not leaked, f"BPF programs left loaded: {leaked}"
+    assert after[1] == before[1], f"probe events left: {after[1]!r}"
+
+
+class Netns:
+    """A netns holding one end of a veth pair; the other end stays here.
+
+    Addresses come from 10.251.x.0/24 inside the test's own namespace only.
+    """
+
+    def __init__(self):
+        tag = "%05d" % random.randrange(100000)
+        self.ns = f"cbcc-t{tag}"
+        self.host_if = f"cbh{tag}"
+        self.peer_if = f"cbp{tag}"
+        sub = random.randrange(1, 250)
+        self.host_ip = f"10.251.{sub}.1"
+        self.peer_ip = f"10.251.{sub}.2"
+
+    def sh(self, cmd, check=True):
+        return subprocess.run(cmd, shell=True, check=check,
+                              capture_output=True, text=True)
+
+    def up(self):
+        self.sh(f"ip netns add {self.ns}")
+        self.sh(f"ip link add {self.host_if} type veth peer name {self.peer_if}")
+        self.sh(f"ip link set {self.peer_if} netns {self.ns}")
+        self.sh(f"ip addr add {self.host_ip}/24 dev {self.host_if}")
+        self.sh(f"ip link set {self.host_if} up")
+        self.sh(f"ip -n {self.ns} addr add {self.peer_ip}/24 dev {self.peer_if}")
+        self.sh(f"ip -n {self.ns} link set {self.peer_if} up")
+        self.sh(f"ip -n {self.ns} link set lo up")
+        # Static neighbours: no ARP, so packet counts are exact.
+        mac_h = open(f"/sys/class/net/{self.host_if}/address").read().strip()
+        mac_p = self.sh(f"ip netns exec {self.ns} cat "
+                        f"/sys/class/net/{self.peer_if}/address").stdout.strip()
+        self.sh(f"ip -n {self.ns} neigh replace {self.host_ip} "
+                f"lladdr {mac_h} dev {self.peer_if}")
+        self.sh(f"ip neigh replace {self.peer_ip} lladdr {mac_p} "
+                f"dev {self.host_if}")
+        return self
+
+    def down(self):
+        self.sh(f"ip link del {self.host_if}", check=False)
+        self.sh(f"ip netns del {self.ns}", check=False)
+
+    def exec(self, cmd):
+        return f"ip netns exec {self.ns} {cmd}"
+
+
+@pytest.fixture
+def netns():
+    n = Netns().up()
+    yield n
+    n.down()
+
+
+class Tracer:
+    """A long-running tool in its own process group, stopped by a signal."""
+
+    def __init__(self, args, env=None):
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True,
+                                     start_new_session=True, env=env)
+
+    def stop(self, sig=signal.SIGINT, timeout=60):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            out, err = self.proc.communicate()
+            raise AssertionError(f"did not exit on {sig!r}: {err}")
+        return self.proc.returncode, out, err
+
+
+def have(cmd):
+    return shutil.which(cmd) is not None

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* cmd.h - entry points of cbcc's subcommands, dispatched by main.c. */
+#ifndef CBCC_CMD_H
+#define CBCC_CMD_H
+
+/* Each returns an exit code from runtime/log.h; argv[0] is the subcommand. */
+int cmd_run(int argc, char **argv);
+int cmd_xdpcount(int argc, char **argv);
+int cmd_funccount(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_opensnoop(int argc, char **argv);
+int cmd_execsnoop(int argc, char **argv);
+int cmd_bps(int argc, char **argv);
+
+#endif /* CBCC_CMD_H */
