@@ -38,6 +38,8 @@ struct engine_opts {
 enum attach_kind {
 	ATTACH_KPROBE,
 	ATTACH_KRETPROBE,
+	ATTACH_KPROBE_MULTI,	/* syms[]: one kprobe.multi link (>= 5.18) */
+	ATTACH_KRETPROBE_MULTI,
 	ATTACH_TRACEPOINT,	/* target "category:event" */
 	ATTACH_RAW_TRACEPOINT,
 	ATTACH_KFUNC,		/* fentry */
@@ -56,6 +58,9 @@ struct attach_spec {
 	uint64_t offset;	/* kprobe/uprobe offset within target */
 	pid_t pid;		/* uprobes: -1 for all processes */
 	uint32_t xdp_flags;	/* XDP_FLAGS_*_MODE, XDP_FLAGS_REPLACE ... */
+	bool xdp_force;		/* replace a program already attached */
+	const char *const *syms;	/* *_MULTI: function names */
+	size_t nr_syms;
 };
 
 struct engine_map {

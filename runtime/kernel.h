@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kernel.h - what the running kernel can do, asked of the kernel itself
+ * (tracefs, kallsyms, BTF, small probe loads), never guessed from its
+ * version.  Results are cached for the life of the process.
+ */
+#ifndef CBCC_KERNEL_H
+#define CBCC_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Mount debugfs/tracefs/bpffs where missing; returns tracefs root. */
+const char *kernel_tracefs(void);
+
+/* CONFIG_KPROBES: the kprobe PMU or kprobe_events exists. */
+bool kernel_has_kprobes(void);
+/* kprobe.multi links (>= 5.18 with CONFIG_FPROBE). */
+bool kernel_has_kprobe_multi(void);
+/* A real fentry load+attach on func succeeds (as libbpf-tools probes). */
+bool kernel_fentry_can_attach(const char *func);
+/* tracefs events/CAT/EVENT exists. */
+bool kernel_tracepoint_exists(const char *category, const char *event);
+/* Symbol in /proc/kallsyms. */
+bool kernel_ksym_exists(const char *name);
+
+/* "__x64_sys_" or "sys_" ..., detected as bcc does (via the bpf syscall). */
+const char *kernel_syscall_prefix(void);
+/*
+ * bcc's fix_syscall_fnname: "sys_clone" -> "__x64_sys_clone"; other names
+ * are copied.  Returns a malloc'd string.
+ */
+char *kernel_fix_syscall_name(const char *name);
+
+/*
+ * Traceable kernel functions: available_filter_functions minus the kprobe
+ * blacklist (as bcc's get_kprobe_functions), then filtered by the POSIX
+ * extended regex re.  Returns the count and a malloc'd array of malloc'd
+ * names in *out (free with kernel_free_names), or a negative errno
+ * (-EPERM when tracefs refuses to list them).
+ */
+int kernel_traceable_functions(const char *re, char ***out);
+void kernel_free_names(char **names, int n);
+
+/*
+ * Kernel headers for BCC: --kernel-source, else BCC_KERNEL_SOURCE, else
+ * /lib/modules/$(uname -r)/build, else the newest /usr/src/linux-headers-*
+ * of this architecture.  Debian splits headers into -ARCH and -common
+ * packages; such a pair is merged into a cached symlink tree.  Warns once
+ * when the headers' version differs from the running kernel.  Returns a
+ * directory to hand to libbcc as BCC_KERNEL_SOURCE, or NULL after an
+ * error line naming the package to install.
+ */
+const char *kernel_headers_dir(const char *override);
+
+#endif /* CBCC_KERNEL_H */
