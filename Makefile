@@ -18,7 +18,8 @@ endif
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
-WARNFLAGS := -Wall -Wextra -Werror -Wno-missing-field-initializers
+WARNFLAGS := -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	     -Wno-format-truncation
 ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
 	      -Iruntime -I$(OUT) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
