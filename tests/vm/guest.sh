@@ -1,0 +1,61 @@
+#!/bin/sh
+# The VM lane inside the guest (PID 1 after switch_root, on the host's
+# root with a tmpfs overlay): set up the mounts a tracer expects, run the
+# `vm`-marked tests, leave the exit status in /cbcc-results, power off.
+# Settings come from run.sh through /etc/cbcc-vm.env.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+. /etc/cbcc-vm.env
+res=/cbcc-results
+
+say() {
+	echo "vm-guest: $*"
+}
+
+finish() {
+	echo "$1" >"$res/status"
+	sync
+	busybox poweroff -f
+	# Not reached; if it were, PID 1 exiting panics and the host sees it.
+	sleep 10
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=0755 tmpfs /run
+mount -t bpf bpf /sys/fs/bpf
+mount -t tracefs tracefs /sys/kernel/tracing
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+ip link set lo up
+hostname cbcc-vm
+
+# Headers for BCC: Debian splits them into -ARCH (build) and -common
+# (source); libbcc needs both links or './include/linux/kconfig.h' is not
+# found.  Made in the overlay, never on the host.
+rel=$(uname -r)
+mods=/lib/modules/$rel
+[ -e "$mods/build" ] || ln -sfn "/usr/src/linux-headers-$rel" "$mods/build"
+common=/usr/src/linux-headers-${rel%-*}-common
+if [ ! -e "$mods/source" ] && [ -d "$common" ]; then
+	ln -sfn "$common" "$mods/source"
+fi
+[ -d "$mods/build/" ] ||
+	say "warning: no headers for $rel (apt-get install linux-headers-$rel)"
+
+say "kernel $rel, $(nproc) cpus, up $(cut -d' ' -f1 /proc/uptime)s"
+cd "$CBCC_REPO" || finish 1
+export CBCC_LANE=vm CBCC_BIN PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+
+# pytest's output goes to the console (the host streams it) and to the
+# results directory; its status is kept apart from tee's.
+eval "set -- $CBCC_PYTEST_ARGS"
+{
+	/usr/bin/python3 -m pytest -v -m vm --junitxml="$res/junit.xml" "$@"
+	echo $? >"$res/pytest.rc"
+} 2>&1 | tee "$res/pytest.log"
+finish "$(cat "$res/pytest.rc" 2>/dev/null || echo 1)"
