@@ -57,7 +57,7 @@ struct attach_spec {
 	const char *prog;	/* program (function) name in the module */
 	uint64_t offset;	/* kprobe/uprobe offset within target */
 	pid_t pid;		/* uprobes: -1 for all processes */
-	uint32_t xdp_flags;	/* XDP_FLAGS_*_MODE, XDP_FLAGS_REPLACE ... */
+	int xdp_mode;		/* enum xdp_mode (xdp.h); 0: auto */
 	bool xdp_force;		/* replace a program already attached */
 	const char *const *syms;	/* *_MULTI: function names */
 	size_t nr_syms;
@@ -72,6 +72,9 @@ struct engine_map {
 	uint32_t max_entries;
 	const char *key_desc;	/* libbcc's JSON type description, or NULL */
 	const char *value_desc;
+	/* Perf/ring buffer record layout as libbcc's "name#type" strings. */
+	const char *const *event_fields;
+	size_t nr_event_fields;
 };
 
 /* Called for each perf/ring buffer record; cpu is -1 for ring buffers. */

@@ -1,0 +1,648 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * engine_bcc.c - the engine over libbcc: BCC-dialect C compiled at run
+ * time (clang/LLVM inside libbcc), loaded and attached as bcc's python
+ * front end does, so any program it runs, cbcc runs the same way.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bcc/bcc_common.h>
+#include <bcc/bcc_syms.h>
+#include <bcc/libbpf.h>
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
+#include "engine.h"
+#include "events.h"
+#include "kernel.h"
+#include "log.h"
+#include "xdp.h"
+
+#define VERIFIER_LOG_SIZE	(1u << 20)
+#define LOG_TAIL_LINES	20
+
+struct loaded_prog {
+	char *name;
+	int fd;
+	enum bpf_prog_type type;
+};
+
+/* One attachment; undone in reverse order by engine_close(). */
+struct attachment {
+	enum attach_kind kind;
+	int fd;			/* perf event or link fd, or -1 */
+	char *ev_name;		/* k/uprobe event to remove, or NULL */
+	struct xdp_attachment *xdp;
+};
+
+struct engine {
+	void *mod;
+	char *name;
+	int verbose;
+	struct loaded_prog *progs;
+	size_t nr_progs;
+	struct attachment *atts;
+	size_t nr_atts;
+	struct event_reader *events;
+	const char ***fields;	/* per map: perf event field strings */
+};
+
+static int add_attachment(struct engine *e, struct attachment a)
+{
+	struct attachment *n;
+
+	n = realloc(e->atts, (e->nr_atts + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	e->atts = n;
+	e->atts[e->nr_atts++] = a;
+	return 0;
+}
+
+static void detach_one(struct attachment *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	switch (a->kind) {
+	case ATTACH_KPROBE:
+	case ATTACH_KRETPROBE:
+		if (a->ev_name)
+			bpf_detach_kprobe(a->ev_name);
+		break;
+	case ATTACH_UPROBE:
+	case ATTACH_URETPROBE:
+		if (a->ev_name)
+			bpf_detach_uprobe(a->ev_name);
+		break;
+	case ATTACH_XDP:
+		xdp_detach(a->xdp);
+		break;
+	default:
+		break;
+	}
+	free(a->ev_name);
+}
+
+static void bcc_close(struct engine *e)
+{
+	size_t i;
+
+	event_reader_free(e->events);
+	for (i = e->nr_atts; i > 0; i--)
+		detach_one(&e->atts[i - 1]);
+	free(e->atts);
+	for (i = 0; i < e->nr_progs; i++) {
+		close(e->progs[i].fd);
+		free(e->progs[i].name);
+	}
+	free(e->progs);
+	for (i = 0; e->fields && i < bpf_num_tables(e->mod); i++)
+		free(e->fields[i]);
+	free(e->fields);
+	if (e->mod)
+		bpf_module_destroy(e->mod);
+	free(e->name);
+	free(e);
+}
+
+/*
+ * bcc turns a missing tracepoint into "Failed to compile BPF module";
+ * name it instead, before compiling.
+ */
+static int check_tracepoints(const char *text)
+{
+	static const char *const pats[] = {
+		"TRACEPOINT_PROBE[ \t]*\\([ \t]*([A-Za-z0-9_]+)[ \t]*,[ \t]*([A-Za-z0-9_]+)",
+		"tracepoint__([A-Za-z0-9]+(_[A-Za-z0-9]+)*)__([A-Za-z0-9_]+)[ \t]*\\(",
+	};
+	regmatch_t m[4];
+	char cat[128], ev[128];
+	const char *p;
+	size_t i;
+	regex_t rx;
+	int err = 0;
+
+	for (i = 0; i < 2 && !err; i++) {
+		if (regcomp(&rx, pats[i], REG_EXTENDED))
+			continue;
+		for (p = text; !err && !regexec(&rx, p, 4, m, 0);
+		     p += m[0].rm_eo) {
+			int ei = i == 0 ? 2 : 3;
+
+			snprintf(cat, sizeof(cat), "%.*s",
+				 (int)(m[1].rm_eo - m[1].rm_so), p + m[1].rm_so);
+			snprintf(ev, sizeof(ev), "%.*s",
+				 (int)(m[ei].rm_eo - m[ei].rm_so),
+				 p + m[ei].rm_so);
+			if (!kernel_tracepoint_exists(cat, ev)) {
+				pr_err("tracepoint %s:%s does not exist on this "
+				       "kernel (see %s/available_events)",
+				       cat, ev, kernel_tracefs());
+				err = -ENOENT;
+			}
+		}
+		regfree(&rx);
+	}
+	return err;
+}
+
+static int bcc_open(const struct engine_opts *opts, struct engine **out)
+{
+	const char *hdrs, **cflags;
+	struct engine *e;
+	char *text = NULL;
+	unsigned int flags = 0;
+	int err, i;
+
+	*out = NULL;
+	kernel_tracefs();
+	err = check_tracepoints(opts->text);
+	if (err)
+		return err;
+	hdrs = kernel_headers_dir(opts->kernel_source);
+	if (!hdrs)
+		return -ENOENT;
+	setenv("BCC_KERNEL_SOURCE", hdrs, 1);
+
+	e = calloc(1, sizeof(*e));
+	cflags = calloc(opts->ncflags + 1, sizeof(*cflags));
+	if (!e || !cflags) {
+		free(e);
+		free(cflags);
+		return -ENOMEM;
+	}
+	e->name = strdup(opts->name ? opts->name : "<text>");
+	e->verbose = opts->verbose;
+	for (i = 0; i < opts->ncflags; i++)
+		cflags[i] = opts->cflags[i];
+	/* Diagnostics then name the user's file, not /virtual/main.c. */
+	if (asprintf(&text, "#line 1 \"%s\"\n%s", e->name, opts->text) < 0) {
+		free(cflags);
+		bcc_close(e);
+		return -ENOMEM;
+	}
+	if (opts->verbose >= 2)
+		flags |= 0x8;	/* DEBUG_SOURCE: the rewritten C */
+	e->mod = bpf_module_create_c_from_string(text, flags, cflags,
+						 opts->ncflags, true, NULL);
+	free(text);
+	free(cflags);
+	if (!e->mod) {
+		pr_err("failed to compile %s (diagnostics above)", e->name);
+		bcc_close(e);
+		return -EINVAL;
+	}
+	*out = e;
+	return 0;
+}
+
+static size_t bcc_nr_progs(struct engine *e)
+{
+	return bpf_num_functions(e->mod);
+}
+
+static const char *bcc_prog_name(struct engine *e, size_t i)
+{
+	return bpf_function_name(e->mod, i);
+}
+
+/* The last lines of a verifier log: where it gave up. */
+static void print_log_tail(const char *log)
+{
+	const char *p = log + strlen(log);
+	int lines = 0;
+
+	while (p > log && lines <= LOG_TAIL_LINES)
+		if (*--p == '\n')
+			lines++;
+	if (p != log)
+		p++;
+	fprintf(stderr, "%s%s", p, *p && p[strlen(p) - 1] != '\n' ? "\n" : "");
+}
+
+static int bcc_load(struct engine *e, const char *prog,
+		    enum bpf_prog_type type, int attach_type,
+		    unsigned int *insn_cnt)
+{
+	struct bpf_prog_info info = {};
+	__u32 info_len = sizeof(info);
+	struct loaded_prog *n;
+	char *log;
+	size_t i;
+	int fd, err;
+
+	for (i = 0; i < e->nr_progs; i++) {
+		if (!strcmp(e->progs[i].name, prog)) {
+			fd = e->progs[i].fd;
+			goto count;
+		}
+	}
+	if (!bpf_function_start(e->mod, prog)) {
+		pr_err("no function '%s' in %s", prog, e->name);
+		return -ENOENT;
+	}
+	log = calloc(1, VERIFIER_LOG_SIZE);
+	if (!log)
+		return -ENOMEM;
+	fd = bcc_func_load(e->mod, type, prog, bpf_function_start(e->mod, prog),
+			   bpf_function_size(e->mod, prog),
+			   bpf_module_license(e->mod),
+			   bpf_module_kern_version(e->mod),
+			   e->verbose ? 1 : 0, log, VERIFIER_LOG_SIZE, NULL,
+			   attach_type);
+	err = -errno;
+	if (fd < 0) {
+		if (err == -EPERM && geteuid() != 0) {
+			pr_err("loading BPF programs needs root (CAP_BPF and "
+			       "CAP_PERFMON)");
+		} else if (err == -EPERM && type == BPF_PROG_TYPE_TRACING) {
+			pr_err("the kernel refused fentry/fexit program '%s' "
+			       "(%s): this kernel does not allow kfunc probes",
+			       prog, strerror(-err));
+			err = -EOPNOTSUPP;
+		} else {
+			if (*log)
+				print_log_tail(log);
+			pr_err("the kernel rejected program '%s': %s%s", prog,
+			       strerror(-err),
+			       *log ? " (verifier log above)" : "");
+		}
+		free(log);
+		return err < 0 ? err : -EINVAL;
+	}
+	if (e->verbose && *log)
+		fprintf(stderr, "%s", log);
+	free(log);
+	n = realloc(e->progs, (e->nr_progs + 1) * sizeof(*n));
+	if (!n) {
+		close(fd);
+		return -ENOMEM;
+	}
+	e->progs = n;
+	e->progs[e->nr_progs].name = strdup(prog);
+	e->progs[e->nr_progs].fd = fd;
+	e->progs[e->nr_progs].type = type;
+	e->nr_progs++;
+count:
+	if (insn_cnt) {
+		*insn_cnt = 0;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &info_len))
+			*insn_cnt = info.xlated_prog_len / sizeof(struct bpf_insn);
+	}
+	return fd;
+}
+
+static const char *no_kprobes_msg =
+	"this kernel has no kprobes (CONFIG_KPROBES is off): "
+	"use a tracepoint or raw tracepoint instead "
+	"(e.g. -a tracepoint:syscalls:sys_enter_NAME=PROG)";
+
+static int attach_kprobe_one(struct engine *e, int fd, bool ret,
+			     const char *func, uint64_t offset)
+{
+	struct attachment a = { .kind = ret ? ATTACH_KRETPROBE : ATTACH_KPROBE };
+	char ev[256], *fixed, *p;
+	int pfd;
+
+	fixed = kernel_fix_syscall_name(func);
+	if (!fixed)
+		return -ENOMEM;
+	if (!kernel_ksym_exists(fixed)) {
+		pr_err("unknown kernel function '%s'%s", fixed,
+		       strcmp(fixed, func) ? " (syscall name fixed up)" : "");
+		free(fixed);
+		return -ENOENT;
+	}
+	/* Event names as bcc: p_FUNC_bcc_PID, with '.' made '_'. */
+	snprintf(ev, sizeof(ev), "%s_%s_bcc_%d", ret ? "r" : "p", fixed,
+		 (int)getpid());
+	for (p = ev; *p; p++)
+		if (*p == '.' || *p == '+')
+			*p = '_';
+	pfd = bpf_attach_kprobe(fd, ret ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
+				ev, fixed, offset, 0);
+	if (pfd < 0) {
+		pr_err("cannot attach %s to %s: %s", ret ? "kretprobe" : "kprobe",
+		       fixed, strerror(errno));
+		free(fixed);
+		return -errno ? -errno : -EINVAL;
+	}
+	free(fixed);
+	a.fd = pfd;
+	a.ev_name = strdup(ev);
+	return add_attachment(e, a);
+}
+
+static int attach_kprobe(struct engine *e, int fd,
+			 const struct attach_spec *s)
+{
+	bool ret = s->kind == ATTACH_KRETPROBE;
+	size_t len = strlen(s->target);
+	char **names, *re;
+	int i, n, err = 0;
+
+	if (len < 3 || s->target[0] != '/' || s->target[len - 1] != '/')
+		return attach_kprobe_one(e, fd, ret, s->target, s->offset);
+	re = strndup(s->target + 1, len - 2);
+	if (!re)
+		return -ENOMEM;
+	n = kernel_traceable_functions(re, &names);
+	if (n == -EPERM || n == -EACCES)
+		pr_err("cannot list traceable functions: %s/available_filter_functions: %s",
+		       kernel_tracefs(), strerror(-n));
+	else if (n == 0)
+		pr_err("no traceable kernel function matches /%s/", re);
+	free(re);
+	if (n <= 0)
+		return n ? n : -ENOENT;
+	for (i = 0; i < n && !err; i++)
+		err = attach_kprobe_one(e, fd, ret, names[i], 0);
+	kernel_free_names(names, n);
+	return err;
+}
+
+static int attach_kprobe_multi(struct engine *e, int fd,
+			       const struct attach_spec *s)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	struct attachment a = { .kind = s->kind };
+	int link;
+
+	opts.kprobe_multi.syms = (const char **)s->syms;
+	opts.kprobe_multi.cnt = s->nr_syms;
+	if (s->kind == ATTACH_KRETPROBE_MULTI)
+		opts.kprobe_multi.flags = BPF_F_KPROBE_MULTI_RETURN;
+	link = bpf_link_create(fd, 0, BPF_TRACE_KPROBE_MULTI, &opts);
+	if (link < 0) {
+		pr_err("cannot attach kprobe.multi to %zu functions: %s",
+		       s->nr_syms, strerror(errno));
+		return -errno;
+	}
+	a.fd = link;
+	return add_attachment(e, a);
+}
+
+static int attach_tracepoint(struct engine *e, int fd, const char *target)
+{
+	struct attachment a = { .kind = ATTACH_TRACEPOINT };
+	char cat[128], *ev;
+	int pfd;
+
+	snprintf(cat, sizeof(cat), "%s", target);
+	ev = strchr(cat, ':');
+	if (!ev) {
+		pr_err("tracepoint '%s' is not CATEGORY:EVENT", target);
+		return -EINVAL;
+	}
+	*ev++ = '\0';
+	if (!kernel_tracepoint_exists(cat, ev)) {
+		pr_err("tracepoint %s:%s does not exist on this kernel", cat, ev);
+		return -ENOENT;
+	}
+	pfd = bpf_attach_tracepoint(fd, cat, ev);
+	if (pfd < 0) {
+		pr_err("cannot attach to tracepoint %s:%s: %s", cat, ev,
+		       strerror(errno));
+		return -errno;
+	}
+	a.fd = pfd;
+	return add_attachment(e, a);
+}
+
+static int attach_uprobe(struct engine *e, int fd, const struct attach_spec *s)
+{
+	struct attachment a = { .kind = s->kind };
+	bool ret = s->kind == ATTACH_URETPROBE;
+	struct bcc_symbol sym = {};
+	char ev[PATH_MAX + 64], *p;
+	int pfd, pid = s->pid > 0 ? s->pid : -1;
+	uint64_t addr;
+
+	if (bcc_resolve_symname(s->lib, s->target, 0, pid > 0 ? pid : 0, NULL,
+				&sym) < 0) {
+		pr_err("could not determine address of symbol %s in %s",
+		       s->target, s->lib);
+		return -ENOENT;
+	}
+	addr = sym.offset + s->offset;
+	if (pid > 0)
+		snprintf(ev, sizeof(ev), "%s_%s_0x%llx_%d", ret ? "r" : "p",
+			 sym.module, (unsigned long long)addr, pid);
+	else
+		snprintf(ev, sizeof(ev), "%s_%s_0x%llx", ret ? "r" : "p",
+			 sym.module, (unsigned long long)addr);
+	for (p = ev + 2; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			*p = '_';
+	pfd = bpf_attach_uprobe(fd, ret ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
+				ev, sym.module, addr, pid, 0);
+	if (pfd < 0) {
+		pr_err("cannot attach %s to %s:%s: %s",
+		       ret ? "uretprobe" : "uprobe", sym.module, s->target,
+		       strerror(errno));
+		free((void *)sym.module);
+		return -errno;
+	}
+	free((void *)sym.module);
+	a.fd = pfd;
+	a.ev_name = strdup(ev);
+	return add_attachment(e, a);
+}
+
+static int attach_xdp(struct engine *e, int fd, const struct attach_spec *s)
+{
+	struct attachment a = { .kind = ATTACH_XDP, .fd = -1 };
+	int err;
+
+	err = xdp_attach(s->target, fd, s->xdp_mode, s->xdp_force, &a.xdp);
+	if (err)
+		return err;
+	err = add_attachment(e, a);
+	if (err)
+		xdp_detach(a.xdp);
+	return err;
+}
+
+static int bcc_attach(struct engine *e, const struct attach_spec *s)
+{
+	struct attachment a = { .kind = s->kind, .fd = -1 };
+	enum bpf_prog_type type;
+	int attach_type = -1, fd, lfd;
+
+	switch (s->kind) {
+	case ATTACH_KPROBE:
+	case ATTACH_KRETPROBE:
+	case ATTACH_KPROBE_MULTI:
+	case ATTACH_KRETPROBE_MULTI:
+		if (!kernel_has_kprobes()) {
+			pr_err("%s", no_kprobes_msg);
+			return -EOPNOTSUPP;
+		}
+		type = BPF_PROG_TYPE_KPROBE;
+		if (s->kind == ATTACH_KPROBE_MULTI ||
+		    s->kind == ATTACH_KRETPROBE_MULTI)
+			attach_type = BPF_TRACE_KPROBE_MULTI;
+		break;
+	case ATTACH_UPROBE:
+	case ATTACH_URETPROBE:
+		type = BPF_PROG_TYPE_KPROBE;
+		break;
+	case ATTACH_TRACEPOINT:
+		type = BPF_PROG_TYPE_TRACEPOINT;
+		break;
+	case ATTACH_RAW_TRACEPOINT:
+		type = BPF_PROG_TYPE_RAW_TRACEPOINT;
+		break;
+	case ATTACH_KFUNC:
+	case ATTACH_KRETFUNC:
+		type = BPF_PROG_TYPE_TRACING;
+		attach_type = s->kind == ATTACH_KFUNC ? BPF_TRACE_FENTRY :
+							BPF_TRACE_FEXIT;
+		break;
+	case ATTACH_LSM:
+		type = BPF_PROG_TYPE_LSM;
+		attach_type = BPF_LSM_MAC;
+		break;
+	case ATTACH_XDP:
+		type = BPF_PROG_TYPE_XDP;
+		break;
+	default:
+		return -EINVAL;
+	}
+	fd = bcc_load(e, s->prog, type, attach_type, NULL);
+	if (fd < 0)
+		return fd;
+
+	switch (s->kind) {
+	case ATTACH_KPROBE:
+	case ATTACH_KRETPROBE:
+		return attach_kprobe(e, fd, s);
+	case ATTACH_KPROBE_MULTI:
+	case ATTACH_KRETPROBE_MULTI:
+		return attach_kprobe_multi(e, fd, s);
+	case ATTACH_UPROBE:
+	case ATTACH_URETPROBE:
+		return attach_uprobe(e, fd, s);
+	case ATTACH_TRACEPOINT:
+		return attach_tracepoint(e, fd, s->target);
+	case ATTACH_XDP:
+		return attach_xdp(e, fd, s);
+	case ATTACH_RAW_TRACEPOINT:
+		lfd = bpf_attach_raw_tracepoint(fd, s->target);
+		break;
+	case ATTACH_KFUNC:
+	case ATTACH_KRETFUNC:
+		lfd = bpf_attach_kfunc(fd);
+		break;
+	case ATTACH_LSM:
+		lfd = bpf_attach_lsm(fd);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (lfd < 0) {
+		int err = -errno;
+
+		pr_err("cannot attach '%s' to %s: %s", s->prog,
+		       s->target ? s->target : s->prog, strerror(-err));
+		if ((err == -EPERM || err == -524 /* ENOTSUPP */ || err == -EOPNOTSUPP) &&
+		    (s->kind == ATTACH_KFUNC || s->kind == ATTACH_KRETFUNC))
+			err = -EOPNOTSUPP;
+		return err;
+	}
+	a.fd = lfd;
+	return add_attachment(e, a);
+}
+
+static size_t bcc_nr_maps(struct engine *e)
+{
+	return bpf_num_tables(e->mod);
+}
+
+static int bcc_map(struct engine *e, size_t i, struct engine_map *m)
+{
+	if (i >= bpf_num_tables(e->mod))
+		return -ENOENT;
+	m->name = bpf_table_name(e->mod, i);
+	m->type = bpf_table_type_id(e->mod, i);
+	m->fd = bpf_table_fd_id(e->mod, i);
+	m->key_size = bpf_table_key_size_id(e->mod, i);
+	m->value_size = bpf_table_leaf_size_id(e->mod, i);
+	m->max_entries = bpf_table_max_entries_id(e->mod, i);
+	m->key_desc = bpf_table_key_desc_id(e->mod, i);
+	m->value_desc = bpf_table_leaf_desc_id(e->mod, i);
+	m->nr_event_fields = bpf_perf_event_fields(e->mod, m->name);
+	m->event_fields = NULL;
+	if (m->nr_event_fields) {
+		size_t j;
+
+		if (!e->fields)
+			e->fields = calloc(bpf_num_tables(e->mod),
+					   sizeof(*e->fields));
+		if (!e->fields)
+			return -ENOMEM;
+		if (!e->fields[i]) {
+			e->fields[i] = calloc(m->nr_event_fields,
+					      sizeof(**e->fields));
+			if (!e->fields[i])
+				return -ENOMEM;
+			for (j = 0; j < m->nr_event_fields; j++)
+				e->fields[i][j] = bpf_perf_event_field(
+					e->mod, m->name, j);
+		}
+		m->event_fields = e->fields[i];
+	}
+	return 0;
+}
+
+static int bcc_buffer_open(struct engine *e, const char *name,
+			   engine_event_fn on_event, engine_lost_fn on_lost,
+			   void *ctx)
+{
+	struct engine_map m;
+	size_t i;
+
+	for (i = 0; i < bcc_nr_maps(e); i++) {
+		if (bcc_map(e, i, &m) || strcmp(m.name, name))
+			continue;
+		if (!e->events)
+			e->events = event_reader_new();
+		if (!e->events)
+			return -ENOMEM;
+		return event_reader_add(e->events, name, m.fd, m.type,
+					on_event, on_lost, ctx);
+	}
+	pr_err("no map named '%s' in %s", name, e->name);
+	return -ENOENT;
+}
+
+static int bcc_poll(struct engine *e, int timeout_ms)
+{
+	return event_reader_poll(e->events, timeout_ms);
+}
+
+static const struct engine_ops bcc_ops = {
+	.name = "bcc",
+	.open = bcc_open,
+	.close = bcc_close,
+	.nr_progs = bcc_nr_progs,
+	.prog_name = bcc_prog_name,
+	.load = bcc_load,
+	.attach = bcc_attach,
+	.nr_maps = bcc_nr_maps,
+	.map = bcc_map,
+	.buffer_open = bcc_buffer_open,
+	.poll = bcc_poll,
+};
+
+const struct engine_ops *engine_default(void)
+{
+	return &bcc_ops;
+}
