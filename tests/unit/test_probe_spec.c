@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_probe_spec.c - bcc probe syntax: what parses, and where errors point. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "probe_spec.h"
+
+static void parse_ok(const char *text, struct probe_spec *p)
+{
+	struct probe_error err;
+	int ret = probe_spec_parse(text, p, &err);
+
+	if (ret)
+		fail_msg("'%s': column %zu: %s", text, err.col, err.msg);
+}
+
+/* Parsing must fail with the caret at col and msg containing what. */
+static void parse_bad(const char *text, size_t col, const char *what)
+{
+	struct probe_spec p;
+	struct probe_error err;
+
+	if (!probe_spec_parse(text, &p, &err)) {
+		probe_spec_free(&p);
+		fail_msg("'%s' parsed, want an error", text);
+	}
+	if (err.col != col || !strstr(err.msg, what))
+		fail_msg("'%s': got column %zu '%s', want %zu '%s'", text,
+			 err.col, err.msg, col, what);
+}
+
+static void test_bare_function(void **state)
+{
+	struct probe_spec p;
+
+	(void)state;
+	parse_ok("do_sys_open", &p);
+	assert_int_equal(p.kind, PROBE_ENTRY);
+	assert_string_equal(p.lib, "");
+	assert_string_equal(p.func, "do_sys_open");
+	assert_null(p.predicate);
+	assert_null(p.format);
+	assert_true(probe_spec_is_kernel(&p));
+	probe_spec_free(&p);
+}
+
+static void test_kretprobe_with_format(void **state)
+{
+	struct probe_spec p;
+
+	(void)state;
+	parse_ok("r::do_sys_open \"%llx\", retval", &p);
+	assert_int_equal(p.kind, PROBE_RETURN);
+	assert_string_equal(p.func, "do_sys_open");
+	assert_string_equal(p.format, "%llx");
+	assert_int_equal(p.nargs, 1);
+	assert_string_equal(p.args[0].expr, "retval");
+	assert_string_equal(p.args[0].conv.length, "ll");
+	assert_int_equal(p.args[0].conv.letter, 'x');
+	probe_spec_free(&p);
+}
+
+static void test_uprobe_predicate_args(void **state)
+{
+	struct probe_spec p;
+
+	(void)state;
+	parse_ok("p:c:write (arg1 == 1 && (arg3 > 2)) \"w %d %s\", arg3, f(a, b)",
+		 &p);
+	assert_string_equal(p.lib, "c");
+	assert_string_equal(p.func, "write");
+	assert_false(probe_spec_is_kernel(&p));
+	assert_string_equal(p.predicate, "arg1 == 1 && (arg3 > 2)");
+	assert_int_equal(p.nargs, 2);
+	assert_string_equal(p.args[1].expr, "f(a, b)");
+	assert_int_equal(p.args[1].conv.letter, 's');
+	probe_spec_free(&p);
+}
+
+static void test_lib_shortcut_and_path(void **state)
+{
+	struct probe_spec p;
+
+	(void)state;
+	parse_ok("c:malloc \"size = %d\", arg1", &p);
+	assert_string_equal(p.lib, "c");
+	assert_string_equal(p.func, "malloc");
+	probe_spec_free(&p);
+	parse_ok("/usr/bin/bash:readline", &p);
+	assert_string_equal(p.lib, "/usr/bin/bash");
+	probe_spec_free(&p);
+}
+
+static void test_tracepoint(void **state)
+{
+	struct probe_spec p;
+
+	(void)state;
+	parse_ok("t:syscalls:sys_enter_openat (args->flags != 0) \"%s\", args->filename",
+		 &p);
+	assert_int_equal(p.kind, PROBE_TRACEPOINT);
+	assert_string_equal(p.category, "syscalls");
+	assert_string_equal(p.func, "sys_enter_openat");
+	assert_string_equal(p.predicate, "args->flags != 0");
+	assert_string_equal(p.args[0].expr, "args->filename");
+	probe_spec_free(&p);
+}
+
+static void test_signature_and_offset(void **state)
+{
+	struct probe_spec p;
+
+	(void)state;
+	parse_ok("p::SyS_nanosleep(struct timespec *ts) \"%lld\", ts->tv_nsec",
+		 &p);
+	assert_string_equal(p.signature, "struct timespec *ts");
+	assert_string_equal(p.args[0].expr, "ts->tv_nsec");
+	probe_spec_free(&p);
+	parse_ok("kfree_skb+0x12", &p);
+	assert_string_equal(p.func, "kfree_skb");
+	assert_int_equal(p.offset, 0x12);
+	probe_spec_free(&p);
+}
+
+static void test_format_escapes_and_percent(void **state)
+{
+	struct probe_spec p;
+
+	(void)state;
+	parse_ok("t:a:b \"100%% \\\"%-8s\\\" %5.2d\", args->x, args->y", &p);
+	assert_int_equal(p.nargs, 2);
+	assert_string_equal(p.args[0].conv.spec, "-8");
+	assert_string_equal(p.args[1].conv.spec, "5.2");
+	probe_spec_free(&p);
+}
+
+static void test_errors_point_at_column(void **state)
+{
+	(void)state;
+	parse_bad("x:c:malloc", 0, "probe type");
+	parse_bad("u:c:malloc", 0, "USDT");
+	parse_bad("t:a:b:c", 0, "t:category:event");
+	parse_bad("t:syscalls:", 11, "tracepoint event");
+	parse_bad("p::vfs-read", 6, "unexpected '-'");
+	parse_bad("p::vfs_read (arg1 == 1", 12, "unmatched '('");
+	parse_bad("p::vfs_read(int a", 11, "unmatched '('");
+	parse_bad("t:a:b(int x)", 5, "no signature");
+	parse_bad("p::f \"%d", 5, "unterminated format");
+	parse_bad("p::f \"%d %d\", arg1", 9, "without an argument");
+	parse_bad("p::f \"%d\", arg1, arg2", 17, "without a %");
+	parse_bad("p::f \"%q\", arg1", 6, "unsupported conversion");
+	parse_bad("p::f \"%d\" arg1", 10, "expected ','");
+	parse_bad("p::f \"%d\", ", 11, "expected an argument");
+	parse_bad("p::f junk", 5, "expected a (predicate)");
+	parse_bad("r::f+4", 4, "only allowed on entry");
+	parse_bad("p::f+zz", 5, "invalid offset");
+	parse_bad("", 0, "expected a probe");
+}
+
+static void test_patterns(void **state)
+{
+	struct probe_pattern p;
+	struct probe_error err;
+
+	(void)state;
+	assert_int_equal(probe_pattern_parse("vfs_*", false, &p, &err), 0);
+	assert_int_equal(p.kind, PROBE_ENTRY);
+	assert_string_equal(p.lib, "");
+	assert_string_equal(p.regex, "^vfs_.*$");
+	probe_pattern_free(&p);
+	assert_int_equal(probe_pattern_parse("p::a.b", false, &p, &err), 0);
+	assert_string_equal(p.regex, "^a\\.b$");
+	probe_pattern_free(&p);
+	assert_int_equal(probe_pattern_parse("c:str*", false, &p, &err), 0);
+	assert_string_equal(p.lib, "c");
+	assert_string_equal(p.regex, "^str.*$");
+	probe_pattern_free(&p);
+	assert_int_equal(probe_pattern_parse("t:syscalls:sys_enter_get*", false,
+					     &p, &err), 0);
+	assert_int_equal(p.kind, PROBE_TRACEPOINT);
+	assert_string_equal(p.regex, "^syscalls:sys_enter_get.*$");
+	probe_pattern_free(&p);
+	assert_int_equal(probe_pattern_parse("^vfs_(read|write)$", true, &p,
+					     &err), 0);
+	assert_string_equal(p.regex, "^vfs_(read|write)$");
+	probe_pattern_free(&p);
+	assert_int_not_equal(probe_pattern_parse("q:x:y", false, &p, &err), 0);
+	assert_int_not_equal(probe_pattern_parse("a:b:c:d", false, &p, &err), 0);
+	assert_int_equal(err.col, 6);
+	assert_int_not_equal(probe_pattern_parse("t::x", false, &p, &err), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bare_function),
+		cmocka_unit_test(test_kretprobe_with_format),
+		cmocka_unit_test(test_uprobe_predicate_args),
+		cmocka_unit_test(test_lib_shortcut_and_path),
+		cmocka_unit_test(test_tracepoint),
+		cmocka_unit_test(test_signature_and_offset),
+		cmocka_unit_test(test_format_escapes_and_percent),
+		cmocka_unit_test(test_errors_point_at_column),
+		cmocka_unit_test(test_patterns),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
