@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xdpcount.h - the counter map's key and value, shared by the BPF side
+ * (xdpcount.bcc.c, and the CO-RE twin xdpcount.bpf.c) and tools/xdpcount.c.
+ * It includes nothing: each side brings its own __u8 .. __u64.
+ */
+#ifndef CBCC_XDPCOUNT_H
+#define CBCC_XDPCOUNT_H
+
+/* What packets are counted by: -DXDPCOUNT_KEY=XDPCOUNT_KEY_xxx. */
+#define XDPCOUNT_KEY_PROTO	0
+#define XDPCOUNT_KEY_SADDR	1
+#define XDPCOUNT_KEY_DADDR	2
+#define XDPCOUNT_KEY_SPORT	3
+#define XDPCOUNT_KEY_DPORT	4
+#define XDPCOUNT_KEY_VLAN	5
+
+/* ipproto of an IP packet whose protocol is not counted on its own. */
+#define XDPCOUNT_IPPROTO_OTHER	255
+
+/* Keys tracked; packets of further keys are counted in "missed". */
+#ifndef XDPCOUNT_MAX_KEYS
+#define XDPCOUNT_MAX_KEYS	16384
+#endif
+
+/*
+ * One row.  Fields the chosen key kind does not use stay zero, so rows
+ * aggregate; ifindex is always set, so one map serves several interfaces.
+ */
+struct xdpcount_key {
+	__u32 ifindex;		/* ingress interface */
+	__u16 ethertype;	/* proto: after any VLAN tags, host order */
+	__u8 ipproto;		/* proto: ICMP/TCP/UDP/ICMPv6 or OTHER;
+				 * ports: TCP/UDP when port is valid */
+	__u8 family;		/* addresses: 4 or 6; 0 when not IP */
+	__u8 addr[16];		/* saddr/daddr: network order (IPv4: 4) */
+	__u16 port;		/* sport/dport: host order */
+	__u16 vlan[2];		/* vlan: outer, inner VLAN id */
+	__u8 nr_vlans;		/* vlan: 0, 1 or 2 tags */
+	__u8 pad;
+};
+
+/* Per CPU; user space sums the CPUs. */
+struct xdpcount_value {
+	__u64 packets;
+	__u64 bytes;		/* frame length from the Ethernet header on */
+};
+
+#endif /* CBCC_XDPCOUNT_H */
