@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * probe_gen.c - BCC C for trace and funccount.
+ *
+ * Expressions are rewritten token by token (identifiers outside literals
+ * and member accesses), not by bcc's plain string replacement, so "arg10"
+ * or "s->arg1" are left alone instead of being mangled.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel.h"
+#include "probe_gen.h"
+
+_Static_assert(sizeof(struct trace_event_hdr) == 48,
+	       "trace_event_hdr must match the BPF side");
+
+/* The same layout, as BCC C. */
+static const char hdr_text[] =
+	"struct trace_event_hdr {\n"
+	"\tu64 ts;\n"
+	"\tu32 probe;\n"
+	"\tu32 tgid;\n"
+	"\tu32 pid;\n"
+	"\tu32 uid;\n"
+	"\ts32 kstack;\n"
+	"\ts32 ustack;\n"
+	"\tchar comm[16];\n"
+	"};\n";
+
+static int gen_fail(struct probe_error *err, size_t col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int gen_fail(struct probe_error *err, size_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->col = col;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void probe_gen_prog_name(size_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "probe_%zu", i);
+}
+
+bool probe_gen_is_syscall_wrapper(const char *func, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	/* Old kernels ("sys_" prefix) have no wrappers. */
+	return strcmp(prefix, "sys_") && !strncmp(func, prefix, n);
+}
+
+size_t probe_gen_value_offset(const struct probe_spec *p, size_t i,
+			      unsigned int string_size)
+{
+	size_t off = sizeof(struct trace_event_hdr), k;
+
+	for (k = 0; k < i; k++)
+		off += p->args[k].conv.letter == 's' ?
+			probe_gen_string_slot(string_size) : 8;
+	return off;
+}
+
+size_t probe_gen_record_size(const struct probe_spec *p,
+			     unsigned int string_size)
+{
+	return probe_gen_value_offset(p, p->nargs, string_size);
+}
+
+/* The C type a conversion's value is cast to before widening to u64. */
+static const char *conv_ctype(const struct probe_conv *c)
+{
+	bool sign = c->letter == 'd' || c->letter == 'i';
+	const char *l = c->length;
+
+	switch (c->letter) {
+	case 'c':
+		return "char";
+	case 'p':
+	case 'K':
+	case 'U':
+		return "unsigned long";
+	}
+	if (!strcmp(l, "hh"))
+		return sign ? "signed char" : "unsigned char";
+	if (!strcmp(l, "h"))
+		return sign ? "short" : "unsigned short";
+	if (!strcmp(l, "l") || !strcmp(l, "z"))
+		return sign ? "long" : "unsigned long";
+	if (!strcmp(l, "ll"))
+		return sign ? "long long" : "unsigned long long";
+	return sign ? "int" : "unsigned int";
+}
+
+struct rewrite {
+	const struct probe_spec *p;
+	bool syscall;		/* arguments via the wrapper's pt_regs */
+	bool user;		/* an argN@user was seen */
+	size_t col;		/* column of the expression in the probe */
+	struct probe_error *err;
+};
+
+static const struct {
+	const char *name;
+	const char *text;
+} dollar_vars[] = {
+	{ "$uid", "(unsigned)(bpf_get_current_uid_gid() & 0xffffffff)" },
+	{ "$gid", "(unsigned)(bpf_get_current_uid_gid() >> 32)" },
+	{ "$pid", "(unsigned)(bpf_get_current_pid_tgid() & 0xffffffff)" },
+	{ "$tgid", "(unsigned)(bpf_get_current_pid_tgid() >> 32)" },
+	{ "$cpu", "bpf_get_smp_processor_id()" },
+	{ "$task", "((struct task_struct *)bpf_get_current_task())" },
+};
+
+/* After "->" or "." the identifier is a member, not one of ours. */
+static bool after_member_op(const char *expr, size_t i)
+{
+	while (i && isspace((unsigned char)expr[i - 1]))
+		i--;
+	if (i && expr[i - 1] == '.')
+		return true;
+	return i >= 2 && expr[i - 2] == '-' && expr[i - 1] == '>';
+}
+
+static int rewrite_word(struct rewrite *rw, FILE *out, const char *expr,
+			size_t s, size_t *e)
+{
+	const struct probe_spec *p = rw->p;
+	size_t len = *e - s, i;
+	const char *w = expr + s;
+
+	if (w[0] == '$') {
+		for (i = 0; i < sizeof(dollar_vars) / sizeof(dollar_vars[0]);
+		     i++) {
+			if (strlen(dollar_vars[i].name) == len &&
+			    !strncmp(dollar_vars[i].name, w, len)) {
+				fputs(dollar_vars[i].text, out);
+				return 0;
+			}
+		}
+		return gen_fail(rw->err, rw->col + s,
+				"unknown variable '%.*s' (have $uid $gid $pid $tgid $cpu $task)",
+				(int)len, w);
+	}
+	if (after_member_op(expr, s))
+		goto keep;
+	if (len == 4 && !strncmp(w, "arg", 3) && w[3] >= '0' && w[3] <= '9') {
+		int n = w[3] - '0';
+
+		if (p->kind == PROBE_TRACEPOINT)
+			return gen_fail(rw->err, rw->col + s,
+					"tracepoints have no %.*s: use args->FIELD (fields in events/%s/%s/format)",
+					(int)len, w, p->category, p->func);
+		if (n < 1 || n > PROBE_MAX_PARMS)
+			return gen_fail(rw->err, rw->col + s,
+					"only arg1..arg%d exist",
+					PROBE_MAX_PARMS);
+		if (!strncmp(expr + *e, "@user", 5)) {
+			rw->user = true;
+			*e += 5;
+		}
+		if (rw->syscall)
+			fprintf(out,
+				"({u64 _val; struct pt_regs *_ctx = (struct pt_regs *)PT_REGS_PARM1(ctx); "
+				"bpf_probe_read_kernel(&_val, sizeof(_val), &(PT_REGS_PARM%d(_ctx))); _val;})",
+				n);
+		else
+			fprintf(out, "PT_REGS_PARM%d(ctx)", n);
+		return 0;
+	}
+	if (len == 6 && !strncmp(w, "retval", 6)) {
+		if (p->kind != PROBE_RETURN)
+			return gen_fail(rw->err, rw->col + s,
+					"retval only exists in return probes (r:)");
+		fputs("PT_REGS_RC(ctx)", out);
+		return 0;
+	}
+keep:
+	fwrite(w, 1, len, out);
+	return 0;
+}
+
+/* Writes expr rewritten to out; col is where expr starts in the probe. */
+static int rewrite_expr(struct rewrite *rw, FILE *out, const char *expr,
+			size_t col)
+{
+	size_t i = 0, s, n = strlen(expr);
+	int ret;
+
+	rw->col = col;
+	while (i < n) {
+		char c = expr[i];
+
+		if (c == '"' || c == '\'') {
+			s = i++;
+			while (i < n && expr[i] != c)
+				i += expr[i] == '\\' ? 2 : 1;
+			i = i < n ? i + 1 : n;
+			fwrite(expr + s, 1, i - s, out);
+		} else if (isalpha((unsigned char)c) || c == '_' || c == '$') {
+			s = i++;
+			while (i < n && (isalnum((unsigned char)expr[i]) ||
+					 expr[i] == '_'))
+				i++;
+			ret = rewrite_word(rw, out, expr, s, &i);
+			if (ret)
+				return ret;
+		} else if (isdigit((unsigned char)c)) {
+			/* Numbers, including 0x1f and 10ul, pass unchanged. */
+			s = i++;
+			while (i < n && (isalnum((unsigned char)expr[i]) ||
+					 expr[i] == '.'))
+				i++;
+			fwrite(expr + s, 1, i - s, out);
+		} else if (c == '@') {
+			return gen_fail(rw->err, col + i,
+					"'@user' only follows arg1..arg6");
+		} else {
+			fputc(c, out);
+			i++;
+		}
+	}
+	return 0;
+}
+
+/* Where %s strings of probe p live, unless @user says otherwise. */
+static bool strings_in_user_memory(const struct probe_spec *p, bool syscall)
+{
+	if (p->kind == PROBE_TRACEPOINT)
+		return !strcmp(p->category, "syscalls");
+	return p->lib[0] || syscall;
+}
+
+static int gen_probe(FILE *out, const struct probe_spec *p, size_t idx,
+		     bool first_on_tp, const struct trace_gen_opts *o,
+		     const char *prefix, struct probe_error *err)
+{
+	struct rewrite rw = { .p = p, .err = err };
+	const char *ctx = "ctx";
+	char name[32];
+	size_t i;
+	int ret;
+
+	rw.syscall = p->kind != PROBE_TRACEPOINT && !p->lib[0] &&
+		     probe_gen_is_syscall_wrapper(p->func, prefix);
+	probe_gen_prog_name(idx, name, sizeof(name));
+
+	fprintf(out, "\nstruct %s_event {\n\tstruct trace_event_hdr h;\n",
+		name);
+	for (i = 0; i < p->nargs; i++) {
+		if (p->args[i].conv.letter == 's')
+			fprintf(out, "\tchar v%zu[%zu];\n", i,
+				probe_gen_string_slot(o->string_size));
+		else
+			fprintf(out, "\tu64 v%zu;\n", i);
+	}
+	fprintf(out, "};\n\n");
+
+	if (p->kind == PROBE_TRACEPOINT && first_on_tp) {
+		/* bcc defines the struct from the parameter's type ... */
+		fprintf(out, "int %s(struct tracepoint__%s__%s *args)\n{\n",
+			name, p->category, p->func);
+		ctx = "args";
+	} else if (p->kind == PROBE_TRACEPOINT) {
+		/* ... once per program, so later probes cast. */
+		fprintf(out, "int %s(void *__ctx)\n{\n"
+			"\tstruct tracepoint__%s__%s *args = __ctx;\n",
+			name, p->category, p->func);
+		ctx = "__ctx";
+	} else {
+		fprintf(out, "int %s(struct pt_regs *ctx%s%s)\n{\n", name,
+			p->signature && *p->signature ? ", " : "",
+			p->signature ? p->signature : "");
+	}
+	fprintf(out,
+		"\tu64 __pid_tgid = bpf_get_current_pid_tgid();\n"
+		"\tu32 __tgid = __pid_tgid >> 32;\n"
+		"\tu32 __pid = __pid_tgid;\n"
+		"\tu32 __uid = bpf_get_current_uid_gid();\n");
+	if (o->tgid > 0)
+		fprintf(out, "\tif (__tgid != %d)\n\t\treturn 0;\n", o->tgid);
+	if (o->tid > 0)
+		fprintf(out, "\tif (__pid != %d)\n\t\treturn 0;\n", o->tid);
+	if (o->uid >= 0)
+		fprintf(out, "\tif (__uid != %ld)\n\t\treturn 0;\n", o->uid);
+	if (o->self > 0)
+		fprintf(out, "\tif (__tgid == %d)\n\t\treturn 0;\n", o->self);
+	if (p->predicate) {
+		fprintf(out, "\tif (!(");
+		ret = rewrite_expr(&rw, out, p->predicate, p->predicate_col);
+		if (ret)
+			return ret;
+		fprintf(out, "))\n\t\treturn 0;\n");
+	}
+	fprintf(out,
+		"\tstruct %s_event __data = {};\n"
+		"\t__data.h.ts = bpf_ktime_get_ns();\n"
+		"\t__data.h.probe = %zu;\n"
+		"\t__data.h.tgid = __tgid;\n"
+		"\t__data.h.pid = __pid;\n"
+		"\t__data.h.uid = __uid;\n"
+		"\tbpf_get_current_comm(&__data.h.comm, sizeof(__data.h.comm));\n",
+		name, idx);
+	for (i = 0; i < p->nargs; i++) {
+		const struct probe_arg *a = &p->args[i];
+
+		rw.user = false;
+		if (a->conv.letter != 's') {
+			fprintf(out, "\t__data.v%zu = (u64)(%s)(", i,
+				conv_ctype(&a->conv));
+			ret = rewrite_expr(&rw, out, a->expr, a->col);
+			if (ret)
+				return ret;
+			fprintf(out, ");\n");
+			continue;
+		}
+		fprintf(out, "\t{\n\t\tconst void *__s = (const void *)(");
+		ret = rewrite_expr(&rw, out, a->expr, a->col);
+		if (ret)
+			return ret;
+		fprintf(out, ");\n\t\tif (__s)\n"
+			"\t\t\tbpf_probe_read_%s_str(&__data.v%zu, sizeof(__data.v%zu), __s);\n"
+			"\t}\n",
+			rw.user || strings_in_user_memory(p, rw.syscall) ?
+			"user" : "kernel", i, i);
+	}
+	if (o->kernel_stack)
+		fprintf(out, "\t__data.h.kstack = stacks.get_stackid(%s, 0);\n",
+			ctx);
+	else
+		fprintf(out, "\t__data.h.kstack = -1;\n");
+	if (o->user_stack)
+		fprintf(out,
+			"\t__data.h.ustack = stacks.get_stackid(%s, BPF_F_USER_STACK);\n",
+			ctx);
+	else
+		fprintf(out, "\t__data.h.ustack = -1;\n");
+	fprintf(out, "\tevents.perf_submit(%s, &__data, sizeof(__data));\n"
+		"\treturn 0;\n}\n", ctx);
+	return 0;
+}
+
+char *probe_gen_trace(const struct probe_spec *probes, size_t n,
+		      const struct trace_gen_opts *o, size_t *bad,
+		      struct probe_error *err)
+{
+	const char *prefix = o->syscall_prefix;
+	char *text = NULL;
+	size_t len = 0, i, k;
+	FILE *out;
+	int ret = 0;
+
+	if (!prefix)
+		prefix = kernel_syscall_prefix();
+	out = open_memstream(&text, &len);
+	if (!out)
+		return NULL;
+	fprintf(out, "#include <linux/ptrace.h>\n#include <linux/sched.h>\n");
+	for (i = 0; i < o->nr_includes; i++) {
+		const char *inc = o->includes[i];
+
+		if (inc[0] == '/' || inc[0] == '.')
+			fprintf(out, "#include \"%s\"\n", inc);
+		else
+			fprintf(out, "#include <%s>\n", inc);
+	}
+	fprintf(out, "\n%s\nBPF_PERF_OUTPUT(events);\n", hdr_text);
+	if (o->kernel_stack || o->user_stack)
+		fprintf(out, "BPF_STACK_TRACE(stacks, 1024);\n");
+	for (i = 0; i < n && !ret; i++) {
+		bool first = true;
+
+		for (k = 0; k < i && probes[i].kind == PROBE_TRACEPOINT; k++)
+			if (probes[k].kind == PROBE_TRACEPOINT &&
+			    !strcmp(probes[k].category, probes[i].category) &&
+			    !strcmp(probes[k].func, probes[i].func))
+				first = false;
+		ret = gen_probe(out, &probes[i], i, first, o, prefix, err);
+		if (ret)
+			*bad = i;
+	}
+	if (fclose(out) || ret) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+char *probe_gen_count(size_t nr_slots, bool by_ip, pid_t pid)
+{
+	static const char *const ip_progs[] = { "count_ip", "count_ip_multi" };
+	char filter[96] = "", *text = NULL;
+	size_t len = 0, i;
+	FILE *out;
+
+	if (pid > 0)
+		snprintf(filter, sizeof(filter),
+			 "\tif ((bpf_get_current_pid_tgid() >> 32) != %d)\n"
+			 "\t\treturn 0;\n", pid);
+	out = open_memstream(&text, &len);
+	if (!out)
+		return NULL;
+	fprintf(out, "#include <uapi/linux/ptrace.h>\n\n");
+	if (by_ip) {
+		/* Both programs are the same; kprobe.multi needs its own load. */
+		fprintf(out, "BPF_PERCPU_HASH(ipcounts, u64, u64, %zu);\n",
+			nr_slots);
+		for (i = 0; i < 2; i++)
+			fprintf(out,
+				"\nint %s(struct pt_regs *ctx)\n{\n%s"
+				"\tu64 ip = bpf_get_func_ip(ctx), zero = 0, *v;\n\n"
+				"\tv = ipcounts.lookup_or_try_init(&ip, &zero);\n"
+				"\tif (v)\n\t\t(*v)++;\n"
+				"\treturn 0;\n}\n", ip_progs[i], filter);
+	} else {
+		/* A constant slot per program: the cheapest count there is. */
+		fprintf(out, "BPF_PERCPU_ARRAY(counts, u64, %zu);\n", nr_slots);
+		for (i = 0; i < nr_slots; i++)
+			fprintf(out,
+				"\nint count_%zu(void *ctx)\n{\n%s"
+				"\tu32 slot = %zu;\n"
+				"\tu64 *v = counts.lookup(&slot);\n\n"
+				"\tif (v)\n\t\t(*v)++;\n"
+				"\treturn 0;\n}\n", i, filter, i);
+	}
+	if (fclose(out)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
