@@ -25,7 +25,6 @@
 #include "xdp.h"
 
 #define VERIFIER_LOG_SIZE	(1u << 20)
-#define LOG_TAIL_LINES	20
 
 struct loaded_prog {
 	char *name;
@@ -152,6 +151,51 @@ static int check_tracepoints(const char *text)
 	return err;
 }
 
+/*
+ * Prefix #line markers so clang's diagnostics and the verifier's line
+ * info name the user's file and lines, not /virtual/main.c.  libbcc
+ * inserts a generated struct above each tracepoint function, shifting
+ * every line below it, so the numbering is restated after each one.
+ */
+static char *annotate_lines(const char *text, const char *name)
+{
+	size_t cap = strlen(text) + strlen(name) + 64, len = 0, n;
+	const char *line = text, *nl;
+	char *out = malloc(cap), *grown;
+	int lineno = 1;
+
+	if (!out)
+		return NULL;
+	len = snprintf(out, cap, "#line 1 \"%s\"\n", name);
+	for (; *line; line = nl, lineno++) {
+		nl = strchr(line, '\n');
+		nl = nl ? nl + 1 : line + strlen(line);
+		n = nl - line;
+		if (len + n + strlen(name) + 40 >= cap) {
+			cap = 2 * cap + n + strlen(name) + 40;
+			grown = realloc(out, cap);
+			if (!grown) {
+				free(out);
+				return NULL;
+			}
+			out = grown;
+		}
+		memcpy(out + len, line, n);
+		len += n;
+		if (nl[-1] != '\n')
+			out[len++] = '\n';
+		/* Not inside a macro definition or a directive. */
+		if (line[strspn(line, " \t")] == '#' || (n > 1 && nl[-2] == '\\'))
+			continue;
+		if (memmem(line, n, "TRACEPOINT_PROBE", 16) ||
+		    memmem(line, n, "tracepoint__", 12))
+			len += sprintf(out + len, "#line %d \"%s\"\n",
+				       lineno + 1, name);
+	}
+	out[len] = '\0';
+	return out;
+}
+
 static int bcc_open(const struct engine_opts *opts, struct engine **out)
 {
 	const char *hdrs, **cflags;
@@ -181,8 +225,8 @@ static int bcc_open(const struct engine_opts *opts, struct engine **out)
 	e->verbose = opts->verbose;
 	for (i = 0; i < opts->ncflags; i++)
 		cflags[i] = opts->cflags[i];
-	/* Diagnostics then name the user's file, not /virtual/main.c. */
-	if (asprintf(&text, "#line 1 \"%s\"\n%s", e->name, opts->text) < 0) {
+	text = annotate_lines(opts->text, e->name);
+	if (!text) {
 		free(cflags);
 		bcc_close(e);
 		return -ENOMEM;
@@ -210,20 +254,6 @@ static size_t bcc_nr_progs(struct engine *e)
 static const char *bcc_prog_name(struct engine *e, size_t i)
 {
 	return bpf_function_name(e->mod, i);
-}
-
-/* The last lines of a verifier log: where it gave up. */
-static void print_log_tail(const char *log)
-{
-	const char *p = log + strlen(log);
-	int lines = 0;
-
-	while (p > log && lines <= LOG_TAIL_LINES)
-		if (*--p == '\n')
-			lines++;
-	if (p != log)
-		p++;
-	fprintf(stderr, "%s%s", p, *p && p[strlen(p) - 1] != '\n' ? "\n" : "");
 }
 
 static int bcc_load(struct engine *e, const char *prog,
@@ -267,8 +297,7 @@ static int bcc_load(struct engine *e, const char *prog,
 			       prog, strerror(-err));
 			err = -EOPNOTSUPP;
 		} else {
-			if (*log)
-				print_log_tail(log);
+			/* libbcc has printed the verifier log on stderr. */
 			pr_err("the kernel rejected program '%s': %s%s", prog,
 			       strerror(-err),
 			       *log ? " (verifier log above)" : "");

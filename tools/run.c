@@ -473,11 +473,16 @@ static int open_buffers(struct engine *e, const struct run_opts *o,
 	return 0;
 }
 
-static pid_t start_command(const char *cmd)
+/* With --json, CMD's stdout goes to stderr: stdout stays pure NDJSON. */
+static pid_t start_command(const char *cmd, bool json)
 {
-	pid_t pid = fork();
+	pid_t pid;
 
+	fflush(stdout);
+	pid = fork();
 	if (pid == 0) {
+		if (json)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
@@ -619,7 +624,7 @@ int cmd_run(int argc, char **argv)
 	if (!o.json && !o.cmd)
 		fprintf(stderr, "Tracing... Hit Ctrl-C to end.\n");
 	if (o.cmd) {
-		child = start_command(o.cmd);
+		child = start_command(o.cmd, o.json);
 		if (child < 0) {
 			err = -errno;
 			goto out;

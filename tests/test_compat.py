@@ -1,0 +1,105 @@
+"""BCC example programs from Debian's bpfcc-tools, run through `cbcc run`.
+
+The cases, their attach specs, workloads and expectations come from
+../shared/compat/cases.toml; the programs are read from the installed
+package at test time (nothing of bcc is copied here).  `lane = "vm"` cases
+carry the vm marker: the VM lane runs them, the host lane reports them
+as skipped.
+"""
+import ast
+import os
+import re
+import subprocess
+import tomllib
+
+import pytest
+
+from conftest import REPO, ndjson
+
+CASES_FILE = os.environ.get(
+    "CBCC_COMPAT_CASES",
+    os.path.join(os.path.dirname(REPO), "shared", "compat", "cases.toml"))
+
+
+def load_cases():
+    if not os.path.exists(CASES_FILE):
+        pytest.fail(f"compat manifest {CASES_FILE} is missing", pytrace=False)
+    with open(CASES_FILE, "rb") as f:
+        return tomllib.load(f)["case"]
+
+
+def program_text(case):
+    """The C text: a .c file as is, or a .py file's longest string literal."""
+    with open(case["source"]) as f:
+        src = f.read()
+    if case["source"].endswith(".py"):
+        strings = [n.value for n in ast.walk(ast.parse(src))
+                   if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        src = max(strings, key=len)
+    for old, new in case.get("replace", []):
+        src = src.replace(old, new)
+    return src
+
+
+def params():
+    out = []
+    for case in load_cases():
+        marks = [pytest.mark.vm] if case["lane"] == "vm" else []
+        out.append(pytest.param(case, id=case["name"], marks=marks))
+    return out
+
+
+def check_expect(expect, records, result):
+    if "error" in expect:
+        assert result.returncode != 0
+        assert re.search(expect["error"], result.stderr), result.stderr
+        return
+    assert result.returncode == 0, result.stderr
+    if "map" in expect:
+        maps = [r for r in records if r["type"] == "map"
+                and r["name"] == expect["map"]]
+        assert maps, f"map {expect['map']} not printed: {result.stdout}"
+        entries = maps[0]["entries"]
+
+        def total(v):
+            if isinstance(v, dict):
+                return sum(total(x) for x in v.values())
+            if isinstance(v, list):
+                return sum(total(x) for x in v)
+            return v if isinstance(v, int) else 0
+        if "min_total" in expect:
+            got = sum(total(e["value"]) for e in entries)
+            assert got >= expect["min_total"], entries
+        if "min_entries" in expect:
+            got = sum(1 for e in entries if total(e["value"]))
+            assert got >= expect["min_entries"], entries
+    if "trace" in expect:
+        msgs = [r["msg"] for r in records if r["type"] == "trace"]
+        assert any(re.search(expect["trace"], m) for m in msgs), msgs
+    if "events" in expect:
+        evs = [r for r in records if r["type"] == "event"
+               and r["map"] == expect["events"]]
+        assert len(evs) >= expect["min_events"], result.stdout
+        for field in expect.get("fields", []):
+            assert field in evs[0]["data"], evs[0]
+
+
+@pytest.mark.parametrize("case", params())
+def test_compat_case(case, cbcc, tmp_path, no_leaks):
+    prog = tmp_path / (case["name"] + ".c")
+    prog.write_text(program_text(case))
+    args = [cbcc, "run", "--json", str(prog)]
+    for spec in case.get("attach", []):
+        args += ["-a", spec]
+    for flag in case.get("cflags", []):
+        args += ["--cflag", flag]
+    args += ["-c", case["workload"]]
+    if case.get("setup"):
+        subprocess.run(case["setup"], shell=True, check=True)
+    try:
+        result = subprocess.run(args, capture_output=True, text=True,
+                                timeout=600)
+    finally:
+        if case.get("cleanup"):
+            subprocess.run(case["cleanup"], shell=True)
+    check_expect(case["expect"], ndjson(result.stdout), result)
