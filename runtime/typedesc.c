@@ -383,9 +383,10 @@ static int parse_member(struct td_member *m, struct json_object *f,
 			td_err("bad bitfield '%s'", m->name);
 			return -EINVAL;
 		}
+		/* Unnamed and zero-width bitfields only take space. */
 		m->bit_width = w;
 		m->zero_width = !w;
-		m->padding = !w;
+		m->padding = !w || !m->name[0];
 		return 0;
 	}
 	if (!json_object_is_type(extra, json_type_array) ||
@@ -690,11 +691,17 @@ static u128 member_raw(const struct td_member *m, const unsigned char *p)
 	return v;
 }
 
+/* Scalars are decoded whole or not at all; records and arrays as far as
+ * their members go. */
 static bool member_fits(const struct td_member *m, size_t avail)
 {
 	size_t need = m->bit_width ?
 		      (m->bit_offset + m->bit_width + 7) / 8 : m->type->size;
 
+	if (m->type->kind == TD_ARRAY || m->type->kind == TD_STRUCT ||
+	    m->type->kind == TD_UNION)
+		return m->offset < avail || (!m->type->size &&
+					     m->offset == avail);
 	return m->offset <= avail && need <= avail - m->offset;
 }
 
@@ -876,17 +883,16 @@ static struct json_object *value_to_json(const struct typedesc *t,
 	switch (t->kind) {
 	case TD_INT:
 	case TD_INT128:
-		if (!m || !m->bit_width)
-			if (t->size > avail)
-				return json_object_new_null();
+		if ((!m || !m->bit_width) && t->size > avail)
+			goto short_buf;
 		return int128_to_json(scalar_raw(t, m, p), t->is_signed);
 	case TD_BOOL:
 		if (t->size > avail)
-			return json_object_new_null();
+			goto short_buf;
 		return json_object_new_boolean(scalar_raw(t, m, p) != 0);
 	case TD_FLOAT:
 		if (t->size > avail)
-			return json_object_new_null();
+			goto short_buf;
 		return json_object_new_double(load_float(t, p));
 	case TD_ARRAY:
 		if (typedesc_is_string(t))
@@ -916,15 +922,25 @@ static struct json_object *value_to_json(const struct typedesc *t,
 		}
 		return j;
 	}
+short_buf:
+	errno = EINVAL;
 	return NULL;
 }
 
 struct json_object *typedesc_to_json(const struct typedesc *t,
 				     const void *data, size_t size)
 {
-	if (!t || !data)
-		return json_object_new_null();
-	return value_to_json(t, NULL, data, size);
+	struct json_object *j;
+
+	if (!t || !data) {
+		errno = EINVAL;
+		return NULL;
+	}
+	errno = 0;
+	j = value_to_json(t, NULL, data, size);
+	if (!j && !errno)
+		errno = ENOMEM;
+	return j;
 }
 
 /* ---- text ---- */

@@ -81,9 +81,10 @@ bool typedesc_is_signed(const struct typedesc *t);
 bool typedesc_is_string(const struct typedesc *t);
 
 /*
- * Decode size bytes at data (never reads past size; members beyond it are
- * left out, a scalar that does not fit is null).  NULL only when out of
- * memory.
+ * Decode size bytes at data.  Never reads past size: scalar members that
+ * do not fit whole are left out, records and arrays decoded as far as they
+ * go.  NULL with errno ENOMEM, or EINVAL when t is a scalar larger than
+ * size (json-c's NULL is also JSON null, so callers may add it as such).
  */
 struct json_object *typedesc_to_json(const struct typedesc *t,
 				     const void *data, size_t size);
