@@ -1,12 +1,1014 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xdpcount.c - placeholder until the tool lands; see its issue. */
+/*
+ * xdpcount.c - count packets with XDP on one or more interfaces.
+ *
+ * One program (bpf_src/xdpcount.bcc.c, compiled for the chosen key and
+ * action) is attached to every interface; its per-CPU map is keyed by
+ * ingress ifindex, so rows stay per interface.  The map is never cleared:
+ * intervals are differences of snapshots, which avoids racing the
+ * packet path.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/types.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+
+#include "cli.h"
 #include "cmd.h"
+#include "embedded.h"
+#include "engine.h"
 #include "log.h"
+#include "xdp.h"
+#include "../bpf_src/xdpcount.h"
+
+#define PROG_NAME	"xdpcount"
+#define COUNTS_MAP	"counts"
+#define MISSED_MAP	"missed"
+#define PIN_ROOT	"/sys/fs/bpf/cbcc/xdpcount"
+#define TICK_MS		100
+
+static const char *const key_names[] = {
+	[XDPCOUNT_KEY_PROTO] = "proto",
+	[XDPCOUNT_KEY_SADDR] = "saddr",
+	[XDPCOUNT_KEY_DADDR] = "daddr",
+	[XDPCOUNT_KEY_SPORT] = "sport",
+	[XDPCOUNT_KEY_DPORT] = "dport",
+	[XDPCOUNT_KEY_VLAN] = "vlan",
+};
+
+struct iface {
+	const char *name;
+	int ifindex;
+	struct xdp_attachment *xdp;	/* NULL once detached or gone */
+	bool gone;
+	char *pin_path;		/* map pinned here, or NULL */
+};
+
+static struct env {
+	struct iface *ifaces;
+	int nr_ifaces;
+	enum xdp_mode mode;
+	int key;
+	bool drop;
+	unsigned int interval;
+	unsigned int duration;
+	const char *command;
+	bool json;
+	bool pin;
+	const char *pin_dir;
+	bool keep_pin;
+	bool force;
+	const char *kernel_source;
+	int verbose;
+} env = {
+	.mode = XDP_MODE_AUTO,
+	.key = XDPCOUNT_KEY_PROTO,
+};
+
+/* ---- command line ------------------------------------------------ */
+
+enum {
+	OPT_JSON = 0x100,
+	OPT_PIN,
+	OPT_KEEP_PIN,
+	OPT_FORCE,
+	OPT_KERNEL_SOURCE,
+};
+
+static const struct option long_opts[] = {
+	{ "mode", required_argument, NULL, 'm' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "action", required_argument, NULL, 'A' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "command", required_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "pin", optional_argument, NULL, OPT_PIN },
+	{ "keep-pin", no_argument, NULL, OPT_KEEP_PIN },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "kernel-source", required_argument, NULL, OPT_KERNEL_SOURCE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: cbcc xdpcount [OPTIONS] IFACE...\n"
+"Count packets at XDP, the earliest point of the receive path.\n"
+"\n"
+"  -m, --mode MODE        auto (default: native, else generic), native,\n"
+"                         generic or offload\n"
+"  -k, --key KEY          count by proto (default), saddr, daddr, sport,\n"
+"                         dport or vlan\n"
+"  -A, --action ACTION    pass (default) or drop the counted packets\n"
+"  -i, --interval SECS    print counts and rates every SECS seconds\n"
+"  -d, --duration SECS    stop after SECS seconds\n"
+"  -c, --command CMD      run CMD once attached, stop when it exits and\n"
+"                         exit with its status\n"
+"      --json             NDJSON on stdout (interval and total objects)\n"
+"      --pin[=DIR]        pin the counter map as DIR/counts (default\n"
+"                         " PIN_ROOT "/IFACE/)\n"
+"      --keep-pin         leave the pinned map behind at exit\n"
+"      --force            replace an XDP program already attached\n"
+"      --kernel-source DIR  kernel headers for the BPF compile\n"
+"  -v, --verbose          more messages (repeat for more)\n"
+"  -h, --help             this help\n"
+"\n"
+"Examples:\n"
+"  cbcc xdpcount eth0                 # by protocol until Ctrl-C\n"
+"  cbcc xdpcount -k saddr -i 1 eth0   # by source address, every second\n"
+"  cbcc xdpcount -m generic -A drop -d 10 veth0\n"
+"  cbcc xdpcount --json -c 'ping -c 3 10.0.0.1' eth0 eth1\n");
+}
+
+static int parse_choice(const char *arg, const char *what,
+			const char *const *names, int n, int *out)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (names[i] && !strcmp(arg, names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	pr_err("invalid %s '%s'", what, arg);
+	return -EINVAL;
+}
+
+static int add_iface(const char *name)
+{
+	struct iface *n;
+	int i;
+
+	for (i = 0; i < env.nr_ifaces; i++) {
+		if (!strcmp(env.ifaces[i].name, name)) {
+			pr_err("interface '%s' given twice", name);
+			return -EINVAL;
+		}
+	}
+	n = realloc(env.ifaces, (env.nr_ifaces + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	env.ifaces = n;
+	memset(&n[env.nr_ifaces], 0, sizeof(*n));
+	n[env.nr_ifaces++].name = name;
+	return 0;
+}
+
+/* 0: go on; >0: exit with EXIT_OK (help); <0: usage error. */
+static int parse_args(int argc, char **argv)
+{
+	static const char *const actions[] = { "pass", "drop" };
+	int c, v;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:k:A:i:d:c:vh", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (xdp_mode_parse(optarg, &env.mode)) {
+				pr_err("invalid mode '%s' (auto, native, generic or offload)",
+				       optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'k':
+			if (parse_choice(optarg, "key (proto, saddr, daddr, sport, dport or vlan)",
+					 key_names, 6, &env.key))
+				return -EINVAL;
+			break;
+		case 'A':
+			if (parse_choice(optarg, "action (pass or drop)",
+					 actions, 2, &v))
+				return -EINVAL;
+			env.drop = v == 1;
+			break;
+		case 'i':
+			if (cli_parse_seconds(optarg, "interval", &env.interval))
+				return -EINVAL;
+			break;
+		case 'd':
+			if (cli_parse_seconds(optarg, "duration", &env.duration))
+				return -EINVAL;
+			break;
+		case 'c':
+			env.command = optarg;
+			break;
+		case OPT_JSON:
+			env.json = true;
+			break;
+		case OPT_PIN:
+			env.pin = true;
+			env.pin_dir = optarg;
+			/* "--pin DIR": interface names never hold a '/'. */
+			if (!optarg && optind < argc && strchr(argv[optind], '/'))
+				env.pin_dir = argv[optind++];
+			break;
+		case OPT_KEEP_PIN:
+			env.keep_pin = true;
+			break;
+		case OPT_FORCE:
+			env.force = true;
+			break;
+		case OPT_KERNEL_SOURCE:
+			env.kernel_source = optarg;
+			break;
+		case 'v':
+			env.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			pr_err("see 'cbcc xdpcount --help'");
+			return -EINVAL;
+		}
+	}
+	if (env.keep_pin && !env.pin) {
+		pr_err("--keep-pin needs --pin");
+		return -EINVAL;
+	}
+	if (optind >= argc) {
+		pr_err("no interface given (cbcc xdpcount [OPTIONS] IFACE...)");
+		return -EINVAL;
+	}
+	for (; optind < argc; optind++)
+		if (add_iface(argv[optind]))
+			return -EINVAL;
+	return 0;
+}
+
+/* Fail before the compile, which takes a second or two. */
+static int resolve_ifaces(void)
+{
+	int i;
+
+	for (i = 0; i < env.nr_ifaces; i++) {
+		const char *name = env.ifaces[i].name;
+
+		env.ifaces[i].ifindex = strlen(name) < IF_NAMESIZE ?
+					if_nametoindex(name) : 0;
+		if (!env.ifaces[i].ifindex) {
+			pr_err("interface '%s' does not exist", name);
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+/* ---- counters: map snapshot, labels, rows ------------------------ */
+
+enum label_kind { LABEL_STRING, LABEL_NUMBER, LABEL_NULL };
+
+struct row {
+	int ifindex;
+	char label[INET6_ADDRSTRLEN];	/* table text; merge key */
+	enum label_kind kind;		/* how JSON shows it */
+	long number;
+	__u64 packets;
+	__u64 bytes;
+};
+
+struct snapshot {
+	struct row *rows;
+	size_t nr;
+	__u64 missed;
+	uint64_t at_ms;
+};
+
+static const char *proto_label(const struct xdpcount_key *k)
+{
+	static char buf[8];
+
+	if (k->ethertype == 0x0806)
+		return "arp";
+	if (k->ethertype != 0x0800 && k->ethertype != 0x86dd) {
+		snprintf(buf, sizeof(buf), "0x%04x", k->ethertype);
+		return buf;
+	}
+	switch (k->ipproto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
+	default:
+		return k->ethertype == 0x0800 ? "ipv4-other" : "ipv6-other";
+	}
+}
+
+static void label_key(const struct xdpcount_key *k, struct row *r)
+{
+	r->kind = LABEL_STRING;
+	switch (env.key) {
+	case XDPCOUNT_KEY_PROTO:
+		snprintf(r->label, sizeof(r->label), "%s", proto_label(k));
+		break;
+	case XDPCOUNT_KEY_SADDR:
+	case XDPCOUNT_KEY_DADDR:
+		if (k->family == 4 || k->family == 6) {
+			inet_ntop(k->family == 4 ? AF_INET : AF_INET6, k->addr,
+				  r->label, sizeof(r->label));
+		} else {
+			snprintf(r->label, sizeof(r->label), "non-ip");
+			r->kind = LABEL_NULL;
+		}
+		break;
+	case XDPCOUNT_KEY_SPORT:
+	case XDPCOUNT_KEY_DPORT:
+		if (k->ipproto) {
+			snprintf(r->label, sizeof(r->label), "%u", k->port);
+			r->kind = LABEL_NUMBER;
+			r->number = k->port;
+		} else {
+			snprintf(r->label, sizeof(r->label), "no-port");
+			r->kind = LABEL_NULL;
+		}
+		break;
+	case XDPCOUNT_KEY_VLAN:
+		if (!k->nr_vlans)
+			snprintf(r->label, sizeof(r->label), "untagged");
+		else if (k->nr_vlans == 1)
+			snprintf(r->label, sizeof(r->label), "%u", k->vlan[0]);
+		else
+			snprintf(r->label, sizeof(r->label), "%u.%u",
+				 k->vlan[0], k->vlan[1]);
+		break;
+	}
+}
+
+static int row_cmp_key(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+/* Busiest first; ties by label so the order is stable. */
+static int row_cmp_packets(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	if (x->packets != y->packets)
+		return x->packets > y->packets ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+/* Several map keys can share a label (tcp over IPv4 and IPv6): merge. */
+static void merge_rows(struct snapshot *s)
+{
+	size_t i, n = 0;
+
+	qsort(s->rows, s->nr, sizeof(*s->rows), row_cmp_key);
+	for (i = 0; i < s->nr; i++) {
+		if (n && !row_cmp_key(&s->rows[n - 1], &s->rows[i])) {
+			s->rows[n - 1].packets += s->rows[i].packets;
+			s->rows[n - 1].bytes += s->rows[i].bytes;
+			continue;
+		}
+		s->rows[n++] = s->rows[i];
+	}
+	s->nr = n;
+}
+
+struct counters {
+	int counts_fd;
+	int missed_fd;
+	int ncpus;
+	struct xdpcount_value *percpu;	/* ncpus values */
+};
+
+static int counters_init(struct counters *c, struct engine *e)
+{
+	struct engine_map m;
+	int err;
+
+	err = engine_map_by_name(e, COUNTS_MAP, &m);
+	if (err)
+		return err;
+	if (m.key_size != sizeof(struct xdpcount_key) ||
+	    m.value_size != sizeof(struct xdpcount_value)) {
+		pr_err("map '%s' has key/value sizes %u/%u, expected %zu/%zu",
+		       COUNTS_MAP, m.key_size, m.value_size,
+		       sizeof(struct xdpcount_key),
+		       sizeof(struct xdpcount_value));
+		return -EINVAL;
+	}
+	c->counts_fd = m.fd;
+	err = engine_map_by_name(e, MISSED_MAP, &m);
+	if (err)
+		return err;
+	c->missed_fd = m.fd;
+	c->ncpus = libbpf_num_possible_cpus();
+	if (c->ncpus <= 0) {
+		pr_err("cannot count possible CPUs: %s", strerror(-c->ncpus));
+		return c->ncpus ? c->ncpus : -EINVAL;
+	}
+	/* Per-CPU values are 8-byte aligned; ours already is. */
+	c->percpu = calloc(c->ncpus, sizeof(*c->percpu));
+	return c->percpu ? 0 : -ENOMEM;
+}
+
+static void counters_free(struct counters *c)
+{
+	free(c->percpu);
+	c->percpu = NULL;
+}
+
+static __u64 read_missed(const struct counters *c)
+{
+	__u64 *v, sum = 0;
+	__u32 zero = 0;
+	int i;
+
+	v = calloc(c->ncpus, sizeof(*v));
+	if (!v)
+		return 0;
+	if (!bpf_map_lookup_elem(c->missed_fd, &zero, v))
+		for (i = 0; i < c->ncpus; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+static int snapshot_take(const struct counters *c, struct snapshot *s)
+{
+	struct xdpcount_key key, next;
+	void *prev = NULL;
+	size_t cap = 0;
+	int i, err;
+
+	memset(s, 0, sizeof(*s));
+	s->at_ms = cli_now_ms();
+	while (!(err = bpf_map_get_next_key(c->counts_fd, prev, &next))) {
+		struct row *r;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(c->counts_fd, &key, c->percpu))
+			continue;	/* deleted meanwhile */
+		if (s->nr == cap) {
+			cap = cap ? cap * 2 : 64;
+			r = realloc(s->rows, cap * sizeof(*r));
+			if (!r) {
+				free(s->rows);
+				s->rows = NULL;
+				return -ENOMEM;
+			}
+			s->rows = r;
+		}
+		r = &s->rows[s->nr++];
+		memset(r, 0, sizeof(*r));
+		r->ifindex = key.ifindex;
+		label_key(&key, r);
+		for (i = 0; i < c->ncpus; i++) {
+			r->packets += c->percpu[i].packets;
+			r->bytes += c->percpu[i].bytes;
+		}
+	}
+	if (err != -ENOENT) {
+		pr_err("cannot read map '%s': %s", COUNTS_MAP, strerror(-err));
+		free(s->rows);
+		s->rows = NULL;
+		return err;
+	}
+	merge_rows(s);
+	s->missed = read_missed(c);
+	return 0;
+}
+
+static void snapshot_free(struct snapshot *s)
+{
+	free(s->rows);
+	s->rows = NULL;
+	s->nr = 0;
+}
+
+/* cur - prev, row by row (prev rows all exist in cur: never deleted). */
+static void snapshot_diff(struct snapshot *cur, const struct snapshot *prev)
+{
+	size_t i;
+
+	for (i = 0; i < cur->nr; i++) {
+		const struct row *p;
+
+		p = bsearch(&cur->rows[i], prev->rows, prev->nr,
+			    sizeof(*prev->rows), row_cmp_key);
+		if (p) {
+			cur->rows[i].packets -= p->packets;
+			cur->rows[i].bytes -= p->bytes;
+		}
+	}
+	cur->missed -= prev->missed;
+}
+
+/* ---- output ------------------------------------------------------- */
+
+static const char *iface_name(int ifindex)
+{
+	static char buf[IF_NAMESIZE + 8];
+	int i;
+
+	for (i = 0; i < env.nr_ifaces; i++)
+		if (env.ifaces[i].ifindex == ifindex)
+			return env.ifaces[i].name;
+	snprintf(buf, sizeof(buf), "if%d", ifindex);
+	return buf;
+}
+
+static void json_emit(json_object *o)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+static void json_row(const struct row *r, bool interval, double secs)
+{
+	json_object *o = json_object_new_object();
+	json_object *key;
+
+	switch (r->kind) {
+	case LABEL_NUMBER:
+		key = json_object_new_int64(r->number);
+		break;
+	case LABEL_NULL:
+		key = NULL;
+		break;
+	default:
+		key = json_object_new_string(r->label);
+		break;
+	}
+	json_object_object_add(o, "type",
+			       json_object_new_string(interval ? "interval" :
+						      "total"));
+	json_object_object_add(o, "iface",
+			       json_object_new_string(iface_name(r->ifindex)));
+	json_object_object_add(o, "key", key);
+	json_object_object_add(o, "packets", json_object_new_uint64(r->packets));
+	json_object_object_add(o, "bytes", json_object_new_uint64(r->bytes));
+	if (interval) {
+		json_object_object_add(o, "pps",
+				       json_object_new_double(r->packets / secs));
+		json_object_object_add(o, "bps",
+				       json_object_new_double(r->bytes / secs));
+	}
+	json_emit(o);
+}
+
+static void table_line(int w, const char *label, __u64 pkts, __u64 bytes,
+		       double secs)
+{
+	printf("%-*s %12llu %14llu %12.1f %14.1f\n", w, label,
+	       (unsigned long long)pkts, (unsigned long long)bytes,
+	       pkts / secs, bytes / secs);
+}
+
+/* One block per interface: its rows, busiest first, then a total. */
+static void table_print(const struct snapshot *s, double secs, bool interval)
+{
+	int i, w = 8;
+	size_t j;
+
+	for (j = 0; j < s->nr; j++)
+		if ((int)strlen(s->rows[j].label) > w)
+			w = strlen(s->rows[j].label);
+	for (i = 0; i < env.nr_ifaces; i++) {
+		const struct iface *f = &env.ifaces[i];
+		__u64 pkts = 0, bytes = 0;
+
+		printf("%s%s%s:\n", f->name, f->gone ? " (gone)" : "",
+		       interval ? "" : " totals");
+		printf("%-*s %12s %14s %12s %14s\n", w, "KEY", "PKTS", "BYTES",
+		       "PKT/s", "BYTES/s");
+		for (j = 0; j < s->nr; j++) {
+			const struct row *r = &s->rows[j];
+
+			if (r->ifindex != f->ifindex ||
+			    (interval && !r->packets))
+				continue;
+			table_line(w, r->label, r->packets, r->bytes, secs);
+			pkts += r->packets;
+			bytes += r->bytes;
+		}
+		table_line(w, "total", pkts, bytes, secs);
+	}
+}
+
+static void report(struct snapshot *s, double secs, bool interval)
+{
+	size_t j;
+
+	if (secs <= 0)
+		secs = 1e-3;
+	qsort(s->rows, s->nr, sizeof(*s->rows), row_cmp_packets);
+	if (env.json) {
+		for (j = 0; j < s->nr; j++)
+			if (!interval || s->rows[j].packets)
+				json_row(&s->rows[j], interval, secs);
+	} else {
+		if (interval) {
+			char ts[16];
+			time_t now = time(NULL);
+
+			strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
+			printf("\n%s\n", ts);
+		} else {
+			printf("\n");
+		}
+		table_print(s, secs, interval);
+	}
+	fflush(stdout);
+	qsort(s->rows, s->nr, sizeof(*s->rows), row_cmp_key);
+}
+
+/* ---- map pinning -------------------------------------------------- */
+
+/* mkdir -p inside bpffs; existing directories are fine. */
+static int mkdir_p(const char *dir)
+{
+	char *p, *copy = strdup(dir);
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (p = copy + 1; !err; p++) {
+		char c = *p;
+
+		if (c != '/' && c)
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) && errno != EEXIST)
+			err = -errno;
+		*p = c;
+		if (!c)
+			break;
+	}
+	if (err)
+		pr_err("cannot create '%s': %s", copy, strerror(-err));
+	free(copy);
+	return err;
+}
+
+static int pin_one(struct iface *f, int fd, const char *dir)
+{
+	char *path;
+	int err;
+
+	err = mkdir_p(dir);
+	if (err)
+		return err;
+	if (asprintf(&path, "%s/%s", dir, COUNTS_MAP) < 0)
+		return -ENOMEM;
+	if (!access(path, F_OK)) {
+		pr_err("'%s' already exists (another xdpcount, or --keep-pin): remove it or pin elsewhere",
+		       path);
+		free(path);
+		return -EEXIST;
+	}
+	err = bpf_obj_pin(fd, path);
+	if (err) {
+		pr_err("cannot pin map at '%s': %s", path, strerror(-err));
+		free(path);
+		return err;
+	}
+	pr_info("counter map pinned at %s", path);
+	f->pin_path = path;
+	return 0;
+}
+
+/* One map for all interfaces: --pin DIR pins it once, else per IFACE. */
+static int pin_maps(int fd)
+{
+	char dir[sizeof(PIN_ROOT) + IF_NAMESIZE + 1];
+	int i, err;
+
+	if (env.pin_dir)
+		return pin_one(&env.ifaces[0], fd, env.pin_dir);
+	for (i = 0; i < env.nr_ifaces; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT,
+			 env.ifaces[i].name);
+		err = pin_one(&env.ifaces[i], fd, dir);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Remove the pins and the default directories left empty. */
+static void unpin_maps(void)
+{
+	int i;
+
+	for (i = 0; i < env.nr_ifaces; i++) {
+		struct iface *f = &env.ifaces[i];
+
+		if (!f->pin_path)
+			continue;
+		if (!env.keep_pin) {
+			if (unlink(f->pin_path))
+				pr_warn("cannot unpin '%s': %s", f->pin_path,
+					strerror(errno));
+			if (!env.pin_dir) {
+				*strrchr(f->pin_path, '/') = '\0';
+				rmdir(f->pin_path);
+			}
+		}
+		free(f->pin_path);
+		f->pin_path = NULL;
+	}
+	if (!env.keep_pin && !env.pin_dir) {
+		rmdir(PIN_ROOT);
+		rmdir("/sys/fs/bpf/cbcc");
+	}
+}
+
+/* ---- attach, watch, detach ---------------------------------------- */
+
+static int attach_all(int prog_fd)
+{
+	int i, err;
+
+	for (i = 0; i < env.nr_ifaces; i++) {
+		struct iface *f = &env.ifaces[i];
+
+		err = xdp_attach(f->name, prog_fd, env.mode, env.force,
+				 &f->xdp);
+		if (err)
+			return err;
+		/* The kernel may have renumbered it since we looked. */
+		f->ifindex = xdp_attachment_ifindex(f->xdp);
+	}
+	return 0;
+}
+
+static void detach_all(void)
+{
+	int i;
+
+	for (i = 0; i < env.nr_ifaces; i++) {
+		xdp_detach(env.ifaces[i].xdp);
+		env.ifaces[i].xdp = NULL;
+	}
+}
+
+/* Interfaces that went away: say so once; returns how many still count. */
+static int check_ifaces(void)
+{
+	char name[IF_NAMESIZE];
+	int i, alive = 0;
+
+	for (i = 0; i < env.nr_ifaces; i++) {
+		struct iface *f = &env.ifaces[i];
+
+		if (f->gone)
+			continue;
+		if (xdp_attachment_ifindex(f->xdp)) {
+			alive++;
+			continue;
+		}
+		f->gone = true;
+		xdp_detach(f->xdp);
+		f->xdp = NULL;
+		if (if_indextoname(f->ifindex, name))
+			pr_warn("our XDP program was detached from '%s' by someone else; its counts so far are kept",
+				f->name);
+		else
+			pr_warn("interface '%s' disappeared; its counts so far are kept",
+				f->name);
+	}
+	return alive;
+}
+
+static void print_header(void)
+{
+	int i;
+
+	if (env.json)
+		return;
+	printf("Counting packets by %s on", key_names[env.key]);
+	for (i = 0; i < env.nr_ifaces; i++)
+		printf("%s %s (%s)", i ? "," : "", env.ifaces[i].name,
+		       xdp_mode_name(xdp_attachment_mode(env.ifaces[i].xdp)));
+	printf("%s... Hit Ctrl-C to end.\n",
+	       env.drop ? ", dropping them" : "");
+	fflush(stdout);
+}
+
+/* ---- -c CMD -------------------------------------------------------- */
+
+static pid_t start_command(const char *cmd)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		pr_err("cannot fork for -c: %s", strerror(errno));
+		return -1;
+	}
+	if (!pid) {
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int status_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_RUNTIME;
+}
+
+static volatile sig_atomic_t hangup;
+
+static void on_hangup(int sig)
+{
+	(void)sig;
+	hangup = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_hangup };
+
+	cli_catch_stop_signals();
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Until a signal, -d, -c's exit or every interface gone. */
+static int count_loop(const struct counters *c, pid_t child)
+{
+	struct snapshot prev = { 0 }, cur;
+	struct cli_deadline deadline;
+	uint64_t next_report = 0;
+	int status, ret = EXIT_OK, err;
+
+	cli_deadline_init(&deadline, env.duration);
+	if (env.interval) {
+		err = snapshot_take(c, &prev);
+		if (err)
+			return EXIT_RUNTIME;
+		next_report = prev.at_ms + env.interval * 1000ULL;
+	}
+	while (!cli_stop_requested() && !hangup &&
+	       !cli_deadline_passed(&deadline)) {
+		usleep(cli_deadline_left_ms(&deadline, TICK_MS) * 1000);
+		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
+			ret = status_exit_code(status);
+			child = -1;
+			break;
+		}
+		if (!check_ifaces()) {
+			pr_err("every interface has disappeared");
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		if (!env.interval || cli_now_ms() < next_report)
+			continue;
+		if (snapshot_take(c, &cur)) {
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		snapshot_diff(&cur, &prev);
+		report(&cur, (cur.at_ms - prev.at_ms) / 1000.0, true);
+		snapshot_free(&cur);
+		snapshot_free(&prev);
+		if (snapshot_take(c, &prev)) {
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		next_report += env.interval * 1000ULL;
+	}
+	snapshot_free(&prev);
+	if (child > 0) {
+		/* Stopped by us: end the command too, and reap it. */
+		kill(child, SIGTERM);
+		waitpid(child, &status, 0);
+	}
+	return ret;
+}
+
+static int final_report(const struct counters *c, uint64_t start_ms)
+{
+	struct snapshot s;
+
+	if (snapshot_take(c, &s))
+		return EXIT_RUNTIME;
+	report(&s, (s.at_ms - start_ms) / 1000.0, false);
+	if (s.missed)
+		pr_warn("%llu packets not counted: more than %d keys",
+			(unsigned long long)s.missed, XDPCOUNT_MAX_KEYS);
+	snapshot_free(&s);
+	return EXIT_OK;
+}
+
+static int compile_and_load(struct engine **e)
+{
+	char key_flag[32];
+	const char *cflags[] = {
+		key_flag,
+		env.drop ? "-DXDPCOUNT_ACTION=XDP_DROP" :
+			   "-DXDPCOUNT_ACTION=XDP_PASS",
+	};
+	struct engine_opts opts = {
+		.name = "xdpcount.bcc.c",
+		.text = embedded_source("xdpcount.bcc.c"),
+		.cflags = cflags,
+		.ncflags = 2,
+		.kernel_source = env.kernel_source,
+		.verbose = env.verbose,
+	};
+	int err;
+
+	if (!opts.text) {
+		pr_err("xdpcount.bcc.c is not embedded in this binary");
+		return -ENOENT;
+	}
+	snprintf(key_flag, sizeof(key_flag), "-DXDPCOUNT_KEY=%d", env.key);
+	err = engine_open(&opts, e);
+	if (err)
+		return err;
+	return engine_load(*e, PROG_NAME, BPF_PROG_TYPE_XDP, -1, NULL);
+}
 
 int cmd_xdpcount(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	pr_err("not implemented yet");
-	return EXIT_UNSUPPORTED;
+	struct counters counters = { 0 };
+	struct engine *e = NULL;
+	uint64_t start_ms;
+	pid_t child = -1;
+	int err, ret = EXIT_RUNTIME, prog_fd;
+
+	err = parse_args(argc, argv);
+	if (err) {
+		free(env.ifaces);
+		return err > 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	log_set_verbosity(env.verbose);
+	if (resolve_ifaces()) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	catch_signals();
+
+	prog_fd = compile_and_load(&e);
+	if (prog_fd < 0) {
+		ret = exit_code_for(prog_fd);
+		goto out;
+	}
+	err = counters_init(&counters, e);
+	if (!err && env.pin)
+		err = pin_maps(counters.counts_fd);
+	if (!err)
+		err = attach_all(prog_fd);
+	if (err) {
+		ret = exit_code_for(err);
+		goto out;
+	}
+	start_ms = cli_now_ms();
+	print_header();
+	if (env.command) {
+		child = start_command(env.command);
+		if (child < 0)
+			goto out;
+	}
+	ret = count_loop(&counters, child);
+	if (final_report(&counters, start_ms) && ret == EXIT_OK)
+		ret = EXIT_RUNTIME;
+out:
+	detach_all();
+	unpin_maps();
+	counters_free(&counters);
+	engine_close(e);
+	free(env.ifaces);
+	return ret;
 }
