@@ -1,12 +1,685 @@
 // SPDX-License-Identifier: GPL-2.0
-/* trace.c - placeholder until the tool lands; see its issue. */
+/*
+ * trace.c - bcc's trace: attach to functions and tracepoints, print a
+ * formatted line per hit.  The BPF program is generated from the probes
+ * at run time (probe_gen.c) and compiled by the engine.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "cli.h"
 #include "cmd.h"
+#include "engine.h"
+#include "kernel.h"
 #include "log.h"
+#include "probe_gen.h"
+#include "probe_spec.h"
+#include "probe_syms.h"
+#include "probe_targets.h"
+
+#define MAX_STACK_DEPTH	127	/* PERF_MAX_STACK_DEPTH */
+#define MAX_INCLUDES	16
+
+static struct env {
+	pid_t tgid;
+	pid_t tid;
+	long uid;
+	unsigned int string_size;
+	long max_events;
+	bool include_self;
+	bool timestamp;		/* -t: seconds since start */
+	bool unix_ts;		/* -u: with -t, UNIX time */
+	bool time;		/* -T: wall clock HH:MM:SS */
+	bool print_cpu;
+	bool kernel_stack;
+	bool user_stack;
+	bool address;
+	bool ebpf;
+	int verbose;
+	const char *name;	/* -n */
+	const char *msg_filter;	/* -f */
+	const char *includes[MAX_INCLUDES];
+	size_t nr_includes;
+	char **probes;
+	int nr_probes;
+} env = { .uid = -1, .string_size = 80 };
+
+static const char usage_text[] =
+"Usage: cbcc trace [OPTIONS] PROBE...\n"
+"Attach to functions and tracepoints and print trace messages (bcc's trace).\n\n"
+"  -p, --pid PID          id of the process to trace\n"
+"  -L, --tid TID          id of the thread to trace\n"
+"      --uid UID          id of the user to trace\n"
+"  -v, --verbose          print the generated program, say more\n"
+"  -Z, --string-size N    maximum size to read from strings (default 80)\n"
+"  -S, --include-self     do not filter trace's own pid from the trace\n"
+"  -M, --max-events N     number of events to print before quitting\n"
+"  -t, --timestamp        print timestamp column (offset from trace start)\n"
+"  -u, --unix-timestamp   with -t: UNIX timestamp instead of the offset\n"
+"  -T, --time             print time column\n"
+"  -C, --print_cpu        print CPU id\n"
+"  -n, --name NAME        only print process names containing NAME\n"
+"  -f, --msg-filter STR   only print messages containing STR\n"
+"  -K, --kernel-stack     output kernel stack trace\n"
+"  -U, --user-stack       output user stack trace\n"
+"  -a, --address          print virtual address in stacks\n"
+"  -I, --include HEADER   additional header for the BPF program\n"
+"      --ebpf             print the generated BPF program and exit\n"
+"  -h, --help             this help\n\n"
+"PROBE: [p|r]:[lib]:func[+off][(signature)] [(predicate)] [\"format\", args...]\n"
+"       t:category:event [(predicate)] [\"format\", args...]\n"
+"  args: arg1..arg6 (argN@user: user memory), retval (r: probes), args->field\n"
+"  (tracepoints), $pid $tgid $uid $gid $cpu $task, any C expression.\n"
+"  format: %d %u %x %c %s %p %K (kernel symbol) %U (user symbol), h/l/ll.\n\n"
+"Examples:\n"
+"  cbcc trace 't:syscalls:sys_enter_openat \"%s\", args->filename'\n"
+"  cbcc trace 'r::do_sys_open \"%llx\", retval'\n"
+"  cbcc trace 'c:malloc \"size = %d\", arg1'\n"
+"  cbcc trace 'p:c:write (arg1 == 1) \"writing %d bytes to STDOUT\", arg3'\n"
+"  cbcc trace 'do_sys_open \"%s\", arg2@user'\n";
+
+enum { OPT_UID = 256, OPT_EBPF, OPT_BUFFER };
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "tid", required_argument, NULL, 'L' },
+		{ "uid", required_argument, NULL, OPT_UID },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "string-size", required_argument, NULL, 'Z' },
+		{ "include-self", no_argument, NULL, 'S' },
+		{ "max-events", required_argument, NULL, 'M' },
+		{ "timestamp", no_argument, NULL, 't' },
+		{ "unix-timestamp", no_argument, NULL, 'u' },
+		{ "time", no_argument, NULL, 'T' },
+		{ "print_cpu", no_argument, NULL, 'C' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "msg-filter", required_argument, NULL, 'f' },
+		{ "kernel-stack", no_argument, NULL, 'K' },
+		{ "user-stack", no_argument, NULL, 'U' },
+		{ "address", no_argument, NULL, 'a' },
+		{ "include", required_argument, NULL, 'I' },
+		{ "buffer-pages", required_argument, NULL, 'b' },
+		{ "ebpf", no_argument, NULL, OPT_EBPF },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	uid_t uid;
+	long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "p:L:vZ:SM:tuTCn:f:KUaI:b:h", opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (cli_parse_pid(optarg, "PID", &env.tgid))
+				return EXIT_USAGE;
+			break;
+		case 'L':
+			if (cli_parse_pid(optarg, "TID", &env.tid))
+				return EXIT_USAGE;
+			break;
+		case OPT_UID:
+			if (cli_parse_uid(optarg, &uid))
+				return EXIT_USAGE;
+			env.uid = uid;
+			break;
+		case 'v':
+			env.verbose++;
+			break;
+		case 'Z':
+			if (cli_parse_long(optarg, "string size", 1, 256, &v))
+				return EXIT_USAGE;
+			env.string_size = v;
+			break;
+		case 'S':
+			env.include_self = true;
+			break;
+		case 'M':
+			if (cli_parse_long(optarg, "max events", 1, 1L << 40,
+					   &env.max_events))
+				return EXIT_USAGE;
+			break;
+		case 't':
+			env.timestamp = true;
+			break;
+		case 'u':
+			env.unix_ts = true;
+			break;
+		case 'T':
+			env.time = true;
+			break;
+		case 'C':
+			env.print_cpu = true;
+			break;
+		case 'n':
+			env.name = optarg;
+			break;
+		case 'f':
+			env.msg_filter = optarg;
+			break;
+		case 'K':
+			env.kernel_stack = true;
+			break;
+		case 'U':
+			env.user_stack = true;
+			break;
+		case 'a':
+			env.address = true;
+			break;
+		case 'I':
+			if (env.nr_includes == MAX_INCLUDES) {
+				pr_err("at most %d -I headers", MAX_INCLUDES);
+				return EXIT_USAGE;
+			}
+			env.includes[env.nr_includes++] = optarg;
+			break;
+		case 'b':
+			/* Accepted for bcc compatibility; the engine sizes it. */
+			if (cli_parse_long(optarg, "buffer pages", 1, 1 << 20, &v))
+				return EXIT_USAGE;
+			break;
+		case OPT_EBPF:
+			env.ebpf = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		default:
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (env.tgid && env.tid) {
+		pr_err("only one of -p and -L may be specified");
+		return EXIT_USAGE;
+	}
+	if (env.unix_ts && !env.timestamp) {
+		pr_err("-u needs -t");
+		return EXIT_USAGE;
+	}
+	if (optind == argc) {
+		pr_err("expected at least one PROBE (see --help)");
+		return EXIT_USAGE;
+	}
+	env.probes = argv + optind;
+	env.nr_probes = argc - optind;
+	return 0;
+}
+
+struct tracer {
+	struct probe_spec *specs;
+	size_t n;
+	bool all_trivial;
+	struct engine *e;
+	int stacks_fd;
+	struct ksyms *ksyms;
+	struct usyms *usyms;
+	uint64_t start_mono_ns;
+	double start_real;
+	long events;
+	bool done;
+};
+
+static void put_literal(FILE *out, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '%' && i + 1 < len && s[i + 1] == '%') {
+			i++;
+		} else if (c == '\\' && i + 1 < len) {
+			switch (s[++i]) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case '0': c = '\0'; break;
+			default: c = s[i]; break;
+			}
+			if (!c)
+				continue;
+		}
+		fputc(c, out);
+	}
+}
+
+static void put_value(struct tracer *t, FILE *out, const struct probe_arg *a,
+		      const char *rec, size_t off, pid_t tgid)
+{
+	const struct probe_conv *c = &a->conv;
+	char fmt[32], sym[512];
+	const char *name;
+	uint64_t v, symoff;
+
+	if (c->letter == 's') {
+		size_t slot = probe_gen_string_slot(env.string_size);
+
+		snprintf(fmt, sizeof(fmt), "%%%ss", c->spec);
+		fprintf(out, fmt, strnlen(rec + off, slot) < slot ?
+			rec + off : "");
+		return;
+	}
+	memcpy(&v, rec + off, sizeof(v));
+	switch (c->letter) {
+	case 'c':
+		snprintf(fmt, sizeof(fmt), "%%%sc", c->spec);
+		fprintf(out, fmt, (char)v);
+		return;
+	case 'p':
+		snprintf(fmt, sizeof(fmt), "%%%sp", c->spec);
+		fprintf(out, fmt, (void *)(uintptr_t)v);
+		return;
+	case 'K':
+		name = ksyms_lookup(t->ksyms, v, &symoff);
+		if (name)
+			snprintf(sym, sizeof(sym), "%s+0x%llx", name,
+				 (unsigned long long)symoff);
+		else
+			snprintf(sym, sizeof(sym), "0x%llx",
+				 (unsigned long long)v);
+		snprintf(fmt, sizeof(fmt), "%%%ss", c->spec);
+		fprintf(out, fmt, sym);
+		return;
+	case 'U':
+		usyms_format(t->usyms, tgid, v, sym, sizeof(sym));
+		snprintf(fmt, sizeof(fmt), "%%%ss", c->spec);
+		fprintf(out, fmt, sym);
+		return;
+	case 'd':
+	case 'i': {
+		long long s;
+
+		/* The BPF side stored the value cast to this type. */
+		if (!strcmp(c->length, "hh"))
+			s = (signed char)v;
+		else if (!strcmp(c->length, "h"))
+			s = (short)v;
+		else if (!c->length[0])
+			s = (int)v;
+		else
+			s = (long long)v;
+		snprintf(fmt, sizeof(fmt), "%%%sll%c", c->spec, c->letter);
+		fprintf(out, fmt, s);
+		return;
+	}
+	default:
+		if (!strcmp(c->length, "hh"))
+			v = (unsigned char)v;
+		else if (!strcmp(c->length, "h"))
+			v = (unsigned short)v;
+		else if (!c->length[0])
+			v = (unsigned int)v;
+		snprintf(fmt, sizeof(fmt), "%%%sll%c", c->spec, c->letter);
+		fprintf(out, fmt, (unsigned long long)v);
+	}
+}
+
+/* The probe's message for one record; malloc'd. */
+static char *format_message(struct tracer *t, const struct probe_spec *p,
+			    const char *rec, pid_t tgid)
+{
+	char *msg = NULL;
+	size_t len = 0, pos = 0, lit = 0, i = 0;
+	struct probe_conv c;
+	FILE *out;
+
+	out = open_memstream(&msg, &len);
+	if (!out)
+		return NULL;
+	while (p->format && probe_format_next(p->format, &pos, &c) == 1) {
+		put_literal(out, p->format + lit, c.start - lit);
+		put_value(t, out, &p->args[i], rec,
+			  probe_gen_value_offset(p, i, env.string_size), tgid);
+		lit = pos;
+		i++;
+	}
+	if (p->format)
+		put_literal(out, p->format + lit, strlen(p->format + lit));
+	if (fclose(out)) {
+		free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static void print_stack(struct tracer *t, int id, pid_t tgid, bool user)
+{
+	uint64_t ips[MAX_STACK_DEPTH] = {};
+	char sym[512];
+	const char *name;
+	uint64_t off;
+	int i;
+
+	if (id < 0) {
+		printf("        %d\n", id);
+		return;
+	}
+	if (t->stacks_fd < 0 || bpf_map_lookup_elem(t->stacks_fd, &id, ips))
+		return;
+	for (i = 0; i < MAX_STACK_DEPTH && ips[i]; i++) {
+		printf("        ");
+		if (env.address)
+			printf("%16llx ", (unsigned long long)ips[i]);
+		if (user) {
+			printf("%s\n", usyms_format(t->usyms, tgid, ips[i], sym,
+						    sizeof(sym)));
+			continue;
+		}
+		name = ksyms_lookup(t->ksyms, ips[i], &off);
+		if (name)
+			printf("%s+0x%llx\n", name, (unsigned long long)off);
+		else
+			printf("[unknown]\n");
+	}
+}
+
+static void print_time_column(struct tracer *t, uint64_t ts)
+{
+	char buf[64];
+	time_t now;
+
+	if (env.timestamp) {
+		double off = ((int64_t)(ts - t->start_mono_ns)) / 1e9;
+
+		if (env.unix_ts) {
+			snprintf(buf, sizeof(buf), "%.6f", off + t->start_real);
+			printf("%-17.17s ", buf);
+		} else {
+			snprintf(buf, sizeof(buf), "%.6f", off);
+			printf("%-8.8s ", buf);
+		}
+	} else if (env.time) {
+		now = time(NULL);
+		strftime(buf, sizeof(buf), "%H:%M:%S", localtime(&now));
+		printf("%-8s ", buf);
+	}
+}
+
+static void on_event(void *ctx, int cpu, const void *data, size_t size)
+{
+	struct tracer *t = ctx;
+	struct trace_event_hdr h;
+	const struct probe_spec *p;
+	char comm[sizeof(h.comm) + 1];
+	char *msg;
+
+	if (t->done || size < sizeof(h))
+		return;
+	memcpy(&h, data, sizeof(h));
+	if (h.probe >= t->n)
+		return;
+	p = &t->specs[h.probe];
+	if (size < probe_gen_record_size(p, env.string_size))
+		return;
+	memcpy(comm, h.comm, sizeof(h.comm));
+	comm[sizeof(h.comm)] = '\0';
+	if (env.name && !strstr(comm, env.name))
+		return;
+	msg = format_message(t, p, data, h.tgid);
+	if (!msg)
+		return;
+	if (env.msg_filter && !strstr(msg, env.msg_filter)) {
+		free(msg);
+		return;
+	}
+	print_time_column(t, h.ts);
+	if (env.print_cpu)
+		printf("%-3d ", cpu);
+	printf("%-7u %-7u %-15s %-16s %s\n", h.tgid, h.pid, comm,
+	       probe_spec_display(p), msg);
+	free(msg);
+	if (env.kernel_stack)
+		print_stack(t, h.kstack, h.tgid, false);
+	if (env.user_stack)
+		print_stack(t, h.ustack, h.tgid, true);
+	if (env.kernel_stack || env.user_stack)
+		printf("\n");
+	fflush(stdout);
+	if (env.max_events && ++t->events >= env.max_events)
+		t->done = true;
+}
+
+static void on_lost(void *ctx, int cpu, uint64_t count)
+{
+	(void)ctx;
+	pr_warn("lost %llu events on CPU %d", (unsigned long long)count, cpu);
+}
+
+static int parse_probes(struct tracer *t)
+{
+	struct probe_error err;
+	char what[48];
+	size_t i;
+
+	t->specs = calloc(env.nr_probes, sizeof(*t->specs));
+	if (!t->specs)
+		return EXIT_RUNTIME;
+	t->all_trivial = true;
+	for (i = 0; i < (size_t)env.nr_probes; i++) {
+		if (probe_spec_parse(env.probes[i], &t->specs[i], &err)) {
+			snprintf(what, sizeof(what), "bad probe %zu", i + 1);
+			probe_error_report(what, env.probes[i], &err);
+			return EXIT_USAGE;
+		}
+		t->n++;
+		if (t->specs[i].format)
+			t->all_trivial = false;
+	}
+	return 0;
+}
+
+/* What the kernel and the binaries say before compiling anything. */
+static int check_targets(struct tracer *t, char **paths)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const struct probe_spec *p = &t->specs[i];
+		char **names, *re;
+		int n;
+
+		if (p->kind == PROBE_TRACEPOINT) {
+			if (!kernel_tracepoint_exists(p->category, p->func)) {
+				pr_err("probe %zu: unknown tracepoint %s:%s (see %s/available_events)",
+				       i + 1, p->category, p->func,
+				       kernel_tracefs());
+				return EXIT_RUNTIME;
+			}
+			continue;
+		}
+		if (!p->lib[0]) {
+			if (!kernel_has_kprobes()) {
+				pr_err("probe %zu: this kernel has no kprobes (CONFIG_KPROBES is off): "
+				       "kernel functions cannot be traced; tracepoints "
+				       "(t:cat:event) and user functions (lib:func) can",
+				       i + 1);
+				return EXIT_UNSUPPORTED;
+			}
+			continue;	/* the engine names unknown functions */
+		}
+		paths[i] = probe_find_binary(p->lib);
+		if (!paths[i]) {
+			pr_err("probe %zu: unable to find library or executable '%s'",
+			       i + 1, p->lib);
+			return EXIT_RUNTIME;
+		}
+		if (asprintf(&re, "^%s$", p->func) < 0)
+			return EXIT_RUNTIME;
+		n = probe_elf_functions(paths[i], re, &names);
+		free(re);
+		if (n < 0)
+			return exit_code_for(n);
+		probe_free_names(names, n);
+		if (!n) {
+			pr_err("probe %zu: no function '%s' in %s", i + 1,
+			       p->func, paths[i]);
+			return EXIT_RUNTIME;
+		}
+	}
+	return 0;
+}
+
+static int attach_probes(struct tracer *t, char **paths)
+{
+	char prog[32];
+	size_t i;
+	int err;
+
+	for (i = 0; i < t->n; i++) {
+		const struct probe_spec *p = &t->specs[i];
+		struct attach_spec s = {
+			.prog = prog,
+			.target = p->func,
+			.offset = p->offset,
+			.pid = env.tgid > 0 ? env.tgid : -1,
+		};
+		char tp[256];
+
+		probe_gen_prog_name(i, prog, sizeof(prog));
+		if (p->kind == PROBE_TRACEPOINT) {
+			snprintf(tp, sizeof(tp), "%s:%s", p->category, p->func);
+			s.kind = ATTACH_TRACEPOINT;
+			s.target = tp;
+		} else if (p->lib[0]) {
+			s.kind = p->kind == PROBE_RETURN ? ATTACH_URETPROBE :
+							   ATTACH_UPROBE;
+			s.lib = paths[i];
+		} else {
+			s.kind = p->kind == PROBE_RETURN ? ATTACH_KRETPROBE :
+							   ATTACH_KPROBE;
+		}
+		err = engine_attach(t->e, &s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static bool needs_ksyms(const struct tracer *t)
+{
+	size_t i, k;
+
+	if (env.kernel_stack)
+		return true;
+	for (i = 0; i < t->n; i++)
+		for (k = 0; k < t->specs[i].nargs; k++)
+			if (t->specs[i].args[k].conv.letter == 'K')
+				return true;
+	return false;
+}
+
+static void print_header(struct tracer *t)
+{
+	if (env.timestamp || env.time)
+		printf(env.unix_ts ? "%-17s " : "%-8s ", "TIME");
+	if (env.print_cpu)
+		printf("%-3s ", "CPU");
+	printf("%-7s %-7s %-15s %-16s %s\n", "PID", "TID", "COMM", "FUNC",
+	       t->all_trivial ? "" : "-");
+	fflush(stdout);
+}
 
 int cmd_trace(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	pr_err("not implemented yet");
-	return EXIT_UNSUPPORTED;
+	struct trace_gen_opts go = { 0 };
+	struct engine_opts eo = { .name = "trace" };
+	struct tracer t = { .stacks_fd = -1 };
+	struct probe_error perr;
+	struct engine_map m;
+	struct timespec ts;
+	char **paths = NULL, *text = NULL, what[48];
+	size_t bad = 0, i;
+	int ret, err;
+
+	/* -t counts from here, as bcc's Probe.configure(). */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t.start_mono_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t.start_real = ts.tv_sec + ts.tv_nsec / 1e9;
+	ret = parse_args(argc, argv);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	log_set_verbosity(env.verbose);
+	ret = parse_probes(&t);
+	if (ret)
+		goto out;
+
+	go.tgid = env.tgid;
+	go.tid = env.tid;
+	go.uid = env.uid;
+	go.self = env.include_self ? 0 : getpid();
+	go.string_size = env.string_size;
+	go.kernel_stack = env.kernel_stack;
+	go.user_stack = env.user_stack;
+	go.includes = env.includes;
+	go.nr_includes = env.nr_includes;
+	text = probe_gen_trace(t.specs, t.n, &go, &bad, &perr);
+	if (!text) {
+		snprintf(what, sizeof(what), "bad probe %zu", bad + 1);
+		probe_error_report(what, env.probes[bad], &perr);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (env.ebpf || env.verbose) {
+		printf("%s\n", text);
+		if (env.ebpf)
+			goto out;
+	}
+
+	paths = calloc(t.n, sizeof(*paths));
+	ret = paths ? check_targets(&t, paths) : EXIT_RUNTIME;
+	if (ret)
+		goto out;
+	eo.text = text;
+	eo.verbose = env.verbose > 1;
+	err = engine_open(&eo, &t.e);
+	if (!err)
+		err = attach_probes(&t, paths);
+	if (!err)
+		err = engine_buffer_open(t.e, "events", on_event, on_lost, &t);
+	if (!err && (env.kernel_stack || env.user_stack)) {
+		err = engine_map_by_name(t.e, "stacks", &m);
+		if (!err)
+			t.stacks_fd = m.fd;
+	}
+	if (err) {
+		ret = exit_code_for(err);
+		goto out;
+	}
+	if (needs_ksyms(&t) && !(t.ksyms = ksyms_load()))
+		pr_warn("cannot read /proc/kallsyms: kernel addresses stay numeric");
+	t.usyms = usyms_new();
+
+	cli_catch_stop_signals();
+	print_header(&t);
+	while (!t.done && !cli_stop_requested()) {
+		err = engine_poll(t.e, 100);
+		if (err < 0 && err != -EINTR) {
+			pr_err("reading events: %s", strerror(-err));
+			ret = EXIT_RUNTIME;
+			break;
+		}
+	}
+out:
+	engine_close(t.e);
+	ksyms_free(t.ksyms);
+	usyms_free(t.usyms);
+	for (i = 0; paths && i < t.n; i++)
+		free(paths[i]);
+	free(paths);
+	for (i = 0; i < t.n; i++)
+		probe_spec_free(&t.specs[i]);
+	free(t.specs);
+	free(text);
+	return ret;
 }
