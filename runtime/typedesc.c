@@ -48,6 +48,7 @@ struct typedesc {
 	size_t count;
 	struct td_member *members;	/* TD_STRUCT, TD_UNION */
 	size_t nr_members;
+	bool packed;		/* "struct_packed" */
 };
 
 struct scalar_name {
@@ -462,7 +463,8 @@ static struct typedesc *parse_record(struct json_object *j, int depth)
 		    m->type->elem->is_char)
 			m->padding = true;
 	}
-	err = layout_record(t, !strcmp(k, "struct_packed"));
+	t->packed = !strcmp(k, "struct_packed");
+	err = layout_record(t, t->packed);
 	if (err) {
 		td_err("record too large or malformed");
 		goto fail;
@@ -518,6 +520,59 @@ struct typedesc *typedesc_parse(const char *json_desc)
 	return t;
 }
 
+/*
+ * libbcc describes int m[2][3] as ["m", "int", [2]]: the inner dimensions
+ * are lost, while its padding still follows the real layout.  When a record
+ * comes out short by d bytes and has exactly one array of scalars, that
+ * array is the culprit: widen its elements to (size + d) / count bytes,
+ * i.e. m[2][3] as it really is (deeper arrays flattened into the second
+ * dimension).  Kept only if the record then has the map's size.
+ */
+static void repair_multidim(struct typedesc *t, size_t size)
+{
+	struct td_member *cand = NULL;
+	struct typedesc *old, *inner, *outer;
+	size_t i, bytes, per;
+
+	if (t->kind != TD_STRUCT || t->size >= size)
+		return;
+	for (i = 0; i < t->nr_members; i++) {
+		struct td_member *m = &t->members[i];
+
+		if (m->padding || m->type->kind != TD_ARRAY ||
+		    m->type->elem->kind == TD_ARRAY ||
+		    m->type->elem->kind == TD_STRUCT ||
+		    m->type->elem->kind == TD_UNION)
+			continue;
+		if (cand)
+			return;		/* ambiguous */
+		cand = m;
+	}
+	if (!cand || !cand->type->count)
+		return;
+	old = cand->type;
+	bytes = old->size + (size - t->size);
+	if (bytes % old->count || (bytes / old->count) % old->elem->size)
+		return;
+	per = bytes / old->count / old->elem->size;
+	inner = calloc(1, sizeof(*inner));
+	if (!inner)
+		return;
+	*inner = *old->elem;	/* a scalar: no owned pointers */
+	inner = array_new(inner, per);
+	outer = inner ? array_new(inner, old->count) : NULL;
+	if (!outer)
+		return;
+	cand->type = outer;
+	if (layout_record(t, t->packed) || t->size != size) {
+		cand->type = old;
+		typedesc_free(outer);
+		layout_record(t, t->packed);
+		return;
+	}
+	typedesc_free(old);
+}
+
 struct typedesc *typedesc_parse_sized(const char *json_desc, size_t size)
 {
 	struct typedesc *t = typedesc_parse(json_desc);
@@ -528,6 +583,7 @@ struct typedesc *typedesc_parse_sized(const char *json_desc, size_t size)
 	if (t->kind != TD_ARRAY && t->kind != TD_STRUCT &&
 	    t->kind != TD_UNION && size > t->size && size % t->size == 0)
 		return array_new(t, size / t->size);
+	repair_multidim(t, size);
 	return t;
 }
 

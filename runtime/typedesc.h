@@ -49,9 +49,14 @@ struct typedesc *typedesc_parse(const char *json_desc);
 
 /*
  * typedesc_parse() plus repairs for descriptions libbcc gets wrong, given
- * the map's real key/value size: a typedef'd array (typedef char name_t[16])
- * is described as its element type ("char") -> an array of size/elem
- * elements.  Descriptions that already match are returned as parsed.
+ * the map's real key/value size:
+ *  - a typedef'd array (typedef char name_t[16]) is described as its
+ *    element type ("char") -> an array of size/elem elements;
+ *  - a multi-dimensional array member (char names[4][16]) is described by
+ *    its first dimension only -> when it is the record's only array of
+ *    scalars, the missing bytes are its inner dimension (names[4][16];
+ *    three or more dimensions come out as two).
+ * Descriptions that already match are returned as parsed.
  */
 struct typedesc *typedesc_parse_sized(const char *json_desc, size_t size);
 

@@ -880,6 +880,64 @@ static void test_parse_sized(void **state)
 	typedesc_free(ints);
 }
 
+/* libbcc keeps only the first dimension of a multi-dimensional array. */
+struct md1 {
+	u32 a;
+	int md[2][3];
+	u8 c;
+};
+struct md2 {
+	u64 x;
+	char names[4][16];
+};
+struct md3 {
+	u8 a;
+	u16 m[2][2][2];
+};
+
+static void test_parse_sized_multidim(void **state)
+{
+	struct typedesc *t1 = typedesc_parse_sized(
+		"[\"md1\", [[\"a\",\"unsigned int\"], [\"md\",\"int\", [2]], "
+		"[\"c\",\"unsigned char\"], [\"__pad_end\",\"char\",[3]] ], "
+		"\"struct_packed\"]", sizeof(struct md1));
+	struct typedesc *t2 = typedesc_parse_sized(
+		"[\"md2\", [[\"x\",\"unsigned long long\"], "
+		"[\"names\",\"char\", [4]] ], \"struct_packed\"]",
+		sizeof(struct md2));
+	struct typedesc *t3 = typedesc_parse_sized(
+		"[\"md3\", [[\"a\",\"unsigned char\"], [\"__pad_1\",\"char\",[1]],"
+		" [\"m\",\"unsigned short\", [2]] ], \"struct_packed\"]",
+		sizeof(struct md3));
+	/* two candidate arrays: ambiguous, left as described */
+	struct typedesc *t4 = typedesc_parse_sized(
+		"[\"s\", [[\"a\",\"int\",[2]], [\"b\",\"int\",[2]]], "
+		"\"struct_packed\"]", 24);
+	struct md1 v1 = { 7, { { 1, 2, 3 }, { 4, 5, 6 } }, 9 };
+	struct md2 v2 = { 1, { "init", "bash", "", "sshd" } };
+	struct md3 v3 = { 1, { { { 1, 2 }, { 3, 4 } }, { { 5, 6 }, { 7, 8 } } } };
+	size_t off;
+
+	(void)state;
+	assert_int_equal(typedesc_size(t1), sizeof(v1));
+	assert_non_null(typedesc_member(t1, "c", &off));
+	assert_int_equal(off, offsetof(struct md1, c));
+	expect_json(t1, &v1, sizeof(v1),
+		    "{\"a\":7,\"md\":[[1,2,3],[4,5,6]],\"c\":9}");
+	assert_int_equal(typedesc_size(t2), sizeof(v2));
+	expect_json(t2, &v2, sizeof(v2),
+		    "{\"x\":1,\"names\":[\"init\",\"bash\",\"\",\"sshd\"]}");
+	expect_text(t2, &v2, sizeof(v2), "{x: 1, names: [init, bash, , sshd]}");
+	assert_int_equal(typedesc_size(t3), sizeof(v3));
+	expect_json(t3, &v3, sizeof(v3),
+		    "{\"a\":1,\"m\":[[1,2,3,4],[5,6,7,8]]}");
+	assert_int_equal(typedesc_size(t4), 16);
+	typedesc_free(t1);
+	typedesc_free(t2);
+	typedesc_free(t3);
+	typedesc_free(t4);
+}
+
 /* Fewer bytes than the type: decode what is there, never read past. */
 static void test_short_buffer(void **state)
 {
@@ -1004,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(test_perf_field_errors),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_sized),
+		cmocka_unit_test(test_parse_sized_multidim),
 		cmocka_unit_test(test_short_buffer),
 		cmocka_unit_test(test_format_truncation),
 		cmocka_unit_test(test_format_repr),
