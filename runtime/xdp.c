@@ -367,8 +367,8 @@ static int attach_mode(struct xdp_attachment *a, int prog_fd,
 	}
 	a->nl_flags = flags;
 	a->mode = mode;
-	pr_debug("XDP on '%s' attached through netlink: detached at exit, but not if killed",
-		 a->ifname);
+	pr_info("XDP on '%s' attached through netlink, not a BPF link: detached at exit, but left attached if cbcc is killed",
+		a->ifname);
 	return 0;
 }
 

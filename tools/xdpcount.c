@@ -31,6 +31,7 @@
 #include "embedded.h"
 #include "engine.h"
 #include "log.h"
+#include "ndjson.h"
 #include "xdp.h"
 #include "../bpf_src/xdpcount.h"
 
@@ -119,7 +120,8 @@ static void usage(FILE *f)
 "  -i, --interval SECS    print counts and rates every SECS seconds\n"
 "  -d, --duration SECS    stop after SECS seconds\n"
 "  -c, --command CMD      run CMD once attached, stop when it exits and\n"
-"                         exit with its status\n"
+"                         exit with its status (with --json its stdout\n"
+"                         goes to stderr)\n"
 "      --json             NDJSON on stdout (interval and total objects)\n"
 "      --pin[=DIR]        pin the counter map as DIR/counts (default\n"
 "                         " PIN_ROOT "/IFACE/)\n"
@@ -539,12 +541,6 @@ static const char *iface_name(int ifindex)
 	return buf;
 }
 
-static void json_emit(json_object *o)
-{
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-}
-
 static void json_row(const struct row *r, bool interval, double secs)
 {
 	json_object *o = json_object_new_object();
@@ -575,7 +571,7 @@ static void json_row(const struct row *r, bool interval, double secs)
 		json_object_object_add(o, "bps",
 				       json_object_new_double(r->bytes / secs));
 	}
-	json_emit(o);
+	ndjson_put(o);
 }
 
 static void table_line(int w, const char *label, __u64 pkts, __u64 bytes,
@@ -830,6 +826,9 @@ static pid_t start_command(const char *cmd)
 		return -1;
 	}
 	if (!pid) {
+		/* stdout carries NDJSON only: the command's output is text. */
+		if (env.json && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);

@@ -1,0 +1,403 @@
+"""cbcc xdpcount: exact counts over a veth pair, modes, actions, safety.
+
+Traffic goes from the netns end of the pair to the host end, where
+xdpcount counts it.  The fixture sets static neighbours, so no ARP adds
+packets; IPv6 housekeeping of the fresh link (router solicitations, MLD)
+shows up under its own keys, so assertions look at the key they test.
+"""
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import Tracer, ndjson, run
+
+PING_FRAME = 98         # 14 Ethernet + 20 IPv4 + 8 ICMP + 56 payload
+UDP_OVERHEAD = 42       # 14 Ethernet + 20 IPv4 + 8 UDP
+PIN_ROOT = "/sys/fs/bpf/cbcc/xdpcount"
+
+
+def ping_cmd(netns, count, wait=None):
+    w = f" -W {wait}" if wait else ""
+    return netns.exec(f"ping -c {count} -i 0.01 -q{w} {netns.host_ip}")
+
+
+def py_cmd(netns, path, script):
+    """Command running a python script inside the netns (no quoting)."""
+    path.write_text(script)
+    return netns.exec(f"/usr/bin/python3 {path}")
+
+
+def udp_cmd(netns, path, count, payload, port=4242, sport=None):
+    bind = f"s.bind(('{netns.peer_ip}', {sport}))\n" if sport else ""
+    return py_cmd(netns, path, (
+        "import socket\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        f"{bind}"
+        f"for _ in range({count}):\n"
+        f"    s.sendto(b'x' * {payload}, ('{netns.host_ip}', {port}))\n"))
+
+
+def xdpcount(cbcc, *args, env=None):
+    return run([cbcc, "xdpcount", *args], env=env)
+
+
+def totals(stdout, iface):
+    """{key: (packets, bytes)} from the --json total objects of iface."""
+    out = {}
+    for o in ndjson(stdout):
+        assert o["type"] in ("interval", "total"), o
+        if o["type"] == "total" and o["iface"] == iface:
+            assert set(o) == {"type", "iface", "key", "packets", "bytes"}
+            assert o["key"] not in out, f"key {o['key']!r} twice"
+            out[o["key"]] = (o["packets"], o["bytes"])
+    return out
+
+
+def xdp_attached(iface):
+    """Program ids XDP has on iface, from ip's own view of the link."""
+    info = json.loads(run(["ip", "-j", "-d", "link", "show", "dev",
+                           iface]).stdout)[0]
+    xdp = info.get("xdp") or {}
+    ids = set()
+    if "prog" in xdp:
+        ids.add(xdp["prog"]["id"])
+    for a in xdp.get("attached", []):
+        ids.add(a["prog"]["id"])
+    return sorted(ids)
+
+
+def wait_attached(iface, proc=None, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if xdp_attached(iface):
+            return
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError("xdpcount exited: "
+                                 + proc.stderr.read())
+        time.sleep(0.1)
+    raise AssertionError(f"no XDP program attached to {iface}")
+
+
+def errors(stderr):
+    """stderr lines other than the header-mismatch warning."""
+    return [line for line in stderr.splitlines()
+            if line and "kernel headers" not in line]
+
+
+@pytest.mark.parametrize("mode", ["native", "generic"])
+def test_icmp_exact(cbcc, netns, no_leaks, mode):
+    n = 7
+    r = xdpcount(cbcc, "--json", "-m", mode, "-c", ping_cmd(netns, n),
+                 netns.host_if)
+    assert r.returncode == 0, r.stderr
+    t = totals(r.stdout, netns.host_if)
+    assert t["icmp"] == (n, n * PING_FRAME), t
+    assert not xdp_attached(netns.host_if)
+
+
+@pytest.mark.san
+def test_icmp_exact_san(cbcc, netns, no_leaks):
+    r = xdpcount(cbcc, "--json", "-m", "generic", "-c", ping_cmd(netns, 3),
+                 netns.host_if)
+    assert r.returncode == 0, r.stderr
+    assert totals(r.stdout, netns.host_if)["icmp"] == (3, 3 * PING_FRAME)
+
+
+@pytest.mark.parametrize("mode", ["native", "generic"])
+def test_udp_exact(cbcc, netns, no_leaks, tmp_path, mode):
+    m, size = 25, 333
+    cmd = udp_cmd(netns, tmp_path / "udp.py", m, size)
+    r = xdpcount(cbcc, "--json", "-m", mode, "-c", cmd, netns.host_if)
+    assert r.returncode == 0, r.stderr
+    t = totals(r.stdout, netns.host_if)
+    assert t["udp"] == (m, m * (size + UDP_OVERHEAD)), t
+
+
+@pytest.mark.parametrize("key,expect", [
+    ("dport", 4242),
+    ("sport", 40123),
+    ("saddr", "PEER"),
+    ("daddr", "HOST"),
+])
+def test_keys(cbcc, netns, no_leaks, tmp_path, key, expect):
+    m, size = 9, 100
+    expect = {"PEER": netns.peer_ip, "HOST": netns.host_ip}.get(expect,
+                                                                  expect)
+    udp = udp_cmd(netns, tmp_path / "udp.py", m, size, sport=40123)
+    cmd = f"sh -c '{udp}; " \
+          f"{ping_cmd(netns, 2)} >/dev/null'"
+    r = xdpcount(cbcc, "--json", "-k", key, "-c", cmd, netns.host_if)
+    assert r.returncode == 0, r.stderr
+    t = totals(r.stdout, netns.host_if)
+    if key in ("saddr", "daddr"):
+        # UDP and ICMP from the same address: one row.
+        assert t[expect] == (m + 2, m * (size + UDP_OVERHEAD)
+                             + 2 * PING_FRAME), t
+    else:
+        assert t[expect] == (m, m * (size + UDP_OVERHEAD)), t
+        # ICMP has no ports: counted under a null key, not as port 0.
+        assert t[None][0] >= 2 and 0 not in t, t
+
+
+def test_vlan_key(cbcc, netns, no_leaks, tmp_path):
+    """Raw tagged frames (AF_PACKET, so the tags are in the data)."""
+    mac_h = open(f"/sys/class/net/{netns.host_if}/address").read().strip()
+    script = (
+        "import socket, struct\n"
+        "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
+        f"s.bind(('{netns.peer_if}', 0))\n"
+        f"dst = bytes.fromhex('{mac_h.replace(':', '')}')\n"
+        "src = bytes(6)\n"
+        "pad = bytes(46)\n"
+        "for _ in range(3):\n"
+        "    s.send(dst + src + struct.pack('!HHH', 0x8100, 100, 0x0800)"
+        " + pad)\n"
+        "for _ in range(2):\n"
+        "    s.send(dst + src + struct.pack('!HHHHH', 0x88a8, 7, 0x8100,"
+        " 200, 0x86dd) + pad)\n")
+    cmd = py_cmd(netns, tmp_path / "vlan.py", script)
+    r = xdpcount(cbcc, "--json", "-k", "vlan", "-m", "generic", "-c", cmd,
+                 netns.host_if)
+    assert r.returncode == 0, r.stderr
+    t = totals(r.stdout, netns.host_if)
+    assert t["100"] == (3, 3 * 64), t
+    assert t["7.200"] == (2, 2 * 68), t
+
+
+def test_drop(cbcc, netns, no_leaks):
+    r = xdpcount(cbcc, "--json", "-A", "drop", "-c",
+                 ping_cmd(netns, 3, wait=1), netns.host_if)
+    # ping got no reply: it fails, and xdpcount exits with its status.
+    assert r.returncode == 1, r.stderr
+    assert totals(r.stdout, netns.host_if)["icmp"] == (3, 3 * PING_FRAME)
+    # Without xdpcount the same ping is answered.
+    assert subprocess.run(ping_cmd(netns, 1, wait=1), shell=True,
+                          capture_output=True).returncode == 0
+
+
+def test_command_status_passed_through(cbcc, netns, no_leaks):
+    r = xdpcount(cbcc, "-c", "exit 7", netns.host_if)
+    assert r.returncode == 7, r.stderr
+    assert "total" in r.stdout
+
+
+def test_table_output(cbcc, netns, no_leaks):
+    r = xdpcount(cbcc, "-c", ping_cmd(netns, 4), netns.host_if)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    head = [i for i, ln in enumerate(lines) if ln.split()[:5] ==
+            ["KEY", "PKTS", "BYTES", "PKT/s", "BYTES/s"]]
+    assert len(head) == 1, r.stdout
+    rows = [ln.split() for ln in lines[head[0] + 1:]]
+    assert rows[-1][0] == "total"
+    by_key = {row[0]: row for row in rows}
+    assert by_key["icmp"][1:3] == ["4", str(4 * PING_FRAME)]
+    pkts = [int(row[1]) for row in rows[:-1]]
+    assert pkts == sorted(pkts, reverse=True)
+    assert int(rows[-1][1]) == sum(pkts)
+
+
+def test_interval_json(cbcc, netns, no_leaks):
+    cmd = f"sh -c '{ping_cmd(netns, 3)} >/dev/null; sleep 2.3'"
+    r = xdpcount(cbcc, "--json", "-i", "1", "-c", cmd, netns.host_if)
+    assert r.returncode == 0, r.stderr
+    objs = ndjson(r.stdout)
+    iv = [o for o in objs if o["type"] == "interval"]
+    assert iv, r.stdout
+    for o in iv:
+        assert set(o) == {"type", "iface", "key", "packets", "bytes",
+                          "pps", "bps"}
+        assert o["pps"] > 0 and o["bps"] > 0
+    # The intervals add up to no more than the totals.
+    icmp = sum(o["packets"] for o in iv if o["key"] == "icmp")
+    assert icmp <= 3
+    assert totals(r.stdout, netns.host_if)["icmp"][0] == 3
+
+
+def test_pin_readable_by_bpftool(cbcc, netns, no_leaks, tmp_path):
+    pin = f"{PIN_ROOT}/{netns.host_if}/counts"
+    dump = tmp_path / "dump.json"
+    cmd = (f"sh -c '{ping_cmd(netns, 5)} >/dev/null && "
+           f"bpftool -j map dump pinned {pin} > {dump}'")
+    r = xdpcount(cbcc, "--json", "--pin", "-c", cmd, netns.host_if)
+    assert r.returncode == 0, r.stderr
+    entries = json.loads(dump.read_text())
+    icmp = [e["formatted"] for e in entries
+            if e["formatted"]["key"]["ipproto"] == 1
+            and e["formatted"]["key"]["ethertype"] == 0x0800]
+    assert len(icmp) == 1, entries
+    assert sum(v["value"]["packets"] for v in icmp[0]["values"]) == 5
+    assert not os.path.exists(pin)
+    assert not os.path.exists(os.path.dirname(pin))
+
+
+def test_pin_dir_keep(cbcc, netns, no_leaks):
+    d = f"/sys/fs/bpf/cbcc-test-{random.randrange(10**6)}"
+    try:
+        r = xdpcount(cbcc, "--pin", d, "--keep-pin", "-c",
+                     ping_cmd(netns, 2), netns.host_if)
+        assert r.returncode == 0, r.stderr
+        dump = run(["bpftool", "-j", "map", "dump", "pinned",
+                    f"{d}/counts"])
+        assert dump.returncode == 0, dump.stderr
+        # A second run refuses to clobber the kept pin.
+        r = xdpcount(cbcc, "--pin", d, "-d", "1", netns.host_if)
+        assert r.returncode != 0
+        assert "already exists" in r.stderr
+    finally:
+        subprocess.run(["rm", "-rf", d])
+    assert not xdp_attached(netns.host_if)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM,
+                                 signal.SIGHUP])
+def test_signal_prints_totals_and_detaches(cbcc, netns, no_leaks, sig):
+    t = Tracer([cbcc, "xdpcount", "--json", netns.host_if])
+    wait_attached(netns.host_if, t.proc)
+    assert subprocess.run(ping_cmd(netns, 3), shell=True).returncode == 0
+    rc, out, err = t.stop(sig)
+    assert rc == 0, err
+    assert totals(out, netns.host_if)["icmp"] == (3, 3 * PING_FRAME)
+    assert not xdp_attached(netns.host_if)
+
+
+def test_sigkill_leaves_nothing(cbcc, netns, no_leaks):
+    t = Tracer([cbcc, "xdpcount", netns.host_if])
+    wait_attached(netns.host_if, t.proc)
+    t.stop(signal.SIGKILL)
+    # The BPF link dies with the process: the kernel detaches.
+    deadline = time.time() + 5
+    while xdp_attached(netns.host_if) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not xdp_attached(netns.host_if)
+
+
+def test_netlink_fallback_detaches(cbcc, netns, no_leaks):
+    env = dict(os.environ, CBCC_XDP_NO_LINK="1")
+    t = Tracer([cbcc, "xdpcount", "-v", "-m", "generic", netns.host_if],
+               env=env)
+    wait_attached(netns.host_if, t.proc)
+    assert not run(["bpftool", "-j", "link", "show"]).stdout.count(
+        '"xdp"'), "expected a netlink attach, not a link"
+    rc, out, err = t.stop(signal.SIGTERM)
+    assert rc == 0, err
+    assert "attached through netlink" in err
+    assert not xdp_attached(netns.host_if)
+
+
+@pytest.fixture
+def xdp_obj(tmp_path):
+    """A tiny XDP_PASS object that `ip link set ... xdp obj` can load."""
+    src = tmp_path / "pass.c"
+    src.write_text(
+        '__attribute__((section("xdp"), used))\n'
+        "int xdp_test_pass(void *ctx) { return 2; }\n"
+        'char _license[] __attribute__((section("license"), used)) '
+        '= "GPL";\n')
+    obj = tmp_path / "pass.o"
+    r = run(["clang", "-O2", "-target", "bpf", "-c", str(src), "-o",
+             str(obj)])
+    assert r.returncode == 0, r.stderr
+    return obj
+
+
+def test_refuses_attached_then_force_replaces(cbcc, netns, no_leaks,
+                                              xdp_obj):
+    r = run(["ip", "link", "set", "dev", netns.host_if, "xdpgeneric",
+             "obj", str(xdp_obj), "sec", "xdp"])
+    assert r.returncode == 0, r.stderr
+    try:
+        old = xdp_attached(netns.host_if)
+        assert len(old) == 1
+        r = xdpcount(cbcc, "-d", "1", netns.host_if)
+        assert r.returncode == 1
+        msg = errors(r.stderr)
+        assert len(msg) == 1, r.stderr
+        assert f"id {old[0]} 'xdp_test_pass'" in msg[0]
+        assert "generic mode" in msg[0] and "--force" in msg[0]
+        assert xdp_attached(netns.host_if) == old
+
+        r = xdpcount(cbcc, "--json", "--force", "-c", ping_cmd(netns, 2),
+                     netns.host_if)
+        assert r.returncode == 0, r.stderr
+        assert totals(r.stdout, netns.host_if)["icmp"] == (2,
+                                                            2 * PING_FRAME)
+        # Replaced, then detached at exit: nothing left.
+        assert not xdp_attached(netns.host_if)
+    finally:
+        run(["ip", "link", "set", "dev", netns.host_if, "xdpgeneric",
+             "off"])
+
+
+def test_link_attached_cannot_be_forced(cbcc, netns, no_leaks):
+    t = Tracer([cbcc, "xdpcount", netns.host_if])
+    try:
+        wait_attached(netns.host_if, t.proc)
+        for extra in ([], ["--force"]):
+            r = xdpcount(cbcc, *extra, "-d", "1", netns.host_if)
+            assert r.returncode == 1
+            msg = errors(r.stderr)
+            assert len(msg) == 1, r.stderr
+            assert "through BPF link id" in msg[0]
+            assert f"held by pid {t.proc.pid} 'cbcc'" in msg[0]
+        assert t.proc.poll() is None
+    finally:
+        rc, out, err = t.stop(signal.SIGINT)
+    assert rc == 0, err
+
+
+def test_interface_disappears_others_keep_counting(cbcc, netns, no_leaks):
+    tag = "%05d" % random.randrange(100000)
+    gone, gone_peer = f"cbg{tag}", f"cbq{tag}"
+    subprocess.run(["ip", "link", "add", gone, "type", "veth", "peer",
+                    "name", gone_peer], check=True)
+    try:
+        subprocess.run(["ip", "link", "set", gone, "up"], check=True)
+        cmd = (f"sh -c 'sleep 0.5; ip link del {gone}; sleep 0.5; "
+               f"{ping_cmd(netns, 4)} >/dev/null'")
+        r = xdpcount(cbcc, "--json", "-c", cmd, netns.host_if, gone)
+        assert r.returncode == 0, r.stderr
+        assert f"interface '{gone}' disappeared" in r.stderr
+        t = totals(r.stdout, netns.host_if)
+        assert t["icmp"] == (4, 4 * PING_FRAME)
+        assert not xdp_attached(netns.host_if)
+    finally:
+        subprocess.run(["ip", "link", "del", gone], capture_output=True)
+
+
+def test_bad_interface(cbcc, no_leaks):
+    r = xdpcount(cbcc, "cbnosuch0")
+    assert r.returncode != 0
+    assert r.stdout == ""
+    assert errors(r.stderr) == [
+        "cbcc xdpcount: error: interface 'cbnosuch0' does not exist"]
+
+
+def test_offload_refused_names_driver(cbcc, netns, no_leaks):
+    r = xdpcount(cbcc, "-m", "offload", "-d", "1", netns.host_if)
+    assert r.returncode != 0
+    msg = errors(r.stderr)
+    assert len(msg) == 1, r.stderr
+    assert "offload" in msg[0] and "'veth'" in msg[0]
+    assert "--mode generic" in msg[0]
+    assert not xdp_attached(netns.host_if)
+
+
+@pytest.mark.parametrize("args,what", [
+    (["-m", "turbo", "lo"], "invalid mode 'turbo'"),
+    (["-k", "colour", "lo"], "invalid key"),
+    (["-A", "reject", "lo"], "invalid action"),
+    ([], "no interface given"),
+    (["--keep-pin", "lo"], "--keep-pin needs --pin"),
+    (["lo", "lo"], "given twice"),
+])
+def test_usage_errors(cbcc, args, what):
+    r = xdpcount(cbcc, *args)
+    assert r.returncode == 2
+    assert what in r.stderr
+    assert r.stdout == ""
