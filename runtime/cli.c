@@ -103,6 +103,7 @@ void cli_catch_stop_signals(void)
 	/* No SA_RESTART: a blocked poll returns EINTR and sees the flag. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 

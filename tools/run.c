@@ -621,7 +621,8 @@ int cmd_run(int argc, char **argv)
 	err = attach_all(e, &o);
 	if (err)
 		goto out;
-	if (!o.json && !o.cmd)
+	/* On stderr even with --json: it tells scripts we are attached. */
+	if (!o.cmd)
 		fprintf(stderr, "Tracing... Hit Ctrl-C to end.\n");
 	if (o.cmd) {
 		child = start_command(o.cmd, o.json);
