@@ -50,7 +50,7 @@ int hist_stars(char *buf, size_t len, uint64_t val, uint64_t val_max,
 	if (val_max)
 		n = star_count(val, val_max, width);
 	else if (val)
-		n = width;	/* python would divide by zero; show a full bar */
+		n = width;	/* python divides by zero here; a full bar */
 	if (val > val_max && n == 0)
 		n = 1;		/* text[:-1] + "+" on an empty bar */
 	for (i = 0; i < n && i + 1 < len; i++)

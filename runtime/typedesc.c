@@ -438,7 +438,8 @@ static struct typedesc *parse_record(struct json_object *j, int depth)
 	/* ["name", ["A", "B"], "enum"]: an enum, stored as unsigned int. */
 	if (!strcmp(k, "enum"))
 		return scalar_by_name("unsigned int", false);
-	if (!is_record_kind(k) || !json_object_is_type(fields, json_type_array)) {
+	if (!is_record_kind(k) ||
+	    !json_object_is_type(fields, json_type_array)) {
 		td_err("unknown record kind '%s'", k);
 		errno = EINVAL;
 		return NULL;

@@ -20,8 +20,10 @@
 
 #include "hist.h"
 
-/* log2_basic: _print_log2_hist([0, 1, 5, 10, 3, 0, 2], False) */
-static const uint64_t log2_basic_slots[] = { 0ULL, 1ULL, 5ULL, 10ULL, 3ULL, 0ULL, 2ULL };
+/* log2_basic: _print_log2_hist(slots below, strip_leading_zero=False) */
+static const uint64_t log2_basic_slots[] = {
+	0ULL, 1ULL, 5ULL, 10ULL, 3ULL, 0ULL, 2ULL,
+};
 static const char log2_basic_expect[] =
 	"     usecs               : count     distribution\n"
 	"         0 -> 1          : 1        |****                                    |\n"
@@ -31,8 +33,10 @@ static const char log2_basic_expect[] =
 	"        16 -> 31         : 0        |                                        |\n"
 	"        32 -> 63         : 2        |********                                |\n";
 
-/* log2_nostrip: _print_log2_hist([0, 0, 0, 4, 8, 0, 1], False) */
-static const uint64_t log2_nostrip_slots[] = { 0ULL, 0ULL, 0ULL, 4ULL, 8ULL, 0ULL, 1ULL };
+/* log2_nostrip: _print_log2_hist(slots below, strip_leading_zero=False) */
+static const uint64_t log2_nostrip_slots[] = {
+	0ULL, 0ULL, 0ULL, 4ULL, 8ULL, 0ULL, 1ULL,
+};
 static const char log2_nostrip_expect[] =
 	"     usecs               : count     distribution\n"
 	"         0 -> 1          : 0        |                                        |\n"
@@ -42,8 +46,10 @@ static const char log2_nostrip_expect[] =
 	"        16 -> 31         : 0        |                                        |\n"
 	"        32 -> 63         : 1        |*****                                   |\n";
 
-/* log2_strip: _print_log2_hist([0, 0, 0, 4, 8, 0, 1], True) */
-static const uint64_t log2_strip_slots[] = { 0ULL, 0ULL, 0ULL, 4ULL, 8ULL, 0ULL, 1ULL };
+/* log2_strip: _print_log2_hist(slots below, strip_leading_zero=True) */
+static const uint64_t log2_strip_slots[] = {
+	0ULL, 0ULL, 0ULL, 4ULL, 8ULL, 0ULL, 1ULL,
+};
 static const char log2_strip_expect[] =
 	"     usecs               : count     distribution\n"
 	"         4 -> 7          : 4        |********************                    |\n"
@@ -51,8 +57,13 @@ static const char log2_strip_expect[] =
 	"        16 -> 31         : 0        |                                        |\n"
 	"        32 -> 63         : 1        |*****                                   |\n";
 
-/* log2_wide: _print_log2_hist([0, 2, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1000, 0, 0, 0, 0, 0, 3], False) */
-static const uint64_t log2_wide_slots[] = { 0ULL, 2ULL, 0ULL, 7ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 1000ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 3ULL };
+/* log2_wide: _print_log2_hist(slots below, strip_leading_zero=False) */
+static const uint64_t log2_wide_slots[] = {
+	0ULL, 2ULL, 0ULL, 7ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL,
+	0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL,
+	0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL,
+	0ULL, 1000ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 3ULL,
+};
 static const char log2_wide_expect[] =
 	"               nsecs                         : count     distribution\n"
 	"                   0 -> 1                    : 2        |                    |\n"
@@ -96,49 +107,68 @@ static const char log2_wide_expect[] =
 	"        274877906944 -> 549755813887         : 0        |                    |\n"
 	"        549755813888 -> 1099511627775        : 3        |                    |\n";
 
-/* log2_slot64: _print_log2_hist([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 9], True) */
-static const uint64_t log2_slot64_slots[] = { 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 5ULL, 0ULL, 9ULL };
+/* log2_slot64: _print_log2_hist(slots below, strip_leading_zero=True) */
+static const uint64_t log2_slot64_slots[] = {
+	0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL,
+	0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL,
+	0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL,
+	0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL,
+	0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL,
+	0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 5ULL, 0ULL, 9ULL,
+};
 static const char log2_slot64_expect[] =
 	"               bytes                         : count     distribution\n"
 	" 2305843009213693952 -> 4611686018427387903  : 5        |***********         |\n"
 	" 4611686018427387904 -> 9223372036854775807  : 0        |                    |\n"
 	" 9223372036854775808 -> 18446744073709551615 : 9        |********************|\n";
 
-/* log2_slot0_only: _print_log2_hist([7], False) */
-static const uint64_t log2_slot0_only_slots[] = { 7ULL };
+/* log2_slot0_only: _print_log2_hist(slots below, strip_leading_zero=False) */
+static const uint64_t log2_slot0_only_slots[] = {
+	7ULL,
+};
 static const char log2_slot0_only_expect[] =
 	"";
 
-/* log2_empty: _print_log2_hist([0], False) */
-static const uint64_t log2_empty_slots[] = { 0ULL };
+/* log2_empty: _print_log2_hist(slots below, strip_leading_zero=False) */
+static const uint64_t log2_empty_slots[] = {
+	0ULL,
+};
 static const char log2_empty_expect[] =
 	"";
 
-/* log2_large: _print_log2_hist([0, 230584300921369703, 9223372036854788153, 1], False) */
-static const uint64_t log2_large_slots[] = { 0ULL, 230584300921369703ULL, 9223372036854788153ULL, 1ULL };
+/* log2_large: _print_log2_hist(slots below, strip_leading_zero=False) */
+static const uint64_t log2_large_slots[] = {
+	0ULL, 230584300921369703ULL, 9223372036854788153ULL, 1ULL,
+};
 static const char log2_large_expect[] =
 	"     value               : count     distribution\n"
 	"         0 -> 1          : 230584300921369703 |*                                       |\n"
 	"         2 -> 3          : 9223372036854788153 |****************************************|\n"
 	"         4 -> 7          : 1        |                                        |\n";
 
-/* log2_max: _print_log2_hist([0, 1, 18446744073709551615, 9223372036854775808], False) */
-static const uint64_t log2_max_slots[] = { 0ULL, 1ULL, 18446744073709551615ULL, 9223372036854775808ULL };
+/* log2_max: _print_log2_hist(slots below, strip_leading_zero=False) */
+static const uint64_t log2_max_slots[] = {
+	0ULL, 1ULL, 18446744073709551615ULL, 9223372036854775808ULL,
+};
 static const char log2_max_expect[] =
 	"     value               : count     distribution\n"
 	"         0 -> 1          : 1        |                                        |\n"
 	"         2 -> 3          : 18446744073709551615 |****************************************|\n"
 	"         4 -> 7          : 9223372036854775808 |********************                    |\n";
 
-/* log2_longtype: _print_log2_hist([0, 3, 1], False) */
-static const uint64_t log2_longtype_slots[] = { 0ULL, 3ULL, 1ULL };
+/* log2_longtype: _print_log2_hist(slots below, strip_leading_zero=False) */
+static const uint64_t log2_longtype_slots[] = {
+	0ULL, 3ULL, 1ULL,
+};
 static const char log2_longtype_expect[] =
 	"     a_very_long_value_type_name : count     distribution\n"
 	"         0 -> 1          : 3        |****************************************|\n"
 	"         2 -> 3          : 1        |*************                           |\n";
 
-/* linear_basic: _print_linear_hist([3, 0, 7, 1], False) */
-static const uint64_t linear_basic_slots[] = { 3ULL, 0ULL, 7ULL, 1ULL };
+/* linear_basic: _print_linear_hist(slots below, strip_leading_zero=False) */
+static const uint64_t linear_basic_slots[] = {
+	3ULL, 0ULL, 7ULL, 1ULL,
+};
 static const char linear_basic_expect[] =
 	"     kbytes        : count     distribution\n"
 	"        0          : 3        |*****************                       |\n"
@@ -146,21 +176,27 @@ static const char linear_basic_expect[] =
 	"        2          : 7        |****************************************|\n"
 	"        3          : 1        |*****                                   |\n";
 
-/* linear_strip: _print_linear_hist([0, 0, 7, 1], True) */
-static const uint64_t linear_strip_slots[] = { 0ULL, 0ULL, 7ULL, 1ULL };
+/* linear_strip: _print_linear_hist(slots below, strip_leading_zero=True) */
+static const uint64_t linear_strip_slots[] = {
+	0ULL, 0ULL, 7ULL, 1ULL,
+};
 static const char linear_strip_expect[] =
 	"     kbytes        : count     distribution\n"
 	"        2          : 7        |****************************************|\n"
 	"        3          : 1        |*****                                   |\n";
 
-/* linear_slot0_only: _print_linear_hist([5], False) */
-static const uint64_t linear_slot0_only_slots[] = { 5ULL };
+/* linear_slot0_only: _print_linear_hist(slots below, strip_leading_zero=False) */
+static const uint64_t linear_slot0_only_slots[] = {
+	5ULL,
+};
 static const char linear_slot0_only_expect[] =
 	"     value         : count     distribution\n"
 	"        0          : 5        |****************************************|\n";
 
-/* linear_empty: _print_linear_hist([0], False) */
-static const uint64_t linear_empty_slots[] = { 0ULL };
+/* linear_empty: _print_linear_hist(slots below, strip_leading_zero=False) */
+static const uint64_t linear_empty_slots[] = {
+	0ULL,
+};
 static const char linear_empty_expect[] =
 	"";
 

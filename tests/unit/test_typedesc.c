@@ -915,7 +915,9 @@ static void test_parse_sized_multidim(void **state)
 		"\"struct_packed\"]", 24);
 	struct md1 v1 = { 7, { { 1, 2, 3 }, { 4, 5, 6 } }, 9 };
 	struct md2 v2 = { 1, { "init", "bash", "", "sshd" } };
-	struct md3 v3 = { 1, { { { 1, 2 }, { 3, 4 } }, { { 5, 6 }, { 7, 8 } } } };
+	struct md3 v3 = {
+		1, { { { 1, 2 }, { 3, 4 } }, { { 5, 6 }, { 7, 8 } } }
+	};
 	size_t off;
 
 	(void)state;
@@ -1027,7 +1029,7 @@ static void test_compare(void **state)
 
 	(void)state;
 	assert_true(typedesc_compare(s, &a, &b) < 0);	/* -1 < 1 */
-	assert_true(typedesc_compare(u, &a, &b) > 0);	/* 0xffffffff > 1 */
+	assert_true(typedesc_compare(u, &a, &b) > 0);	/* 0xffffffff */
 	assert_int_equal(typedesc_compare(s, &a, &a), 0);
 	assert_true(typedesc_compare(k, &x, &y) > 0);	/* longer string */
 	assert_true(typedesc_compare(k, &z, &x) < 0);	/* pid first */
