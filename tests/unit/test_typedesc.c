@@ -1038,6 +1038,75 @@ static void test_compare(void **state)
 	typedesc_free(k);
 }
 
+/*
+ * Mangled descriptions (truncated, bytes flipped): parse must fail cleanly
+ * or yield a type that decodes its own size without reading past it (the
+ * sanitizer build checks the reads).
+ */
+static void test_mangled_descriptions(void **state)
+{
+	static const char *const seeds[] = {
+		NESTED_DESC, BF_DESC, misc2_desc,
+		"[\"anon\", [[\"kind\",\"unsigned int\"], [\"\", "
+		"[[\"addr\",\"unsigned long long\"], [\"port\",\"int\"] ], "
+		"\"union\"], [\"v\",\"char\",[3,2]], [\"b\",\"_Bool\", 1]], "
+		"\"struct\"]",
+	};
+	static const char alphabet[] = "[]\",0123456789 :{}-";
+	unsigned int seed = 12345;
+	char desc[1024], text[256];
+	size_t i, k, len, parsed = 0;
+
+	(void)state;
+	for (i = 0; i < 4000; i++) {
+		const char *src = seeds[i % ARRAY_SIZE(seeds)];
+		struct typedesc *t;
+
+		len = strlen(src);
+		memcpy(desc, src, len + 1);
+		for (k = 0; k < 1 + (size_t)rand_r(&seed) % 3; k++)
+			desc[rand_r(&seed) % len] =
+				alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		if (rand_r(&seed) % 4 == 0)
+			desc[rand_r(&seed) % len] = '\0';
+		t = typedesc_parse_sized(desc, rand_r(&seed) % 128);
+		if (!t) {
+			assert_true(errno == EINVAL || errno == ENOMEM);
+			continue;
+		}
+		parsed++;
+		if (typedesc_size(t) <= 4096) {
+			size_t n = typedesc_size(t);
+			unsigned char *a = malloc(n ? n : 1);
+			unsigned char *b = malloc(n ? n : 1);
+			struct json_object *j;
+
+			assert_non_null(a);
+			assert_non_null(b);
+			for (k = 0; k < n; k++) {
+				a[k] = rand_r(&seed);
+				b[k] = rand_r(&seed);
+			}
+			j = typedesc_to_json(t, a, n);
+			json_object_put(j);
+			/* fewer bytes than the type, too */
+			j = typedesc_to_json(t, a, n / 2);
+			json_object_put(j);
+			typedesc_format(t, a, n, text, sizeof(text));
+			typedesc_format(t, a, n / 3, text, sizeof(text));
+			typedesc_format_repr(t, a, n, text, sizeof(text));
+			typedesc_add(t, a, b);
+			typedesc_compare(t, a, b);
+			typedesc_u64(t, a);
+			free(a);
+			free(b);
+		}
+		typedesc_free(t);
+	}
+	print_message("%zu of 4000 mangled descriptions parsed\n", parsed);
+	assert_true(parsed > 100);	/* the decoders did get exercised */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1069,6 +1138,7 @@ int main(void)
 		cmocka_unit_test(test_format_truncation),
 		cmocka_unit_test(test_format_repr),
 		cmocka_unit_test(test_compare),
+		cmocka_unit_test(test_mangled_descriptions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
