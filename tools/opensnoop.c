@@ -589,7 +589,11 @@ static int poll_until_done(struct engine *e, struct opensnoop_state *st,
 		if (fflush(stdout) || st->write_err)
 			return -EPIPE;
 	}
-	return 0;
+	/* Events already in the buffers when the stop came still count. */
+	n = engine_poll(e, 0);
+	if (n < 0 && n != -EINTR)
+		return n;
+	return fflush(stdout) || st->write_err ? -EPIPE : 0;
 }
 
 int cmd_opensnoop(int argc, char **argv)
