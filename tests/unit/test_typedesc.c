@@ -76,6 +76,8 @@ static void expect_text(const struct typedesc *t, const void *data,
 
 /* ---- scalars ---- */
 
+enum color { RED, GREEN = 5 };
+
 static void test_scalars(void **state)
 {
 	static const struct {
@@ -125,6 +127,33 @@ static void test_scalars(void **state)
 		assert_true(typedesc_u64(t, &raw) == cases[i].u64);
 		typedesc_free(t);
 	}
+}
+
+/* Spellings libbcc does not emit today but its visitor can: enum records
+ * and pointer type names. */
+static void test_enum_and_pointer_spellings(void **state)
+{
+	struct typedesc *e = parse_ok("[\"color\", [\"RED\",\"GREEN\"], "
+				      "\"enum\"]");
+	struct typedesc *p = parse_ok("\"void *\"");
+	struct typedesc *s = parse_ok("[\"s\", [[\"c\", [\"color\", "
+				      "[\"RED\"], \"enum\"]], [\"p\", "
+				      "\"char *\"]], \"struct\"]");
+	struct { enum color c; char *p; } v = { GREEN, (char *)16 };
+	uint32_t c = GREEN;
+	uint64_t addr = 0xffffffff81000000ULL;
+
+	(void)state;
+	assert_int_equal(typedesc_size(e), 4);
+	assert_true(typedesc_is_integer(e));
+	expect_json(e, &c, sizeof(c), "5");
+	assert_int_equal(typedesc_size(p), 8);
+	expect_json(p, &addr, sizeof(addr), "18446744071578845184");
+	assert_int_equal(typedesc_size(s), sizeof(v));
+	expect_json(s, &v, sizeof(v), "{\"c\":5,\"p\":16}");
+	typedesc_free(e);
+	typedesc_free(p);
+	typedesc_free(s);
 }
 
 static void test_uint64_above_int64_max(void **state)
@@ -286,7 +315,6 @@ static void test_nested_padding(void **state)
 }
 
 /* enum, pointer, _Bool, __int128 and bcc's explicit padding. */
-enum color { RED, GREEN = 5 };
 struct misc2 {
 	enum color c;
 	void *p;
@@ -1111,6 +1139,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scalars),
+		cmocka_unit_test(test_enum_and_pointer_spellings),
 		cmocka_unit_test(test_uint64_above_int64_max),
 		cmocka_unit_test(test_float),
 		cmocka_unit_test(test_int128),
