@@ -1,0 +1,290 @@
+"""trace (issue 5): bcc's probe syntax, columns and error carets.
+
+Host lane: tracepoints and uprobes print formatted events; kernel probes
+fail with the no-kprobes message; bad probes point at their column.  VM
+lane (`vm`): a kprobe prints its arguments, beside bcc's trace-bpfcc.
+
+Workloads print their PID and wait for a line on stdin, so the tracer
+filters on them (-p) and is ready before they act.  The golden column
+formats are read from bcc's installed trace (its source text).
+"""
+import os
+import re
+import select
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import IN_VM, run
+
+PY = "/usr/bin/python3"
+BCC_TRACE = "/usr/sbin/trace-bpfcc"
+READY_TIMEOUT = 400 if IN_VM else 120
+HEADER_RE = r"^(TIME +)?PID +TID +COMM +FUNC"
+
+WORKLOAD = r"""
+import ctypes, os, sys
+print(os.getpid(), flush=True)
+sys.stdin.readline()
+what, arg, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+libc = ctypes.CDLL("libc.so.6")
+libc.getenv.restype = ctypes.c_char_p
+for _ in range(n):
+    if what == "open":
+        try:
+            os.close(os.open(arg, os.O_RDONLY))
+        except OSError:
+            pass
+    elif what == "getenv":
+        libc.getenv(arg.encode())
+    elif what == "getppid":
+        os.getppid()
+"""
+
+
+class Workload:
+    def __init__(self, what, arg="", n=1):
+        self.proc = subprocess.Popen([PY, "-c", WORKLOAD, what, arg, str(n)],
+                                     stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.pid = int(self.proc.stdout.readline())
+
+    def go(self):
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        assert self.proc.wait(timeout=60) == 0
+
+
+class Tool:
+    """A tool in its own process group; stdout read raw until ready."""
+
+    def __init__(self, args):
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE,
+                                     start_new_session=True)
+        self.out = b""
+
+    def wait_for(self, pattern, timeout=READY_TIMEOUT):
+        deadline = time.time() + timeout
+        fd = self.proc.stdout.fileno()
+        while time.time() < deadline:
+            if re.search(pattern, self.out.decode(errors="replace"), re.M):
+                return
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                self.out += chunk
+            elif self.proc.poll() is not None:
+                break
+        rc, out, err = self.stop()
+        raise AssertionError(f"no {pattern!r} (rc {rc}):\n{out}\n{err}")
+
+    def stop(self, sig=signal.SIGINT, timeout=120):
+        """sig None: wait for the tool to end by itself."""
+        if sig is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            out, err = self.proc.communicate()
+            raise AssertionError(f"did not exit on {sig!r}: {err!r}")
+        return (self.proc.returncode,
+                (self.out + out).decode(errors="replace"),
+                err.decode(errors="replace"))
+
+
+def bcc_golden():
+    """trace's header and event line formats, from bcc's source."""
+    src = open(BCC_TRACE).read()
+    fmt = '"%-7s %-7s %-15s %-16s %s"'
+    assert src.count(fmt) == 1, "bcc's trace changed: update the goldens"
+    assert '("PID", "TID", "COMM", "FUNC",' in src
+    assert '"%-7d %-7d %-15s %-16s %s\\n"' in src
+    assert 'col_fmt = "%-17s " if self.args.unix_timestamp else "%-8s "' \
+        in src
+    f = fmt.strip('"')
+    return {
+        "header": lambda trivial: f % ("PID", "TID", "COMM", "FUNC",
+                                       "" if trivial else "-"),
+        "event": "%-7d %-7d %-15s %-16s %s",
+        "time": "%-8s ",
+    }
+
+
+def trace_run(cbcc, probes, what, arg="", n=1, opts=(), pid_filter=True,
+              wait_events=None):
+    w = Workload(what, arg, n)
+    cmd = [cbcc, "trace"] + (["-p", str(w.pid)] if pid_filter else [])
+    t = Tool(cmd + list(opts) + list(probes))
+    try:
+        t.wait_for(HEADER_RE)
+    except AssertionError:
+        w.proc.kill()
+        raise
+    w.go()
+    if wait_events:
+        t.wait_for(wait_events, timeout=30)
+    else:
+        time.sleep(1)
+    return w, t.stop()
+
+
+@pytest.mark.san
+def test_tracepoint_string_argument(cbcc, no_leaks):
+    g = bcc_golden()
+    path = f"/tmp/cbcc-trace-{uuid.uuid4().hex[:10]}"
+    w, (rc, out, err) = trace_run(
+        cbcc, ['t:syscalls:sys_enter_openat "%s", args->filename'],
+        "open", path, wait_events=re.escape(path))
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0] == g["header"](False)
+    want = g["event"] % (w.pid, w.pid, "python3", "sys_enter_openat", path)
+    assert want in lines, out
+
+
+def test_trivial_probe_header_and_max_events(cbcc, no_leaks):
+    g = bcc_golden()
+    w, (rc, out, err) = trace_run(
+        cbcc, ["t:syscalls:sys_enter_getppid"], "getppid", n=50,
+        opts=["-M", "3"], wait_events=r"(.*sys_enter_getppid.*\n){3}")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0] == g["header"](True)
+    assert len(lines) == 4, out     # -M 3: three events, then exit
+    assert lines[1] == g["event"] % (w.pid, w.pid, "python3",
+                                     "sys_enter_getppid", "")
+
+
+def test_uprobe_user_string_and_predicate(cbcc, no_leaks):
+    mark = f"CBCC_MARK_{uuid.uuid4().hex[:8]}"
+    w, (rc, out, err) = trace_run(
+        cbcc, ['p:c:getenv (arg1 != 0) "name=%s", arg1'], "getenv", mark,
+        n=2, wait_events=f"name={mark}(.|\\n)*name={mark}")
+    assert rc == 0, err
+    ev = [l for l in out.splitlines() if mark in l]
+    assert len(ev) == 2, out
+    assert ev[0] == bcc_golden()["event"] % (w.pid, w.pid, "python3",
+                                             "getenv", f"name={mark}")
+
+
+def test_uretprobe_retval_and_time_column(cbcc):
+    w, (rc, out, err) = trace_run(
+        cbcc, ['r:c:getppid "ret=%d", retval'], "getppid", n=1,
+        opts=["-t"], wait_events=r"ret=\d+")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(bcc_golden()["time"] % "TIME" + "PID ")
+    m = re.match(r"^(\d+\.\d+) +(\d+) .* ret=(\d+)$", lines[1])
+    assert m, out
+    assert len(m.group(1)) == 8     # bcc: "%-8s" of "%.6f", cut to 8
+    assert int(m.group(2)) == w.pid
+    assert int(m.group(3)) == os.getpid()   # the workload's parent: us
+
+
+def test_multiple_probes_one_tracepoint(cbcc):
+    path = f"/tmp/cbcc-trace-{uuid.uuid4().hex[:10]}"
+    w, (rc, out, err) = trace_run(
+        cbcc, ['t:syscalls:sys_enter_openat "a %s", args->filename',
+               't:syscalls:sys_enter_openat (args->flags >= 0) "b %s", '
+               'args->filename'], "open", path,
+        wait_events=f"a {path}(.|\\n)*b {path}|b {path}(.|\\n)*a {path}")
+    assert rc == 0, err
+
+
+def test_ebpf_prints_program_without_kernel(cbcc, no_leaks):
+    r = run([cbcc, "trace", "--ebpf",
+             'p::do_sys_open (arg3 > 0) "%s %d", arg2@user, arg3',
+             'r::vfs_read "%ld", retval'])
+    assert r.returncode == 0, r.stderr
+    assert "BPF_PERF_OUTPUT(events);" in r.stdout
+    assert "bpf_probe_read_user_str" in r.stdout
+    assert "PT_REGS_PARM3(ctx)" in r.stdout and "PT_REGS_RC(ctx)" in r.stdout
+    assert "int probe_0(struct pt_regs *ctx)" in r.stdout
+
+
+@pytest.mark.skipif(os.path.exists("/sys/bus/event_source/devices/kprobe"),
+                    reason="this kernel has kprobes (VM lane tests them)")
+@pytest.mark.parametrize("probe", ["vfs_read", 'r::vfs_read "%d", retval'])
+def test_kprobe_without_kprobes(cbcc, no_leaks, probe):
+    r = run([cbcc, "trace", probe])
+    assert r.returncode == 3, r.stderr
+    assert "no kprobes" in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("probe,col,what", [
+    ('p::vfs_read (arg1 == 1 "%d", arg1', 13, "unmatched '('"),
+    ('t:syscalls:sys_enter_openat "%d", arg1', 35, "args->FIELD"),
+    ('p::vfs_read "%d %d", arg1', 17, "without an argument"),
+    ('p::vfs_read "%q", arg1', 14, "unsupported conversion"),
+    ('p::vfs_read "%d" arg1', 18, "expected ','"),
+    ('q::vfs_read', 1, "probe type"),
+    ('p::vfs_read "%d", $foo', 19, "unknown variable"),
+    ('p::vfs_read "%d", retval', 19, "return probes"),
+])
+def test_bad_probe_caret(cbcc, probe, col, what):
+    r = run([cbcc, "trace", probe])
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.splitlines()
+    assert f"bad probe 1, column {col}: " in lines[0], r.stderr
+    assert what in lines[0], r.stderr
+    prefix = "cbcc trace: error:   "
+    assert lines[1] == prefix + probe
+    assert lines[2] == prefix + " " * (col - 1) + "^"
+
+
+def test_unknown_targets(cbcc, no_leaks):
+    r = run([cbcc, "trace", "t:syscalls:no_such_event"])
+    assert r.returncode == 1 and "unknown tracepoint" in r.stderr, r.stderr
+    r = run([cbcc, "trace", "c:no_such_function_xyz"])
+    assert r.returncode == 1 and "no function" in r.stderr, r.stderr
+    r = run([cbcc, "trace", "no_such_lib_xyz:foo"])
+    assert r.returncode == 1 and "unable to find" in r.stderr, r.stderr
+
+
+def test_usage_errors(cbcc):
+    assert run([cbcc, "trace"]).returncode == 2
+    assert run([cbcc, "trace", "-p", "1", "-L", "1", "x"]).returncode == 2
+    assert run([cbcc, "trace", "-u", "x"]).returncode == 2
+    r = run([cbcc, "trace", "--help"])
+    assert r.returncode == 0 and "args->field" in r.stdout
+
+
+# VM lane: kprobes exist.
+
+@pytest.mark.vm
+def test_vm_kprobe_arguments_beside_bcc(cbcc, no_leaks):
+    g = bcc_golden()
+    path = f"/tmp/cbcc-trace-{uuid.uuid4().hex[:10]}"
+    probe = 'p::do_sys_openat2 "%s", arg2@user'
+    w, (rc, out, err) = trace_run(cbcc, [probe], "open", path,
+                                  wait_events=re.escape(path))
+    assert rc == 0, err
+    ours = out.splitlines()
+    assert ours[0] == g["header"](False)
+    assert g["event"] % (w.pid, w.pid, "python3", "do_sys_openat2",
+                         path) in ours, out
+    w = Workload("open", path, 1)
+    t = Tool([PY, BCC_TRACE, "-p", str(w.pid), probe])
+    t.wait_for(HEADER_RE)
+    w.go()
+    t.wait_for(re.escape(path), timeout=60)
+    _, theirs, _ = t.stop()
+    assert theirs.splitlines()[0] == ours[0]
+    assert g["event"] % (w.pid, w.pid, "python3", "do_sys_openat2",
+                         path) in theirs.splitlines(), theirs
+
+
+@pytest.mark.vm
+def test_vm_kretprobe_retval(cbcc, no_leaks):
+    w, (rc, out, err) = trace_run(
+        cbcc, ['r::__x64_sys_getppid "ret=%d", retval'], "getppid", n=1,
+        wait_events=r"ret=\d+")
+    assert rc == 0, err
+    assert f"ret={os.getpid()}" in out, out
