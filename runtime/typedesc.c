@@ -815,33 +815,43 @@ static void u128_to_str(u128 v, bool negative, char *buf, size_t len)
 
 /* ---- UTF-8 ---- */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
+/*
+ * Length of the UTF-8 sequence at s (n bytes left); *valid says whether it
+ * is one.  An invalid one is its "maximal subpart" (Unicode's recommended
+ * practice, also Python's decode(errors="replace")): one U+FFFD each.
+ */
+static size_t utf8_seq(const unsigned char *s, size_t n, bool *valid)
 {
+	unsigned char lo = 0x80, hi = 0xbf;
 	size_t len, i;
-	uint32_t cp;
 
+	*valid = s[0] < 0x80;
 	if (s[0] < 0x80)
 		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (s[0] == 0xed)
+			hi = 0x9f;	/* UTF-16 surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (s[0] == 0xf4)
+			hi = 0x8f;	/* beyond U+10FFFF */
+	} else {
+		return 1;
 	}
-	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
+	for (i = 1; i < len; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi)
+			return i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*valid = true;
 	return len;
 }
 
@@ -856,6 +866,7 @@ static struct json_object *string_to_json(const unsigned char *p, size_t n)
 {
 	struct json_object *j;
 	size_t i = 0, o = 0, l;
+	bool valid;
 	char *buf;
 
 	n = cstr_len(p, n);
@@ -863,16 +874,15 @@ static struct json_object *string_to_json(const unsigned char *p, size_t n)
 	if (!buf)
 		return NULL;
 	while (i < n) {
-		l = utf8_seq_len(p + i, n - i);
-		if (l) {
+		l = utf8_seq(p + i, n - i, &valid);
+		if (valid) {
 			memcpy(buf + o, p + i, l);
 			o += l;
-			i += l;
 		} else {
 			memcpy(buf + o, "\xef\xbf\xbd", 3);	/* U+FFFD */
 			o += 3;
-			i++;
 		}
+		i += l;
 	}
 	j = json_object_new_string_len(buf, o);
 	free(buf);
@@ -1045,15 +1055,17 @@ static int out_end(struct out *o)
 static void format_string(struct out *o, const unsigned char *p, size_t n)
 {
 	size_t i = 0, l;
+	bool valid;
 
 	n = cstr_len(p, n);
 	while (i < n) {
-		l = utf8_seq_len(p + i, n - i);
-		if (l > 1 || (l == 1 && p[i] >= 0x20 && p[i] != 0x7f)) {
+		l = utf8_seq(p + i, n - i, &valid);
+		if (valid && (l > 1 || (p[i] >= 0x20 && p[i] != 0x7f))) {
 			while (l--)
 				out_putc(o, p[i++]);
 		} else {
-			out_printf(o, "\\x%02x", p[i++]);
+			while (l--)
+				out_printf(o, "\\x%02x", p[i++]);
 		}
 	}
 }

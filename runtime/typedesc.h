@@ -20,8 +20,9 @@
  *  - JSON (typedesc_to_json): integers -> numbers (uint64 above INT64_MAX
  *    as json-c uint64, __int128 beyond 64 bits as an exact number literal),
  *    _Bool -> true/false, float/double -> numbers, "char" arrays ->
- *    strings (up to the first NUL; invalid UTF-8 bytes become U+FFFD, the
- *    NDJSON writer escapes control characters), other arrays -> arrays,
+ *    strings (up to the first NUL; invalid UTF-8 becomes U+FFFD exactly as
+ *    python's bytes.decode("utf-8", "replace") does; the NDJSON writer
+ *    escapes control characters), other arrays -> arrays,
  *    structs/unions -> objects (padding omitted, anonymous members'
  *    fields lifted into the parent).
  *  - Text (typedesc_format), one line, for default output rows:
