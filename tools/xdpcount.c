@@ -384,6 +384,8 @@ static void merge_rows(struct snapshot *s)
 {
 	size_t i, n = 0;
 
+	if (!s->nr)
+		return;
 	qsort(s->rows, s->nr, sizeof(*s->rows), row_cmp_key);
 	for (i = 0; i < s->nr; i++) {
 		if (n && !row_cmp_key(&s->rows[n - 1], &s->rows[i])) {
@@ -514,7 +516,7 @@ static void snapshot_diff(struct snapshot *cur, const struct snapshot *prev)
 {
 	size_t i;
 
-	for (i = 0; i < cur->nr; i++) {
+	for (i = 0; i < cur->nr && prev->nr; i++) {
 		const struct row *p;
 
 		p = bsearch(&cur->rows[i], prev->rows, prev->nr,
@@ -619,7 +621,8 @@ static void report(struct snapshot *s, double secs, bool interval)
 
 	if (secs <= 0)
 		secs = 1e-3;
-	qsort(s->rows, s->nr, sizeof(*s->rows), row_cmp_packets);
+	if (s->nr)
+		qsort(s->rows, s->nr, sizeof(*s->rows), row_cmp_packets);
 	if (env.json) {
 		for (j = 0; j < s->nr; j++)
 			if (!interval || s->rows[j].packets)
@@ -637,7 +640,8 @@ static void report(struct snapshot *s, double secs, bool interval)
 		table_print(s, secs, interval);
 	}
 	fflush(stdout);
-	qsort(s->rows, s->nr, sizeof(*s->rows), row_cmp_key);
+	if (s->nr)
+		qsort(s->rows, s->nr, sizeof(*s->rows), row_cmp_key);
 }
 
 /* ---- map pinning -------------------------------------------------- */
