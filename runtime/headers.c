@@ -129,29 +129,20 @@ static const char *merged_headers(const char *dir, const char *common)
 	return out;
 }
 
-/* "6.1.0-56-amd64" from include/generated/utsrelease.h or kernel.release */
+/*
+ * "6.1.0-56-amd64": UTS_RELEASE is what uname -r of that kernel reports;
+ * Debian's include/config/kernel.release holds the upstream "6.1.192"
+ * instead, so it is only the fallback.
+ */
 static bool headers_release(const char *dir, char *rel, size_t len)
 {
 	char path[PATH_MAX], line[256];
 	bool ok = false;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/include/config/kernel.release", dir);
-	f = fopen(path, "re");
-	if (f) {
-		ok = fgets(line, sizeof(line), f) != NULL;
-		fclose(f);
-		if (ok) {
-			line[strcspn(line, "\n")] = '\0';
-			snprintf(rel, len, "%s", line);
-			return true;
-		}
-	}
 	snprintf(path, sizeof(path), "%s/include/generated/utsrelease.h", dir);
 	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!ok && fgets(line, sizeof(line), f)) {
+	while (f && !ok && fgets(line, sizeof(line), f)) {
 		char *p = strchr(line, '"'), *q;
 
 		if (strncmp(line, "#define UTS_RELEASE", 19) || !p)
@@ -163,7 +154,20 @@ static bool headers_release(const char *dir, char *rel, size_t len)
 			ok = true;
 		}
 	}
+	if (f)
+		fclose(f);
+	if (ok)
+		return true;
+	snprintf(path, sizeof(path), "%s/include/config/kernel.release", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fgets(line, sizeof(line), f) != NULL;
 	fclose(f);
+	if (ok) {
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(rel, len, "%s", line);
+	}
 	return ok;
 }
 
