@@ -113,12 +113,13 @@ sh "$here/mkinitramfs.sh" "$release" "$work/initrd.gz" "$work/lane.env" ||
 	die "could not build the initramfs for $release"
 
 # Arguments common to the probe and the lane; "$@" is the accelerator.
+# Run in the background only: exec makes $! qemu's own pid.
 boot() {
 	_log=$1
 	_append=$2
 	shift 2
-	"$qemu" "$@" -nodefaults -no-user-config -no-reboot \
-		-machine q35 -cpu max -smp "$cpus" -m "$mem" \
+	exec "$qemu" "$@" -nodefaults -no-user-config -no-reboot \
+		-machine pc -smp "$cpus" -m "$mem" \
 		-display none -monitor none -serial "file:$_log" \
 		-kernel "$kernel" -initrd "$work/initrd.gz" \
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 $_append" \
@@ -131,7 +132,7 @@ boot() {
 # few seconds proves KVM usable.
 if [ "$accel" = kvm ] || [ "$accel" = auto ]; then
 	: >"$work/probe.log"
-	boot "$work/probe.log" cbcc.probe -accel kvm \
+	boot "$work/probe.log" cbcc.probe -accel kvm -cpu host \
 		>"$work/probe.out" 2>&1 &
 	ppid=$!
 	(sleep 20 && kill -9 "$ppid") 2>/dev/null &
@@ -147,8 +148,8 @@ if [ "$accel" = kvm ] || [ "$accel" = auto ]; then
 	fi
 fi
 case $accel in
-kvm) accel_args="-accel kvm" ;;
-tcg) accel_args="-accel tcg,thread=multi" ;;
+kvm) accel_args="-accel kvm -cpu host" ;;
+tcg) accel_args="-accel tcg,thread=multi -cpu ${CBCC_VM_CPU:-max}" ;;
 *) die "CBCC_VM_ACCEL=$accel: want tcg, kvm or auto" ;;
 esac
 
