@@ -6,6 +6,9 @@
  * by) and -DXDPCOUNT_ACTION=XDP_PASS|XDP_DROP, so the program carries only
  * the parsing its key needs.  Counters are per CPU: no atomics on the
  * packet path; user space sums them.
+ *
+ * -k proto, the default, takes a fast path: a per-CPU array indexed by
+ * interface slot and protocol class (see xdpcount.h), no key to build.
  */
 #include <uapi/linux/bpf.h>
 
@@ -18,12 +21,28 @@
 #define XDPCOUNT_ACTION XDP_PASS
 #endif
 
+/*
+ * The interface's slot in -k proto's array, from its ifindex; -1 sends
+ * the packet to the hash map.  User space compiles in a chain of compares
+ * (or plain 0 when the program is attached to a single interface).
+ */
+#ifndef XDPCOUNT_NR_IFACES
+#define XDPCOUNT_NR_IFACES 1
+#endif
+#ifndef XDPCOUNT_IFSLOT
+#define XDPCOUNT_IFSLOT(ifindex) (-1)
+#endif
+
 #define KEY_IS(k) (XDPCOUNT_KEY == XDPCOUNT_KEY_##k)
 #define KEY_NEEDS_L4 (KEY_IS(PROTO) || KEY_IS(SPORT) || KEY_IS(DPORT))
 
 BPF_PERCPU_HASH(counts, struct xdpcount_key, struct xdpcount_value,
 		XDPCOUNT_MAX_KEYS);
-/* Packets not counted because the map was full. */
+#if XDPCOUNT_KEY == XDPCOUNT_KEY_PROTO
+BPF_PERCPU_ARRAY(proto_counts, struct xdpcount_value,
+		 XDPCOUNT_NR_IFACES * XDPCOUNT_NR_CLASSES);
+#endif
+/* Packets not counted because the hash map was full. */
 BPF_PERCPU_ARRAY(missed, u64, 1);
 
 /*
@@ -32,6 +51,7 @@ BPF_PERCPU_ARRAY(missed, u64, 1);
  * time of every run.
  */
 #define ETH_P_IP	0x0800
+#define ETH_P_ARP	0x0806
 #define ETH_P_8021Q	0x8100
 #define ETH_P_8021AD	0x88A8
 #define ETH_P_IPV6	0x86DD
@@ -84,9 +104,14 @@ struct xdpcount_ipv6_opt {
 	u8 hdrlen;
 };
 
-struct xdpcount_l4 {
-	void *hdr;		/* NULL: no L4 header (non-first fragment) */
-	u8 proto;
+/* What the parse found; inlined, so it lives in registers. */
+struct xdpcount_pkt {
+	void *l3;		/* network header, NULL if truncated */
+	void *l4;		/* TCP/UDP/... header, NULL if none or unknown */
+	u16 ethertype;		/* after VLAN tags; 0 for a runt frame */
+	u8 l4proto;		/* IP protocol, 0 when not IP */
+	u8 nr_vlans;
+	u16 vlan[2];		/* outer, inner VLAN id */
 };
 
 #define IPV6_MAX_EXT_HDRS 4
@@ -125,52 +150,83 @@ static __always_inline void *skip_ipv6_ext(void *p, void *end, u8 *nexthdr,
 	return p;
 }
 
-/* Fill the IPv4 part of the key; the L4 header for ports and protocol. */
-static __always_inline void parse_ipv4(struct xdpcount_key *key, void *p,
-				       void *end, struct xdpcount_l4 *l4)
+static __always_inline void parse_ipv4(struct xdpcount_pkt *pkt, void *end)
 {
-	struct xdpcount_ipv4 *ip = p;
+	struct xdpcount_ipv4 *ip = pkt->l3;
 	u32 hlen;
 
 	if ((void *)(ip + 1) > end)
-		return;
+		goto bad;
 	hlen = (ip->ver_ihl & 0x0f) * 4;
 	if (hlen < sizeof(*ip))
-		return;
-	l4->proto = ip->protocol;
-	if (!(ip->frag_off & bpf_htons(0x1fff)))
-		l4->hdr = p + hlen;
-	if (KEY_IS(SADDR) || KEY_IS(DADDR)) {
-		key->family = 4;
-		__builtin_memcpy(key->addr, KEY_IS(SADDR) ? &ip->saddr :
-				 &ip->daddr, 4);
-	}
+		goto bad;
+	pkt->l4proto = ip->protocol;
+	/* Only a first fragment carries the L4 header. */
+	if (KEY_NEEDS_L4 && !(ip->frag_off & bpf_htons(0x1fff)))
+		pkt->l4 = pkt->l3 + hlen;
+	return;
+bad:
+	pkt->l3 = NULL;
 }
 
-static __always_inline void parse_ipv6(struct xdpcount_key *key, void *p,
-				       void *end, struct xdpcount_l4 *l4)
+static __always_inline void parse_ipv6(struct xdpcount_pkt *pkt, void *end)
 {
-	struct xdpcount_ipv6 *ip6 = p;
+	struct xdpcount_ipv6 *ip6 = pkt->l3;
 	bool fragment = false;
+	void *p;
 	u8 nexthdr;
 
-	if ((void *)(ip6 + 1) > end)
+	if ((void *)(ip6 + 1) > end) {
+		pkt->l3 = NULL;
 		return;
-	if (KEY_IS(SADDR) || KEY_IS(DADDR)) {
-		key->family = 6;
-		__builtin_memcpy(key->addr, KEY_IS(SADDR) ? &ip6->saddr :
-				 &ip6->daddr, 16);
 	}
 	if (!KEY_NEEDS_L4)
 		return;
 	nexthdr = ip6->nexthdr;
 	p = skip_ipv6_ext(ip6 + 1, end, &nexthdr, &fragment);
-	l4->proto = nexthdr;
+	pkt->l4proto = nexthdr;
 	if (p && !fragment)
-		l4->hdr = p;
+		pkt->l4 = p;
 }
 
-static __always_inline u8 proto_class(u16 ethertype, u8 proto)
+/* Ethernet, up to two VLAN tags (802.1Q or 802.1ad), IPv4/IPv6. */
+static __always_inline void parse(struct xdpcount_pkt *pkt, void *data,
+				  void *end)
+{
+	struct xdpcount_eth *eth = data;
+	void *p;
+	u16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > end)
+		return;
+	proto = bpf_ntohs(eth->proto);
+	p = eth + 1;
+#pragma unroll
+	for (i = 0; i < 2; i++) {
+		struct xdpcount_vlan_hdr *vh = p;
+
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+			break;
+		if ((void *)(vh + 1) > end)
+			return;
+		pkt->vlan[i] = bpf_ntohs(vh->tci) & 0x0fff;
+		pkt->nr_vlans = i + 1;
+		proto = bpf_ntohs(vh->proto);
+		p = vh + 1;
+	}
+	pkt->ethertype = proto;
+	if (KEY_IS(VLAN))
+		return;
+	pkt->l3 = p;
+	if (proto == ETH_P_IP)
+		parse_ipv4(pkt, end);
+	else if (proto == ETH_P_IPV6)
+		parse_ipv6(pkt, end);
+}
+
+/* The key's ipproto for -k proto rows that go to the hash map. */
+static __always_inline u8 ip_class(u16 ethertype, u8 proto)
 {
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP)
 		return proto;
@@ -181,20 +237,69 @@ static __always_inline u8 proto_class(u16 ethertype, u8 proto)
 	return XDPCOUNT_IPPROTO_OTHER;
 }
 
-static __always_inline void fill_port(struct xdpcount_key *key, void *end,
-				      const struct xdpcount_l4 *l4)
+/* enum xdpcount_class, or -1 for an ethertype without a class. */
+static __always_inline int proto_class(u16 ethertype, u8 proto)
 {
-	__be16 *ports = l4->hdr;	/* TCP and UDP: sport, dport */
-
-	if (!ports || (l4->proto != IPPROTO_TCP && l4->proto != IPPROTO_UDP))
-		return;
-	if ((void *)(ports + 2) > end)
-		return;
-	key->ipproto = l4->proto;
-	key->port = bpf_ntohs(ports[KEY_IS(SPORT) ? 0 : 1]);
+	if (ethertype == ETH_P_ARP)
+		return XDPCOUNT_CLASS_ARP;
+	if (ethertype != ETH_P_IP && ethertype != ETH_P_IPV6)
+		return -1;
+	if (proto == IPPROTO_TCP)
+		return XDPCOUNT_CLASS_TCP;
+	if (proto == IPPROTO_UDP)
+		return XDPCOUNT_CLASS_UDP;
+	if (ethertype == ETH_P_IP)
+		return proto == IPPROTO_ICMP ? XDPCOUNT_CLASS_ICMP :
+					       XDPCOUNT_CLASS_IPV4_OTHER;
+	return proto == IPPROTO_ICMPV6 ? XDPCOUNT_CLASS_ICMPV6 :
+					 XDPCOUNT_CLASS_IPV6_OTHER;
 }
 
-static __always_inline void count(struct xdpcount_key *key, u64 len)
+/* The key of the chosen kind; fields a packet lacks stay zero. */
+static __always_inline void fill_key(struct xdpcount_key *key,
+				     const struct xdpcount_pkt *pkt,
+				     void *end)
+{
+	if (KEY_IS(PROTO)) {
+		key->ethertype = pkt->ethertype;
+		if (pkt->ethertype == ETH_P_IP || pkt->ethertype == ETH_P_IPV6)
+			key->ipproto = pkt->l3 ? ip_class(pkt->ethertype,
+							  pkt->l4proto) :
+						 XDPCOUNT_IPPROTO_OTHER;
+	} else if (KEY_IS(SADDR) || KEY_IS(DADDR)) {
+		struct xdpcount_ipv4 *ip = pkt->l3;
+		struct xdpcount_ipv6 *ip6 = pkt->l3;
+
+		if (!pkt->l3)
+			return;
+		if (pkt->ethertype == ETH_P_IP && (void *)(ip + 1) <= end) {
+			key->family = 4;
+			__builtin_memcpy(key->addr, KEY_IS(SADDR) ?
+					 &ip->saddr : &ip->daddr, 4);
+		} else if (pkt->ethertype == ETH_P_IPV6 &&
+			   (void *)(ip6 + 1) <= end) {
+			key->family = 6;
+			__builtin_memcpy(key->addr, KEY_IS(SADDR) ?
+					 ip6->saddr : ip6->daddr, 16);
+		}
+	} else if (KEY_IS(SPORT) || KEY_IS(DPORT)) {
+		__be16 *ports = pkt->l4;	/* TCP, UDP: sport, dport */
+
+		if (!ports || (pkt->l4proto != IPPROTO_TCP &&
+			       pkt->l4proto != IPPROTO_UDP))
+			return;
+		if ((void *)(ports + 2) > end)
+			return;
+		key->ipproto = pkt->l4proto;
+		key->port = bpf_ntohs(ports[KEY_IS(SPORT) ? 0 : 1]);
+	} else if (KEY_IS(VLAN)) {
+		key->nr_vlans = pkt->nr_vlans;
+		key->vlan[0] = pkt->vlan[0];
+		key->vlan[1] = pkt->vlan[1];
+	}
+}
+
+static __always_inline void count_hashed(struct xdpcount_key *key, u64 len)
 {
 	struct xdpcount_value *v, init = { .packets = 1, .bytes = len };
 	u32 zero = 0;
@@ -221,49 +326,30 @@ int xdpcount(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
+	struct xdpcount_pkt pkt = {};
 	struct xdpcount_key key = {};
-	struct xdpcount_l4 l4 = {};
-	struct xdpcount_eth *eth = data;
-	void *p;
-	u16 proto;
-	int i;
+	u64 len = end - data;
 
-	key.ifindex = ctx->ingress_ifindex;
-	if ((void *)(eth + 1) > end)
-		goto out;
-	proto = bpf_ntohs(eth->proto);
-	p = eth + 1;
-#pragma unroll
-	for (i = 0; i < 2; i++) {
-		struct xdpcount_vlan_hdr *vh = p;
+	parse(&pkt, data, end);
+#if XDPCOUNT_KEY == XDPCOUNT_KEY_PROTO
+	{
+		int cls = proto_class(pkt.ethertype, pkt.l4proto);
+		int slot = XDPCOUNT_IFSLOT(ctx->ingress_ifindex);
 
-		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
-			break;
-		if ((void *)(vh + 1) > end)
-			goto out;
-		if (KEY_IS(VLAN)) {
-			key.vlan[i] = bpf_ntohs(vh->tci) & 0x0fff;
-			key.nr_vlans = i + 1;
+		if (cls >= 0 && slot >= 0 && slot < XDPCOUNT_NR_IFACES) {
+			u32 idx = slot * XDPCOUNT_NR_CLASSES + cls;
+			struct xdpcount_value *v = proto_counts.lookup(&idx);
+
+			if (v) {
+				v->packets++;
+				v->bytes += len;
+			}
+			return XDPCOUNT_ACTION;
 		}
-		proto = bpf_ntohs(vh->proto);
-		p = vh + 1;
 	}
-	if (KEY_IS(VLAN))
-		goto out;
-
-	if (proto == ETH_P_IP)
-		parse_ipv4(&key, p, end, &l4);
-	else if (proto == ETH_P_IPV6)
-		parse_ipv6(&key, p, end, &l4);
-
-	if (KEY_IS(PROTO)) {
-		key.ethertype = proto;
-		if (proto == ETH_P_IP || proto == ETH_P_IPV6)
-			key.ipproto = proto_class(proto, l4.proto);
-	} else if (KEY_IS(SPORT) || KEY_IS(DPORT)) {
-		fill_port(&key, end, &l4);
-	}
-out:
-	count(&key, (u64)(end - data));
+#endif
+	key.ifindex = ctx->ingress_ifindex;
+	fill_key(&key, &pkt, end);
+	count_hashed(&key, len);
 	return XDPCOUNT_ACTION;
 }

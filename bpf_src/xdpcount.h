@@ -24,7 +24,28 @@
 #endif
 
 /*
- * One row.  Fields the chosen key kind does not use stay zero, so rows
+ * -k proto counts its common classes in a per-CPU array, whose lookup the
+ * verifier inlines (a hash lookup costs more than the whole parse), at
+ * index slot * XDPCOUNT_NR_CLASSES + class; slot is the interface's place
+ * on the command line, compiled in as -D'XDPCOUNT_IFSLOT(ifindex)=...'.
+ * Other ethertypes, and interfaces without a slot, go to the hash map.
+ */
+enum xdpcount_class {
+	XDPCOUNT_CLASS_ARP,
+	XDPCOUNT_CLASS_ICMP,
+	XDPCOUNT_CLASS_ICMPV6,
+	XDPCOUNT_CLASS_TCP,
+	XDPCOUNT_CLASS_UDP,
+	XDPCOUNT_CLASS_IPV4_OTHER,
+	XDPCOUNT_CLASS_IPV6_OTHER,
+	XDPCOUNT_NR_CLASSES,
+};
+
+/* Interfaces one program counts in the array (-DXDPCOUNT_NR_IFACES). */
+#define XDPCOUNT_MAX_IFACES	64
+
+/*
+ * One row of the hash map.  Fields the chosen key kind does not use stay zero, so rows
  * aggregate; ifindex is always set, so one map serves several interfaces.
  */
 struct xdpcount_key {

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import Tracer, ndjson, run
+from conftest import Netns, Tracer, ndjson, run
 
 PING_FRAME = 98         # 14 Ethernet + 20 IPv4 + 8 ICMP + 56 payload
 UDP_OVERHEAD = 42       # 14 Ethernet + 20 IPv4 + 8 UDP
@@ -220,20 +220,38 @@ def test_interval_json(cbcc, netns, no_leaks):
 
 
 def test_pin_readable_by_bpftool(cbcc, netns, no_leaks, tmp_path):
-    pin = f"{PIN_ROOT}/{netns.host_if}/counts"
-    dump = tmp_path / "dump.json"
+    d = f"{PIN_ROOT}/{netns.host_if}"
     cmd = (f"sh -c '{ping_cmd(netns, 5)} >/dev/null && "
-           f"bpftool -j map dump pinned {pin} > {dump}'")
+           f"bpftool -j map dump pinned {d}/proto_counts > {tmp_path}/a && "
+           f"bpftool -j map dump pinned {d}/counts > {tmp_path}/h'")
     r = xdpcount(cbcc, "--json", "--pin", "-c", cmd, netns.host_if)
     assert r.returncode == 0, r.stderr
-    entries = json.loads(dump.read_text())
-    icmp = [e["formatted"] for e in entries
-            if e["formatted"]["key"]["ipproto"] == 1
-            and e["formatted"]["key"]["ethertype"] == 0x0800]
-    assert len(icmp) == 1, entries
+    # -k proto: ICMP is class 1 of interface slot 0 in the per-CPU array.
+    array = json.loads((tmp_path / "a").read_text())
+    icmp = [e["formatted"] for e in array if e["formatted"]["key"] == 1]
+    assert len(icmp) == 1, array
     assert sum(v["value"]["packets"] for v in icmp[0]["values"]) == 5
-    assert not os.path.exists(pin)
-    assert not os.path.exists(os.path.dirname(pin))
+    assert sum(v["value"]["bytes"] for v in icmp[0]["values"]) == \
+        5 * PING_FRAME
+    # The hash map (other ethertypes) is pinned too, and BTF-typed.
+    assert isinstance(json.loads((tmp_path / "h").read_text()), list)
+    assert not os.path.exists(d)
+    assert not os.path.exists(PIN_ROOT)
+
+
+def test_pin_hash_key(cbcc, netns, no_leaks, tmp_path):
+    d = f"{PIN_ROOT}/{netns.host_if}"
+    cmd = (f"sh -c '{ping_cmd(netns, 3)} >/dev/null && "
+           f"bpftool -j map dump pinned {d}/counts > {tmp_path}/h'")
+    r = xdpcount(cbcc, "-k", "saddr", "--pin", "-c", cmd, netns.host_if)
+    assert r.returncode == 0, r.stderr
+    rows = [e["formatted"] for e in json.loads((tmp_path / "h").read_text())]
+    peer = [int(x) for x in netns.peer_ip.split(".")]
+    mine = [e for e in rows if e["key"]["family"] == 4
+            and e["key"]["addr"][:4] == peer]
+    assert len(mine) == 1, rows
+    assert sum(v["value"]["packets"] for v in mine[0]["values"]) == 3
+    assert not os.path.exists(d)
 
 
 def test_pin_dir_keep(cbcc, netns, no_leaks):
@@ -349,6 +367,26 @@ def test_link_attached_cannot_be_forced(cbcc, netns, no_leaks):
     finally:
         rc, out, err = t.stop(signal.SIGINT)
     assert rc == 0, err
+
+
+def test_two_interfaces_counted_apart(cbcc, netns, no_leaks):
+    other = Netns()
+    while other.host_ip == netns.host_ip:
+        other = Netns()
+    other.up()
+    try:
+        cmd = (f"sh -c '{ping_cmd(netns, 2)} >/dev/null && "
+               f"{ping_cmd(other, 5)} >/dev/null'")
+        r = xdpcount(cbcc, "--json", "-c", cmd, netns.host_if,
+                     other.host_if)
+        assert r.returncode == 0, r.stderr
+        assert totals(r.stdout, netns.host_if)["icmp"] == (2,
+                                                            2 * PING_FRAME)
+        assert totals(r.stdout, other.host_if)["icmp"] == (5,
+                                                            5 * PING_FRAME)
+        assert not xdp_attached(other.host_if)
+    finally:
+        other.down()
 
 
 def test_interface_disappears_others_keep_counting(cbcc, netns, no_leaks):

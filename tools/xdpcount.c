@@ -37,6 +37,7 @@
 
 #define PROG_NAME	"xdpcount"
 #define COUNTS_MAP	"counts"
+#define PROTO_MAP	"proto_counts"
 #define MISSED_MAP	"missed"
 #define PIN_ROOT	"/sys/fs/bpf/cbcc/xdpcount"
 #define TICK_MS		100
@@ -55,7 +56,6 @@ struct iface {
 	int ifindex;
 	struct xdp_attachment *xdp;	/* NULL once detached or gone */
 	bool gone;
-	char *pin_path;		/* map pinned here, or NULL */
 };
 
 static struct env {
@@ -250,6 +250,10 @@ static int parse_args(int argc, char **argv)
 		pr_err("no interface given (cbcc xdpcount [OPTIONS] IFACE...)");
 		return -EINVAL;
 	}
+	if (argc - optind > XDPCOUNT_MAX_IFACES) {
+		pr_err("at most %d interfaces at once", XDPCOUNT_MAX_IFACES);
+		return -EINVAL;
+	}
 	for (; optind < argc; optind++)
 		if (add_iface(argv[optind]))
 			return -EINVAL;
@@ -294,27 +298,40 @@ struct snapshot {
 	uint64_t at_ms;
 };
 
+static const char *const class_names[XDPCOUNT_NR_CLASSES] = {
+	[XDPCOUNT_CLASS_ARP] = "arp",
+	[XDPCOUNT_CLASS_ICMP] = "icmp",
+	[XDPCOUNT_CLASS_ICMPV6] = "icmpv6",
+	[XDPCOUNT_CLASS_TCP] = "tcp",
+	[XDPCOUNT_CLASS_UDP] = "udp",
+	[XDPCOUNT_CLASS_IPV4_OTHER] = "ipv4-other",
+	[XDPCOUNT_CLASS_IPV6_OTHER] = "ipv6-other",
+};
+
+/* Labels of hash rows: the same words as the array's classes. */
 static const char *proto_label(const struct xdpcount_key *k)
 {
 	static char buf[8];
 
 	if (k->ethertype == 0x0806)
-		return "arp";
+		return class_names[XDPCOUNT_CLASS_ARP];
 	if (k->ethertype != 0x0800 && k->ethertype != 0x86dd) {
 		snprintf(buf, sizeof(buf), "0x%04x", k->ethertype);
 		return buf;
 	}
 	switch (k->ipproto) {
 	case 6:
-		return "tcp";
+		return class_names[XDPCOUNT_CLASS_TCP];
 	case 17:
-		return "udp";
+		return class_names[XDPCOUNT_CLASS_UDP];
 	case 1:
-		return "icmp";
+		return class_names[XDPCOUNT_CLASS_ICMP];
 	case 58:
-		return "icmpv6";
+		return class_names[XDPCOUNT_CLASS_ICMPV6];
 	default:
-		return k->ethertype == 0x0800 ? "ipv4-other" : "ipv6-other";
+		return class_names[k->ethertype == 0x0800 ?
+				   XDPCOUNT_CLASS_IPV4_OTHER :
+				   XDPCOUNT_CLASS_IPV6_OTHER];
 	}
 }
 
@@ -400,6 +417,7 @@ static void merge_rows(struct snapshot *s)
 
 struct counters {
 	int counts_fd;
+	int proto_fd;		/* -k proto's array, or -1 */
 	int missed_fd;
 	int ncpus;
 	struct xdpcount_value *percpu;	/* ncpus values */
@@ -422,6 +440,13 @@ static int counters_init(struct counters *c, struct engine *e)
 		return -EINVAL;
 	}
 	c->counts_fd = m.fd;
+	c->proto_fd = -1;
+	if (env.key == XDPCOUNT_KEY_PROTO) {
+		err = engine_map_by_name(e, PROTO_MAP, &m);
+		if (err)
+			return err;
+		c->proto_fd = m.fd;
+	}
 	err = engine_map_by_name(e, MISSED_MAP, &m);
 	if (err)
 		return err;
@@ -458,15 +483,70 @@ static __u64 read_missed(const struct counters *c)
 	return sum;
 }
 
-static int snapshot_take(const struct counters *c, struct snapshot *s)
+/* A zeroed row at the end of s, with c->percpu's sum in it. */
+static struct row *add_row(struct snapshot *s, size_t *cap,
+			   const struct counters *c)
+{
+	struct row *r;
+	int i;
+
+	if (s->nr == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		r = realloc(s->rows, *cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		s->rows = r;
+	}
+	r = &s->rows[s->nr++];
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < c->ncpus; i++) {
+		r->packets += c->percpu[i].packets;
+		r->bytes += c->percpu[i].bytes;
+	}
+	return r;
+}
+
+/* -k proto's array: slot * XDPCOUNT_NR_CLASSES + class. */
+static int read_proto_array(const struct counters *c, struct snapshot *s,
+			    size_t *cap)
+{
+	__u32 idx;
+	int slot, cls, err;
+
+	for (slot = 0; slot < env.nr_ifaces; slot++) {
+		for (cls = 0; cls < XDPCOUNT_NR_CLASSES; cls++) {
+			struct row *r;
+
+			idx = slot * XDPCOUNT_NR_CLASSES + cls;
+			err = bpf_map_lookup_elem(c->proto_fd, &idx,
+						  c->percpu);
+			if (err) {
+				pr_err("cannot read map '%s': %s", PROTO_MAP,
+				       strerror(-err));
+				return err;
+			}
+			r = add_row(s, cap, c);
+			if (!r)
+				return -ENOMEM;
+			if (!r->packets) {
+				s->nr--;	/* keep only what was seen */
+				continue;
+			}
+			r->ifindex = env.ifaces[slot].ifindex;
+			snprintf(r->label, sizeof(r->label), "%s",
+				 class_names[cls]);
+		}
+	}
+	return 0;
+}
+
+static int read_hash(const struct counters *c, struct snapshot *s,
+		     size_t *cap)
 {
 	struct xdpcount_key key, next;
 	void *prev = NULL;
-	size_t cap = 0;
-	int i, err;
+	int err;
 
-	memset(s, 0, sizeof(*s));
-	s->at_ms = cli_now_ms();
 	while (!(err = bpf_map_get_next_key(c->counts_fd, prev, &next))) {
 		struct row *r;
 
@@ -474,27 +554,30 @@ static int snapshot_take(const struct counters *c, struct snapshot *s)
 		prev = &key;
 		if (bpf_map_lookup_elem(c->counts_fd, &key, c->percpu))
 			continue;	/* deleted meanwhile */
-		if (s->nr == cap) {
-			cap = cap ? cap * 2 : 64;
-			r = realloc(s->rows, cap * sizeof(*r));
-			if (!r) {
-				free(s->rows);
-				s->rows = NULL;
-				return -ENOMEM;
-			}
-			s->rows = r;
-		}
-		r = &s->rows[s->nr++];
-		memset(r, 0, sizeof(*r));
+		r = add_row(s, cap, c);
+		if (!r)
+			return -ENOMEM;
 		r->ifindex = key.ifindex;
 		label_key(&key, r);
-		for (i = 0; i < c->ncpus; i++) {
-			r->packets += c->percpu[i].packets;
-			r->bytes += c->percpu[i].bytes;
-		}
 	}
 	if (err != -ENOENT) {
 		pr_err("cannot read map '%s': %s", COUNTS_MAP, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int snapshot_take(const struct counters *c, struct snapshot *s)
+{
+	size_t cap = 0;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->at_ms = cli_now_ms();
+	err = read_hash(c, s, &cap);
+	if (!err && c->proto_fd >= 0)
+		err = read_proto_array(c, s, &cap);
+	if (err) {
 		free(s->rows);
 		s->rows = NULL;
 		return err;
@@ -672,15 +755,20 @@ static int mkdir_p(const char *dir)
 	return err;
 }
 
-static int pin_one(struct iface *f, int fd, const char *dir)
+struct pin_map {
+	const char *name;
+	int fd;
+};
+
+static char *pins[2 * XDPCOUNT_MAX_IFACES];	/* pinned files */
+static int nr_pins;
+
+static int pin_one(const char *dir, const struct pin_map *m)
 {
 	char *path;
 	int err;
 
-	err = mkdir_p(dir);
-	if (err)
-		return err;
-	if (asprintf(&path, "%s/%s", dir, COUNTS_MAP) < 0)
+	if (asprintf(&path, "%s/%s", dir, m->name) < 0)
 		return -ENOMEM;
 	if (!access(path, F_OK)) {
 		pr_err("'%s' already exists (another xdpcount, or --keep-pin): remove it or pin elsewhere",
@@ -688,29 +776,46 @@ static int pin_one(struct iface *f, int fd, const char *dir)
 		free(path);
 		return -EEXIST;
 	}
-	err = bpf_obj_pin(fd, path);
+	err = bpf_obj_pin(m->fd, path);
 	if (err) {
 		pr_err("cannot pin map at '%s': %s", path, strerror(-err));
 		free(path);
 		return err;
 	}
-	pr_info("counter map pinned at %s", path);
-	f->pin_path = path;
+	pr_info("map '%s' pinned at %s", m->name, path);
+	pins[nr_pins++] = path;
 	return 0;
 }
 
-/* One map for all interfaces: --pin DIR pins it once, else per IFACE. */
-static int pin_maps(int fd)
+static int pin_dir(const char *dir, const struct pin_map *maps, int n)
 {
-	char dir[sizeof(PIN_ROOT) + IF_NAMESIZE + 1];
 	int i, err;
 
+	err = mkdir_p(dir);
+	for (i = 0; !err && i < n; i++)
+		err = pin_one(dir, &maps[i]);
+	return err;
+}
+
+/*
+ * The maps hold every interface's rows: --pin DIR pins them once, the
+ * default pins them under each IFACE's directory.
+ */
+static int pin_maps(const struct counters *c)
+{
+	char dir[sizeof(PIN_ROOT) + IF_NAMESIZE + 1];
+	struct pin_map maps[] = {
+		{ COUNTS_MAP, c->counts_fd },
+		{ PROTO_MAP, c->proto_fd },
+	};
+	int i, n = c->proto_fd >= 0 ? 2 : 1, err;
+
 	if (env.pin_dir)
-		return pin_one(&env.ifaces[0], fd, env.pin_dir);
+		return pin_dir(env.pin_dir, maps, n);
 	for (i = 0; i < env.nr_ifaces; i++) {
 		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT,
 			 env.ifaces[i].name);
-		err = pin_one(&env.ifaces[i], fd, dir);
+		err = pin_dir(dir, maps, n);
 		if (err)
 			return err;
 	}
@@ -722,23 +827,19 @@ static void unpin_maps(void)
 {
 	int i;
 
-	for (i = 0; i < env.nr_ifaces; i++) {
-		struct iface *f = &env.ifaces[i];
-
-		if (!f->pin_path)
-			continue;
+	for (i = 0; i < nr_pins; i++) {
 		if (!env.keep_pin) {
-			if (unlink(f->pin_path))
-				pr_warn("cannot unpin '%s': %s", f->pin_path,
+			if (unlink(pins[i]))
+				pr_warn("cannot unpin '%s': %s", pins[i],
 					strerror(errno));
 			if (!env.pin_dir) {
-				*strrchr(f->pin_path, '/') = '\0';
-				rmdir(f->pin_path);
+				*strrchr(pins[i], '/') = '\0';
+				rmdir(pins[i]);
 			}
 		}
-		free(f->pin_path);
-		f->pin_path = NULL;
+		free(pins[i]);
 	}
+	nr_pins = 0;
 	if (!env.keep_pin && !env.pin_dir) {
 		rmdir(PIN_ROOT);
 		rmdir("/sys/fs/bpf/cbcc");
@@ -758,8 +859,11 @@ static int attach_all(int prog_fd)
 				 &f->xdp);
 		if (err)
 			return err;
-		/* The kernel may have renumbered it since we looked. */
-		f->ifindex = xdp_attachment_ifindex(f->xdp);
+		/* Compiled in: a renamed or recreated interface won't do. */
+		if (xdp_attachment_ifindex(f->xdp) != f->ifindex) {
+			pr_err("interface '%s' changed while starting", f->name);
+			return -ENODEV;
+		}
 	}
 	return 0;
 }
@@ -934,30 +1038,66 @@ static int final_report(const struct counters *c, uint64_t start_ms)
 	return EXIT_OK;
 }
 
+/*
+ * -D'XDPCOUNT_IFSLOT(i)=...': ifindex -> slot in -k proto's array, as a
+ * chain of compares; a program attached to one interface only ever sees
+ * that one, so there the slot is simply 0.
+ */
+static char *ifslot_flag(void)
+{
+	size_t len = 64 + env.nr_ifaces * 32;
+	char *flag = malloc(len), *p;
+	int i;
+
+	if (!flag)
+		return NULL;
+	p = flag + snprintf(flag, len, "-DXDPCOUNT_IFSLOT(i)=");
+	if (env.nr_ifaces == 1) {
+		snprintf(p, len - (p - flag), "0");
+		return flag;
+	}
+	p += snprintf(p, len - (p - flag), "(");
+	for (i = 0; i < env.nr_ifaces; i++)
+		p += snprintf(p, len - (p - flag), "(i) == %d ? %d : ",
+			      env.ifaces[i].ifindex, i);
+	snprintf(p, len - (p - flag), "-1)");
+	return flag;
+}
+
 static int compile_and_load(struct engine **e)
 {
-	char key_flag[32];
+	char key_flag[32], nr_flag[32], *slot_flag = ifslot_flag();
 	const char *cflags[] = {
 		key_flag,
 		env.drop ? "-DXDPCOUNT_ACTION=XDP_DROP" :
 			   "-DXDPCOUNT_ACTION=XDP_PASS",
+		nr_flag,
+		slot_flag,
 	};
 	struct engine_opts opts = {
 		.name = "xdpcount.bcc.c",
 		.text = embedded_source("xdpcount.bcc.c"),
 		.cflags = cflags,
-		.ncflags = 2,
+		.ncflags = 4,
 		.kernel_source = env.kernel_source,
 		.verbose = env.verbose,
 	};
 	int err;
 
+	if (!slot_flag)
+		return -ENOMEM;
 	if (!opts.text) {
 		pr_err("xdpcount.bcc.c is not embedded in this binary");
+		free(slot_flag);
 		return -ENOENT;
 	}
 	snprintf(key_flag, sizeof(key_flag), "-DXDPCOUNT_KEY=%d", env.key);
+	snprintf(nr_flag, sizeof(nr_flag), "-DXDPCOUNT_NR_IFACES=%d",
+		 env.nr_ifaces);
+	pr_debug("compiling with %s %s %s %s", cflags[0], cflags[1],
+		 cflags[2], cflags[3]);
 	err = engine_open(&opts, e);
+	free(slot_flag);
 	if (err)
 		return err;
 	return engine_load(*e, PROG_NAME, BPF_PROG_TYPE_XDP, -1, NULL);
@@ -990,7 +1130,7 @@ int cmd_xdpcount(int argc, char **argv)
 	}
 	err = counters_init(&counters, e);
 	if (!err && env.pin)
-		err = pin_maps(counters.counts_fd);
+		err = pin_maps(&counters);
 	if (!err)
 		err = attach_all(prog_fd);
 	if (err) {
