@@ -292,7 +292,8 @@ static int layout_record(struct typedesc *t, bool packed)
 				    bitpos / unit * msize;
 			m->bit_offset = bitpos - m->offset * 8;
 			bitpos += m->bit_width;
-			if (!packed && m->type->align > align)
+			/* SysV: unnamed bitfields do not align the record */
+			if (!packed && m->type->align > align && m->name[0])
 				align = m->type->align;
 		} else {
 			size_t a = packed ? 1 : m->type->align;

@@ -578,6 +578,34 @@ static void test_bitfield_layout(void **state)
 	typedesc_free(t);
 }
 
+/* Unnamed bitfields take bits but do not align the record (SysV). */
+struct unnamed_bf {
+	char a;
+	int :4;
+	char b;
+};
+
+static void test_unnamed_bitfield_alignment(void **state)
+{
+	struct typedesc *only = parse_ok(
+		"[\"s\", [[\"\",\"short\", 8] ], \"struct\"]");
+	struct typedesc *t = parse_ok(
+		"[\"unnamed_bf\", [[\"a\",\"char\"], [\"\",\"int\", 4], "
+		"[\"b\",\"char\"] ], \"struct\"]");
+	struct unnamed_bf v = { 1, 2 };
+	size_t off;
+
+	(void)state;
+	assert_int_equal(typedesc_size(only), 1);
+	assert_int_equal(typedesc_nr_members(only), 0);
+	assert_int_equal(typedesc_size(t), sizeof(v));
+	assert_non_null(typedesc_member(t, "b", &off));
+	assert_int_equal(off, offsetof(struct unnamed_bf, b));
+	expect_json(t, &v, sizeof(v), "{\"a\":1,\"b\":2}");
+	typedesc_free(only);
+	typedesc_free(t);
+}
+
 /* A real packed struct inside a naturally laid out one. */
 struct __attribute__((packed)) pk {
 	u8 a;
@@ -1155,6 +1183,7 @@ int main(void)
 		cmocka_unit_test(test_anonymous_members),
 		cmocka_unit_test(test_bitfields),
 		cmocka_unit_test(test_bitfield_layout),
+		cmocka_unit_test(test_unnamed_bitfield_alignment),
 		cmocka_unit_test(test_packed_member),
 		cmocka_unit_test(test_padded_member_alignment),
 		cmocka_unit_test(test_percpu_add),
