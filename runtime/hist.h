@@ -40,7 +40,11 @@ void hist_print_linear_strip(FILE *f, const uint64_t *slots,
 void hist_print_section(FILE *f, const char *section_header,
 			const char *bucket);
 
-/* bcc's _stars(val, val_max, width): the bar, '+' when val > val_max. */
+/*
+ * bcc's _stars(val, val_max, width): the bar, '+' when val > val_max (the
+ * printers pass the table's maximum, so their bars never carry one).
+ * Returns the bar's length.
+ */
 int hist_stars(char *buf, size_t len, uint64_t val, uint64_t val_max,
 	       unsigned int width);
 

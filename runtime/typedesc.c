@@ -256,9 +256,10 @@ static bool is_integer_kind(const struct typedesc *t)
 }
 
 /*
- * Place members.  Natural layout is the x86-64 SysV one (what clang and
- * ctypes do): a bitfield starts at the next free bit unless it would cross
- * a boundary of its type's size, then it moves to the next such unit.
+ * Place members.  Natural layout is the x86-64 SysV one (clang's and gcc's;
+ * ctypes, bcc's python decoder, differs on bitfields): a bitfield starts at
+ * the next free bit unless it would cross a boundary of its type's size,
+ * then it moves to the next such unit.
  * Packed records (bcc spelled out the padding) are laid back to back; their
  * alignment is the natural one if every member happens to sit naturally
  * aligned (bcc's padded structs), else 1 (a real packed attribute).
