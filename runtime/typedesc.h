@@ -23,8 +23,11 @@
  *    strings (up to the first NUL; invalid UTF-8 becomes U+FFFD exactly as
  *    python's bytes.decode("utf-8", "replace") does; the NDJSON writer
  *    escapes control characters), other arrays -> arrays,
- *    structs/unions -> objects (padding omitted, anonymous members'
- *    fields lifted into the parent).
+ *    structs/unions -> objects (padding and unnamed bitfields omitted,
+ *    anonymous members' fields lifted into the parent).  A lone "char" is
+ *    a number (bcc's python shows it as a 1-byte bytes object); pointers
+ *    are numbers; enums are numbers (unsigned int as libbcc describes them
+ *    in maps, int in perf events, as bcc's event decoder reads them).
  *  - Text (typedesc_format), one line, for default output rows:
  *      integers   decimal (signed types signed): 42, -1
  *      _Bool      true / false
