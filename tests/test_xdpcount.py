@@ -310,7 +310,7 @@ def test_netlink_fallback_detaches(cbcc, netns, no_leaks):
 
 @pytest.fixture
 def xdp_obj(tmp_path):
-    """A tiny XDP_PASS object that `ip link set ... xdp obj` can load."""
+    """A tiny XDP_PASS object for bpftool to load."""
     src = tmp_path / "pass.c"
     src.write_text(
         '__attribute__((section("xdp"), used))\n'
@@ -326,8 +326,13 @@ def xdp_obj(tmp_path):
 
 def test_refuses_attached_then_force_replaces(cbcc, netns, no_leaks,
                                               xdp_obj):
-    r = run(["ip", "link", "set", "dev", netns.host_if, "xdpgeneric",
-             "obj", str(xdp_obj), "sec", "xdp"])
+    # bpftool, not `ip ... obj`: ip leaves its own dirs in /sys/fs/bpf.
+    pin = f"/sys/fs/bpf/cbcc-test-pass-{random.randrange(10**6)}"
+    r = run(["bpftool", "prog", "load", str(xdp_obj), pin, "type", "xdp"])
+    assert r.returncode == 0, r.stderr
+    r = run(["bpftool", "net", "attach", "xdpgeneric", "pinned", pin,
+             "dev", netns.host_if])
+    os.unlink(pin)      # the attachment holds the program now
     assert r.returncode == 0, r.stderr
     try:
         old = xdp_attached(netns.host_if)
