@@ -283,14 +283,16 @@ def test_vm_kprobe_beside_bcc(cbcc, no_leaks):
 
 
 @pytest.mark.vm
-def test_vm_wildcard_skips_untraceable(cbcc, no_leaks):
-    t = Tool([cbcc, "funccount", "-d", "2", "vfs_*"])
-    t.wait_for(HEADER_RE)
-    rc, out, err = t.stop(sig=None)
+def test_vm_wildcard_counts_and_accounts_for_skips(cbcc, no_leaks):
+    n = 1000
+    rc, out, err = count_run(cbcc, ["vfs_*"], READ_WORKLOAD, n,
+                             pid_filter=True)
     assert rc == 0, err
-    n = int(re.match(HEADER_RE, out.splitlines()[0]).group(1))
-    assert n > 20, out
-    assert table(out).get("vfs_read", 0) > 0 or table(out), out
-    # bcc 0.26 aborts on vfs_set_acl_prepare_kuid; we skip and say so.
+    attached = int(re.match(HEADER_RE, out.splitlines()[0]).group(1))
+    assert attached > 20, out
+    assert table(out).get("vfs_read", 0) >= n, out
+    # bcc 0.26 aborts when one of them cannot be attached; we skip it,
+    # and the numbers we report add up.
     m = re.search(r"skipped (\d+) of (\d+) matching functions", err)
-    assert m and int(m.group(2)) - int(m.group(1)) == n, err
+    if m:
+        assert int(m.group(2)) - int(m.group(1)) == attached, err
