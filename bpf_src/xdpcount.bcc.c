@@ -322,12 +322,23 @@ static __always_inline void count_hashed(struct xdpcount_key *key, u64 len)
 		(*m)++;
 }
 
+/* The slow path: build the key, count in the hash map. */
+static __always_inline void count_by_key(struct xdp_md *ctx,
+				    const struct xdpcount_pkt *pkt, void *end,
+				    u64 len)
+{
+	struct xdpcount_key key = {};
+
+	key.ifindex = ctx->ingress_ifindex;
+	fill_key(&key, pkt, end);
+	count_hashed(&key, len);
+}
+
 int xdpcount(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct xdpcount_pkt pkt = {};
-	struct xdpcount_key key = {};
 	u64 len = end - data;
 
 	parse(&pkt, data, end);
@@ -348,8 +359,6 @@ int xdpcount(struct xdp_md *ctx)
 		}
 	}
 #endif
-	key.ifindex = ctx->ingress_ifindex;
-	fill_key(&key, &pkt, end);
-	count_hashed(&key, len);
+	count_by_key(ctx, &pkt, end, len);
 	return XDPCOUNT_ACTION;
 }
