@@ -100,7 +100,12 @@ int probe_tracepoints(const char *re, char ***out)
 				continue;
 			snprintf(name, sizeof(name), "%s:%s", c->d_name,
 				 e->d_name);
-			if (!regexec(&rx, name, 0, NULL, 0))
+			if (regexec(&rx, name, 0, NULL, 0))
+				continue;
+			/* No id file: not a tracepoint perf can attach. */
+			snprintf(path, sizeof(path), "%s/events/%s/%s/id",
+				 kernel_tracefs(), c->d_name, e->d_name);
+			if (!access(path, F_OK))
 				err = names_add(&l, name);
 		}
 		closedir(evs);

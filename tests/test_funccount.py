@@ -231,6 +231,19 @@ def test_bad_pattern_points_at_column(cbcc, pattern, col, what):
     assert lines[2] == prefix + " " * (col - 1) + "^"
 
 
+def test_skips_what_cannot_attach(cbcc, no_leaks):
+    # perf refuses ftrace:function (it has an id, but is ftrace's own).
+    r = run([cbcc, "funccount", "-d", "1", "-r",
+             "t:^(ftrace|syscalls):(function|sys_enter_getppid)$"])
+    assert r.returncode == 0, r.stderr
+    assert re.match(HEADER_RE, r.stdout.splitlines()[0]).group(1) == "1"
+    assert "skipped 1 of 2 matching functions that cannot be traced" \
+        in r.stderr, r.stderr
+    r = run([cbcc, "funccount", "-v", "-d", "1", "t:ftrace:function"])
+    assert r.returncode == 1, r.stderr
+    assert "cannot attach to tracepoint ftrace:function" in r.stderr
+
+
 def test_no_match_and_unknown_library(cbcc):
     r = run([cbcc, "funccount", "t:syscalls:no_such_event*"])
     assert r.returncode == 1 and "no tracepoints matched" in r.stderr
