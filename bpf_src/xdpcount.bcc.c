@@ -107,7 +107,7 @@ struct xdpcount_ipv6_opt {
 /* What the parse found; inlined, so it lives in registers. */
 struct xdpcount_pkt {
 	void *l3;		/* network header, NULL if truncated */
-	void *l4;		/* TCP/UDP/... header, NULL if none or unknown */
+	void *l4;		/* L4 header, NULL if none or unknown */
 	u16 ethertype;		/* after VLAN tags; 0 for a runt frame */
 	u8 l4proto;		/* IP protocol, 0 when not IP */
 	u8 nr_vlans;

@@ -45,8 +45,9 @@ enum xdpcount_class {
 #define XDPCOUNT_MAX_IFACES	64
 
 /*
- * One row of the hash map.  Fields the chosen key kind does not use stay zero, so rows
- * aggregate; ifindex is always set, so one map serves several interfaces.
+ * One row of the hash map.  Fields the chosen key kind does not use stay
+ * zero, so rows aggregate; ifindex is always set, so one map serves
+ * several interfaces.
  */
 struct xdpcount_key {
 	__u32 ifindex;		/* ingress interface */
@@ -64,7 +65,7 @@ struct xdpcount_key {
 /* Per CPU; user space sums the CPUs. */
 struct xdpcount_value {
 	__u64 packets;
-	__u64 bytes;		/* frame length from the Ethernet header on */
+	__u64 bytes;		/* frame lengths, Ethernet header included */
 };
 
 #endif /* CBCC_XDPCOUNT_H */

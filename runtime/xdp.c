@@ -29,7 +29,7 @@ struct xdp_attachment {
 	int ifindex;
 	enum xdp_mode mode;
 	int link_fd;		/* -1: attached through netlink */
-	int prog_fd;		/* netlink: our program, to detach only it */
+	int prog_fd;		/* netlink: our program, detached alone */
 	__u32 nl_flags;		/* netlink: the mode flag used */
 };
 
@@ -215,7 +215,7 @@ static void link_owner(__u32 link_id, char *buf, size_t len)
 }
 
 struct xdp_current {
-	__u32 id[4];		/* by enum xdp_mode; [XDP_MODE_AUTO] unused */
+	__u32 id[4];		/* by enum xdp_mode; [0] (auto) unused */
 };
 
 static int query_current(const char *ifname, int ifindex,

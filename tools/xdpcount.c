@@ -219,7 +219,8 @@ static int parse_args(int argc, char **argv)
 			env.pin = true;
 			env.pin_dir = optarg;
 			/* "--pin DIR": interface names never hold a '/'. */
-			if (!optarg && optind < argc && strchr(argv[optind], '/'))
+			if (!optarg && optind < argc &&
+			    strchr(argv[optind], '/'))
 				env.pin_dir = argv[optind++];
 			break;
 		case OPT_KEEP_PIN:
@@ -626,6 +627,9 @@ static const char *iface_name(int ifindex)
 	return buf;
 }
 
+/* stdout's reader went away (EPIPE): stop counting, nobody is reading. */
+static bool output_lost;
+
 static void json_row(const struct row *r, bool interval, double secs)
 {
 	json_object *o = json_object_new_object();
@@ -652,11 +656,13 @@ static void json_row(const struct row *r, bool interval, double secs)
 	json_object_object_add(o, "bytes", json_object_new_uint64(r->bytes));
 	if (interval) {
 		json_object_object_add(o, "pps",
-				       json_object_new_double(r->packets / secs));
+			json_object_new_double(r->packets / secs));
 		json_object_object_add(o, "bps",
-				       json_object_new_double(r->bytes / secs));
+			json_object_new_double(r->bytes / secs));
 	}
-	ndjson_put(o);
+	if (ndjson_emit(o))
+		output_lost = true;
+	json_object_put(o);
 }
 
 static void table_line(int w, const char *label, __u64 pkts, __u64 bytes,
@@ -722,7 +728,8 @@ static void report(struct snapshot *s, double secs, bool interval)
 		}
 		table_print(s, secs, interval);
 	}
-	fflush(stdout);
+	if (fflush(stdout) || ferror(stdout))
+		output_lost = true;
 	if (s->nr)
 		qsort(s->rows, s->nr, sizeof(*s->rows), row_cmp_key);
 }
@@ -986,7 +993,7 @@ static int count_loop(const struct counters *c, pid_t child)
 			return EXIT_RUNTIME;
 		next_report = prev.at_ms + env.interval * 1000ULL;
 	}
-	while (!cli_stop_requested() && !hangup &&
+	while (!cli_stop_requested() && !hangup && !output_lost &&
 	       !cli_deadline_passed(&deadline)) {
 		usleep(cli_deadline_left_ms(&deadline, TICK_MS) * 1000);
 		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
