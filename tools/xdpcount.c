@@ -595,22 +595,35 @@ static void snapshot_free(struct snapshot *s)
 	s->nr = 0;
 }
 
-/* cur - prev, row by row (prev rows all exist in cur: never deleted). */
-static void snapshot_diff(struct snapshot *cur, const struct snapshot *prev)
+/*
+ * out = cur - prev, row by row (prev's rows all exist in cur: counters are
+ * never deleted, and the array's rows only ever grow from zero).
+ */
+static int snapshot_delta(const struct snapshot *cur,
+			  const struct snapshot *prev, struct snapshot *out)
 {
 	size_t i;
 
-	for (i = 0; i < cur->nr && prev->nr; i++) {
+	*out = *cur;
+	out->rows = NULL;
+	if (cur->nr) {
+		out->rows = malloc(cur->nr * sizeof(*cur->rows));
+		if (!out->rows)
+			return -ENOMEM;
+		memcpy(out->rows, cur->rows, cur->nr * sizeof(*cur->rows));
+	}
+	for (i = 0; i < out->nr && prev->nr; i++) {
 		const struct row *p;
 
-		p = bsearch(&cur->rows[i], prev->rows, prev->nr,
+		p = bsearch(&out->rows[i], prev->rows, prev->nr,
 			    sizeof(*prev->rows), row_cmp_key);
 		if (p) {
-			cur->rows[i].packets -= p->packets;
-			cur->rows[i].bytes -= p->bytes;
+			out->rows[i].packets -= p->packets;
+			out->rows[i].bytes -= p->bytes;
 		}
 	}
-	cur->missed -= prev->missed;
+	out->missed -= prev->missed;
+	return 0;
 }
 
 /* ---- output ------------------------------------------------------- */
@@ -978,23 +991,57 @@ static void catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* End the command if it still runs: TERM, then KILL after 2 s; reap it. */
+static void stop_command(pid_t child)
+{
+	int status, i;
+
+	if (child <= 0)
+		return;
+	kill(child, SIGTERM);
+	for (i = 0; i < 20; i++) {
+		if (waitpid(child, &status, WNOHANG) == child)
+			return;
+		usleep(100 * 1000);
+	}
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+}
+
+/* Print the interval since prev, then make the new snapshot prev. */
+static int interval_report(const struct counters *c, struct snapshot *prev)
+{
+	struct snapshot cur, delta;
+
+	if (snapshot_take(c, &cur))
+		return -EIO;
+	if (snapshot_delta(&cur, prev, &delta)) {
+		snapshot_free(&cur);
+		return -ENOMEM;
+	}
+	report(&delta, (cur.at_ms - prev->at_ms) / 1000.0, true);
+	snapshot_free(&delta);
+	snapshot_free(prev);
+	*prev = cur;	/* no gap: the next interval starts right here */
+	return 0;
+}
+
 /* Until a signal, -d, -c's exit or every interface gone. */
 static int count_loop(const struct counters *c, pid_t child)
 {
-	struct snapshot prev = { 0 }, cur;
+	struct snapshot prev = { 0 };
 	struct cli_deadline deadline;
 	uint64_t next_report = 0;
-	int status, ret = EXIT_OK, err;
+	int status, ret = EXIT_OK;
 
 	cli_deadline_init(&deadline, env.duration);
 	if (env.interval) {
-		err = snapshot_take(c, &prev);
-		if (err)
-			return EXIT_RUNTIME;
+		if (snapshot_take(c, &prev))
+			ret = EXIT_RUNTIME;
 		next_report = prev.at_ms + env.interval * 1000ULL;
 	}
-	while (!cli_stop_requested() && !hangup && !output_lost &&
-	       !cli_deadline_passed(&deadline)) {
+	while (ret == EXIT_OK && !cli_stop_requested() && !hangup &&
+	       !output_lost && !cli_deadline_passed(&deadline)) {
 		usleep(cli_deadline_left_ms(&deadline, TICK_MS) * 1000);
 		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
 			ret = status_exit_code(status);
@@ -1008,26 +1055,12 @@ static int count_loop(const struct counters *c, pid_t child)
 		}
 		if (!env.interval || cli_now_ms() < next_report)
 			continue;
-		if (snapshot_take(c, &cur)) {
+		if (interval_report(c, &prev))
 			ret = EXIT_RUNTIME;
-			break;
-		}
-		snapshot_diff(&cur, &prev);
-		report(&cur, (cur.at_ms - prev.at_ms) / 1000.0, true);
-		snapshot_free(&cur);
-		snapshot_free(&prev);
-		if (snapshot_take(c, &prev)) {
-			ret = EXIT_RUNTIME;
-			break;
-		}
 		next_report += env.interval * 1000ULL;
 	}
 	snapshot_free(&prev);
-	if (child > 0) {
-		/* Stopped by us: end the command too, and reap it. */
-		kill(child, SIGTERM);
-		waitpid(child, &status, 0);
-	}
+	stop_command(child);
 	return ret;
 }
 
