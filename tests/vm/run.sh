@@ -80,6 +80,9 @@ kernel=/boot/vmlinuz-$release
 [ -d "/lib/modules/$release/kernel" ] ||
 	die "/lib/modules/$release missing: its linux-image package is broken"
 [ -x "$bin" ] || die "$bin is not built: run 'make' first"
+[ -d "/usr/src/linux-headers-$release" ] ||
+	say "warning: no headers for $release (apt-get install" \
+		"linux-headers-$release): programs compile against others"
 
 if [ -n "${CBCC_VM_RESULTS:-}" ]; then
 	results=$CBCC_VM_RESULTS
@@ -159,8 +162,9 @@ say "budget ${timeout_s}s; console log: $console"
 # shellcheck disable=SC2086
 boot "$console" "" $accel_args >"$work/qemu.out" 2>&1 &
 qpid=$!
-# Stream the console as it is written (serial lines end in CR LF).
-(tail -n +1 -s 0.5 -f --pid="$qpid" "$console" | tr -d '\r') &
+# Stream the console as it is written (serial lines end in CR LF); sed -u
+# so that CI logs see each line when it comes.
+(tail -n +1 -s 0.5 -f --pid="$qpid" "$console" | sed -u 's/\r$//') &
 tpid=$!
 
 timed_out=0
@@ -220,4 +224,7 @@ esac
 [ "$rc" != 0 ] && [ "$keep" = 0 ] && keep=1 &&
 	say "results kept in $results"
 say "lane $verdict in ${total}s (kernel $release, $accel)"
+# The budget for the whole lane on a 2-core machine.
+[ "$total" -gt 600 ] &&
+	say "warning: the lane took over 600 s, its budget on 2 cores"
 exit "$rc"
