@@ -33,6 +33,12 @@ struct engine_opts {
 	int ncflags;
 	const char *kernel_source;	/* --kernel-source; NULL: auto */
 	int verbose;		/* >0: libbcc debug output + verifier log */
+	/*
+	 * The program reads no kernel struct laid out by the headers (only
+	 * tracepoint args, packets, its own data): a headers/kernel version
+	 * mismatch cannot hurt it, so it is not warned about.
+	 */
+	bool no_kernel_structs;
 };
 
 enum attach_kind {

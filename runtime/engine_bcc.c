@@ -209,7 +209,8 @@ static int bcc_open(const struct engine_opts *opts, struct engine **out)
 	err = check_tracepoints(opts->text);
 	if (err)
 		return err;
-	hdrs = kernel_headers_dir(opts->kernel_source);
+	hdrs = kernel_headers_dir(opts->kernel_source,
+				  !opts->no_kernel_structs);
 	if (!hdrs)
 		return -ENOENT;
 	setenv("BCC_KERNEL_SOURCE", hdrs, 1);

@@ -209,48 +209,52 @@ static bool newest_installed(char *out, size_t len)
 	return found;
 }
 
-const char *kernel_headers_dir(const char *override)
+/* The directory to use, resolved once; NULL after an error line. */
+static const char *resolve_headers(const char *override, char *dir,
+				   size_t len, const char *release)
 {
-	static char dir[PATH_MAX];
-	static const char *resolved;
-	static bool warned;
-	char common[PATH_MAX], rel[256];
 	const char *env = getenv("BCC_KERNEL_SOURCE");
-	struct utsname un;
+	char common[PATH_MAX];
 
-	if (resolved)
-		return resolved;
-	uname(&un);
 	if (override)
-		snprintf(dir, sizeof(dir), "%s", override);
+		snprintf(dir, len, "%s", override);
 	else if (env && *env)
-		snprintf(dir, sizeof(dir), "%s", env);
-	else if (snprintf(dir, sizeof(dir), "/lib/modules/%s/build",
-			  un.release), access(dir, F_OK) &&
-		 !newest_installed(dir, sizeof(dir))) {
+		snprintf(dir, len, "%s", env);
+	else if (snprintf(dir, len, "/lib/modules/%s/build", release),
+		 access(dir, F_OK) && !newest_installed(dir, len)) {
 		pr_err("no kernel headers for %s: install linux-headers-%s "
 		       "(Debian: linux-headers-amd64) or pass --kernel-source DIR",
-		       un.release, un.release);
+		       release, release);
 		return NULL;
 	}
 	if (access(dir, F_OK)) {
 		pr_err("kernel headers directory %s does not exist", dir);
 		return NULL;
 	}
-	resolved = dir;
-	if (!exists(dir, "include/linux/kconfig.h")) {
-		if (!split_common_dir(dir, common, sizeof(common))) {
-			pr_err("%s is not a kernel headers tree "
-			       "(no include/linux/kconfig.h)", dir);
-			resolved = NULL;
-			return NULL;
-		}
-		resolved = merged_headers(dir, common);
-		if (!resolved)
-			return NULL;
+	if (exists(dir, "include/linux/kconfig.h"))
+		return dir;
+	if (!split_common_dir(dir, common, sizeof(common))) {
+		pr_err("%s is not a kernel headers tree "
+		       "(no include/linux/kconfig.h)", dir);
+		return NULL;
 	}
-	if (!warned && headers_release(dir, rel, sizeof(rel)) &&
-	    strcmp(rel, un.release)) {
+	return merged_headers(dir, common);
+}
+
+const char *kernel_headers_dir(const char *override, bool warn_mismatch)
+{
+	static char dir[PATH_MAX];
+	static const char *resolved;
+	static bool warned;
+	struct utsname un;
+	char rel[256];
+
+	uname(&un);
+	if (!resolved)
+		resolved = resolve_headers(override, dir, sizeof(dir),
+					   un.release);
+	if (resolved && warn_mismatch && !warned &&
+	    headers_release(dir, rel, sizeof(rel)) && strcmp(rel, un.release)) {
 		warned = true;
 		pr_warn("kernel headers %s (%s) do not match the running kernel "
 			"%s: struct layouts may differ, so fields read from "

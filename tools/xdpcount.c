@@ -1122,6 +1122,7 @@ static int compile_and_load(struct engine **e)
 		.ncflags = 4,
 		.kernel_source = env.kernel_source,
 		.verbose = env.verbose,
+		.no_kernel_structs = true,	/* packets only */
 	};
 	int err;
 
