@@ -257,7 +257,7 @@ static int attach_all(struct counter *c)
 	}
 	if (c->nr_names > 1)
 		quiet_begin(&saved);
-	for (i = 0; i < c->nr_names; i++) {
+	for (i = 0; i < c->nr_names && !cli_stop_requested(); i++) {
 		err = attach_one(c, i);
 		if (err == -EOPNOTSUPP)
 			break;
@@ -270,6 +270,8 @@ static int attach_all(struct counter *c)
 		log_set_verbosity(saved);
 	if (err == -EOPNOTSUPP)
 		return err;
+	if (cli_stop_requested())
+		return 0;	/* stopped while attaching: nothing to report */
 	if (!c->nr_attached) {
 		if (c->nr_names > 1)
 			pr_err("none of the %d matching locations could be attached (-v says why)",
@@ -463,6 +465,8 @@ int cmd_funccount(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
 	log_set_verbosity(env.verbose);
+	/* From here a Ctrl-C only sets the flag: attaching is never cut. */
+	cli_catch_stop_signals();
 	if (probe_pattern_parse(env.pattern, env.regex, &pat, &perr)) {
 		probe_error_report("bad pattern", env.pattern, &perr);
 		return EXIT_USAGE;
@@ -495,8 +499,7 @@ int cmd_funccount(int argc, char **argv)
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
-	cli_catch_stop_signals();
-	ret = run(&c);
+	ret = cli_stop_requested() ? EXIT_OK : run(&c);
 out:
 	engine_close(c.e);
 	ksyms_free(c.ksyms);

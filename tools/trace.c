@@ -535,7 +535,7 @@ static int attach_probes(struct tracer *t, char **paths)
 	size_t i;
 	int err;
 
-	for (i = 0; i < t->n; i++) {
+	for (i = 0; i < t->n && !cli_stop_requested(); i++) {
 		const struct probe_spec *p = &t->specs[i];
 		struct attach_spec s = {
 			.prog = prog,
@@ -610,6 +610,8 @@ int cmd_trace(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
 	log_set_verbosity(env.verbose);
+	/* From here a Ctrl-C only sets the flag: attaching is never cut. */
+	cli_catch_stop_signals();
 	ret = parse_probes(&t);
 	if (ret)
 		goto out;
@@ -660,7 +662,8 @@ int cmd_trace(int argc, char **argv)
 		pr_warn("cannot read /proc/kallsyms: kernel addresses stay numeric");
 	t.usyms = usyms_new();
 
-	cli_catch_stop_signals();
+	if (cli_stop_requested())
+		goto out;
 	print_header(&t);
 	while (!t.done && !cli_stop_requested()) {
 		err = engine_poll(t.e, 100);
