@@ -411,7 +411,7 @@ char *probe_gen_count(size_t nr_slots, bool by_ip, pid_t pid)
 		return NULL;
 	fprintf(out, "#include <uapi/linux/ptrace.h>\n\n");
 	if (by_ip) {
-		/* Both programs are the same; kprobe.multi needs its own load. */
+		/* Same body twice: a kprobe.multi program loads apart. */
 		fprintf(out, "BPF_PERCPU_HASH(ipcounts, u64, u64, %zu);\n",
 			nr_slots);
 		for (i = 0; i < 2; i++)

@@ -283,7 +283,8 @@ const char *usyms_format(struct usyms *u, pid_t pid, uint64_t addr,
 		for (i = 0; i < es->nseg; i++)
 			if (foff >= es->seg[i].off &&
 			    foff < es->seg[i].off + es->seg[i].filesz)
-				vaddr = foff - es->seg[i].off + es->seg[i].vaddr;
+				vaddr = foff - es->seg[i].off +
+					es->seg[i].vaddr;
 		s = symtab_find(&es->t, vaddr);
 		if (s && s->size && vaddr >= s->addr + s->size)
 			s = NULL;

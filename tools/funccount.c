@@ -104,11 +104,13 @@ static int parse_args(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'i':
-			if (cli_parse_seconds(optarg, "interval", &env.interval))
+			if (cli_parse_seconds(optarg, "interval",
+					      &env.interval))
 				return EXIT_USAGE;
 			break;
 		case 'd':
-			if (cli_parse_seconds(optarg, "duration", &env.duration))
+			if (cli_parse_seconds(optarg, "duration",
+					      &env.duration))
 				return EXIT_USAGE;
 			break;
 		case 'T':
@@ -184,8 +186,8 @@ static int find_candidates(struct counter *c, const struct probe_pattern *p)
 	}
 	if (n > PROBE_LIMIT) {
 		pr_err("%d %s match '%s': at most %d probes allowed (narrow the pattern)",
-		       n, c->kind == KIND_TRACEPOINT ? "tracepoints" : "functions",
-		       env.pattern, PROBE_LIMIT);
+		       n, c->kind == KIND_TRACEPOINT ? "tracepoints" :
+		       "functions", env.pattern, PROBE_LIMIT);
 		return EXIT_USAGE;
 	}
 	c->attached = calloc(n, sizeof(*c->attached));
@@ -340,7 +342,8 @@ static int read_counts(struct counter *c, struct row **out, bool clear)
 			rows[n++].count = sum_cpus(vals, ncpus);
 			if (clear) {
 				memset(vals, 0, ncpus * sizeof(*vals));
-				bpf_map_update_elem(c->map_fd, &k, vals, BPF_ANY);
+				bpf_map_update_elem(c->map_fd, &k, vals,
+						    BPF_ANY);
 			}
 		}
 	} else {

@@ -183,8 +183,9 @@ static int parse_args(int argc, char **argv)
 			env.includes[env.nr_includes++] = optarg;
 			break;
 		case 'b':
-			/* Accepted for bcc compatibility; the engine sizes it. */
-			if (cli_parse_long(optarg, "buffer pages", 1, 1 << 20, &v))
+			/* Accepted as bcc; the engine sizes buffers. */
+			if (cli_parse_long(optarg, "buffer pages", 1, 1 << 20,
+					   &v))
 				return EXIT_USAGE;
 			break;
 		case OPT_EBPF:

@@ -189,7 +189,8 @@ static void test_patterns(void **state)
 	assert_string_equal(p.regex, "^vfs_(read|write)$");
 	probe_pattern_free(&p);
 	assert_int_not_equal(probe_pattern_parse("q:x:y", false, &p, &err), 0);
-	assert_int_not_equal(probe_pattern_parse("a:b:c:d", false, &p, &err), 0);
+	assert_int_not_equal(probe_pattern_parse("a:b:c:d", false, &p, &err),
+			     0);
 	assert_int_equal(err.col, 6);
 	assert_int_not_equal(probe_pattern_parse("t::x", false, &p, &err), 0);
 }
