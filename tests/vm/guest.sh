@@ -55,7 +55,8 @@ export CBCC_LANE=vm CBCC_BIN PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 # results directory; its status is kept apart from tee's.
 eval "set -- $CBCC_PYTEST_ARGS"
 {
-	/usr/bin/python3 -m pytest -v -m vm --junitxml="$res/junit.xml" "$@"
+	/usr/bin/python3 -m pytest -v -m vm --durations=5 \
+		--junitxml="$res/junit.xml" "$@"
 	echo $? >"$res/pytest.rc"
 } 2>&1 | tee "$res/pytest.log"
 say "tests done, up $(cut -d' ' -f1 /proc/uptime)s"
