@@ -395,10 +395,10 @@ char *probe_gen_trace(const struct probe_spec *probes, size_t n,
 	return text;
 }
 
-char *probe_gen_count(size_t nr_slots, bool by_ip, pid_t pid)
+char *probe_gen_count(size_t nr_slots, bool by_ip, pid_t pid, int cpu)
 {
 	static const char *const ip_progs[] = { "count_ip", "count_ip_multi" };
-	char filter[96] = "", *text = NULL;
+	char filter[192] = "", *text = NULL;
 	size_t len = 0, i;
 	FILE *out;
 
@@ -406,6 +406,10 @@ char *probe_gen_count(size_t nr_slots, bool by_ip, pid_t pid)
 		snprintf(filter, sizeof(filter),
 			 "\tif ((bpf_get_current_pid_tgid() >> 32) != %d)\n"
 			 "\t\treturn 0;\n", pid);
+	if (cpu >= 0)
+		snprintf(filter + strlen(filter), sizeof(filter) - strlen(filter),
+			 "\tif (bpf_get_smp_processor_id() != %d)\n"
+			 "\t\treturn 0;\n", cpu);
 	out = open_memstream(&text, &len);
 	if (!out)
 		return NULL;

@@ -84,8 +84,9 @@ bool probe_gen_is_syscall_wrapper(const char *func, const char *prefix);
  * tracepoints and uprobes), or, with by_ip, programs "count_ip" (plain
  * kprobes) and "count_ip_multi" (kprobe.multi) that count by
  * bpf_get_func_ip() in a per-CPU hash "ipcounts" of nr_slots entries.
- * pid > 0 filters on that process.  Returns malloc'd text or NULL.
+ * pid > 0 filters on that process, cpu >= 0 on that CPU.  Returns
+ * malloc'd text or NULL.
  */
-char *probe_gen_count(size_t nr_slots, bool by_ip, pid_t pid);
+char *probe_gen_count(size_t nr_slots, bool by_ip, pid_t pid, int cpu);
 
 #endif /* CBCC_PROBE_GEN_H */

@@ -29,6 +29,8 @@ HEADER_RE = r'^Tracing (\d+) functions for "(.*)"\.\.\. Hit Ctrl-C to end\.$'
 # N getppid() calls through libc (os.getppid) after a line on stdin.
 WORKLOAD = r"""
 import os, sys
+if os.environ.get("PIN_CPU"):
+    os.sched_setaffinity(0, {int(os.environ["PIN_CPU"])})
 print(os.getpid(), flush=True)
 sys.stdin.readline()
 for _ in range(int(sys.argv[1])):
@@ -38,6 +40,8 @@ for _ in range(int(sys.argv[1])):
 # N read()s of /dev/zero: N vfs_read calls (VM lane).
 READ_WORKLOAD = r"""
 import os, sys
+if os.environ.get("PIN_CPU"):
+    os.sched_setaffinity(0, {int(os.environ["PIN_CPU"])})
 print(os.getpid(), flush=True)
 sys.stdin.readline()
 fd = os.open("/dev/zero", os.O_RDONLY)
@@ -47,10 +51,11 @@ for _ in range(int(sys.argv[1])):
 
 
 class Workload:
-    def __init__(self, code, n):
+    def __init__(self, code, n, env=None):
         self.proc = subprocess.Popen([PY, "-c", code, str(n)],
                                      stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, text=True,
+                                     env=env)
         self.pid = int(self.proc.stdout.readline())
 
     def go(self):
@@ -122,8 +127,9 @@ def table(out):
     return rows
 
 
-def count_run(cbcc, args, workload_code=WORKLOAD, n=500, pid_filter=False):
-    w = Workload(workload_code, n)
+def count_run(cbcc, args, workload_code=WORKLOAD, n=500, pid_filter=False,
+              env=None):
+    w = Workload(workload_code, n, env)
     cmd = [cbcc, "funccount"] + (["-p", str(w.pid)] if pid_filter else [])
     t = Tool(cmd + args)
     try:
@@ -183,6 +189,18 @@ def test_uprobe_counts(cbcc, no_leaks, pattern):
     assert rc == 0, err
     assert re.match(HEADER_RE, out.splitlines()[0]).group(1) == "1", out
     assert table(out) == {"getppid": 400}, out
+
+
+@pytest.mark.skipif(os.cpu_count() < 2, reason="needs two CPUs")
+def test_cpu_filter(cbcc):
+    env = dict(os.environ, PIN_CPU="0")
+    tp = "t:syscalls:sys_enter_getppid"
+    rc, out, err = count_run(cbcc, ["-c", "0", tp], pid_filter=True,
+                             n=300, env=env)
+    assert rc == 0 and table(out) == {"syscalls:sys_enter_getppid": 300}, out
+    rc, out, err = count_run(cbcc, ["-c", "1", tp], pid_filter=True,
+                             n=300, env=env)
+    assert rc == 0 and table(out) == {}, out
 
 
 def test_duration_ends_without_events(cbcc, no_leaks):

@@ -37,6 +37,7 @@
 
 static struct env {
 	pid_t pid;
+	long cpu;
 	unsigned int interval;
 	unsigned int duration;
 	bool timestamp;
@@ -44,16 +45,18 @@ static struct env {
 	bool debug;
 	int verbose;
 	const char *pattern;
-} env;
+} env = { .cpu = -1 };
 
 static const char usage_text[] =
-"Usage: cbcc funccount [-p PID] [-i SECS] [-d SECS] [-T] [-r] [-D] [-v] PATTERN\n"
+"Usage: cbcc funccount [-p PID] [-i SECS] [-d SECS] [-T] [-r] [-c CPU] [-D]\n"
+"                      [-v] PATTERN\n"
 "Count functions, tracepoints and user functions (bcc's funccount).\n\n"
 "  -p, --pid PID        trace this PID only\n"
 "  -i, --interval SECS  summary interval, seconds\n"
 "  -d, --duration SECS  total duration of trace, seconds\n"
 "  -T, --timestamp      include timestamp on output\n"
 "  -r, --regexp         use regular expressions; default is '*' wildcards\n"
+"  -c, --cpu CPU        trace this CPU only\n"
 "  -D, --debug          print the BPF program before starting\n"
 "  -v, --verbose        say how probes attach, list skipped functions\n"
 "  -h, --help           this help\n\n"
@@ -91,13 +94,14 @@ static int parse_args(int argc, char **argv)
 		{ "timestamp", no_argument, NULL, 'T' },
 		{ "regexp", no_argument, NULL, 'r' },
 		{ "debug", no_argument, NULL, 'D' },
+		{ "cpu", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "p:i:d:TrDvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:i:d:TrDc:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (cli_parse_pid(optarg, "PID", &env.pid))
@@ -121,6 +125,10 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'D':
 			env.debug = true;
+			break;
+		case 'c':
+			if (cli_parse_long(optarg, "CPU", 0, 65535, &env.cpu))
+				return EXIT_USAGE;
 			break;
 		case 'v':
 			env.verbose++;
@@ -477,7 +485,8 @@ int cmd_funccount(int argc, char **argv)
 	ret = find_candidates(&c, &pat);
 	if (ret)
 		goto out;
-	text = probe_gen_count(c.nr_names, c.kind == KIND_KPROBE, env.pid);
+	text = probe_gen_count(c.nr_names, c.kind == KIND_KPROBE, env.pid,
+			       env.cpu);
 	if (!text) {
 		ret = EXIT_RUNTIME;
 		goto out;
