@@ -10,11 +10,11 @@
  * Compiled by tools/execsnoop.c with -D macros:
  *   USE_FENTRY | USE_KPROBE | USE_TRACEPOINT	which variant is built
  *   FN_EXECVE					fentry/fexit target
- *   MAX_ARGS					--max-args (<= TOTAL_MAX_ARGS)
+ *   MAX_ARGS					--max-args (at most 60)
  *   FILTER_UID, FILTER_PPID			in-kernel filters
  *   INCLUDE_FAILED				-x: report failed execs too
- *   TASK_REAL_PARENT_OFF, TASK_TGID_OFF	from kernel BTF, because the
- *						headers may be another kernel's
+ *   TASK_REAL_PARENT_OFF, TASK_TGID_OFF	from kernel BTF: the headers
+ *						may be another kernel's
  */
 #include <uapi/linux/ptrace.h>
 #include <linux/sched.h>

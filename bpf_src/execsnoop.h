@@ -13,7 +13,8 @@
 /* Upper bound of --max-args (the BPF loop bound). */
 #define EXECSNOOP_TOTAL_MAX_ARGS	60
 #define EXECSNOOP_DEFAULT_MAX_ARGS	20
-#define EXECSNOOP_ARGS_BYTES	(EXECSNOOP_TOTAL_MAX_ARGS * EXECSNOOP_ARGSIZE)
+#define EXECSNOOP_ARGS_BYTES \
+	(EXECSNOOP_TOTAL_MAX_ARGS * EXECSNOOP_ARGSIZE)
 
 struct execsnoop_event {
 	__u32 pid;

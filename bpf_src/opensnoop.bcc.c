@@ -7,8 +7,8 @@
  *   FN_OPEN, FN_OPENAT, FN_OPENAT2		fexit targets (USE_FENTRY)
  *   HAVE_OPENAT2				the kernel has openat2
  *   FILTER_PID / FILTER_TID, FILTER_UID		in-kernel filters
- *   FILTER_FLAGS=mask, FILTER_RDONLY=0|1	-f: any flag of mask set, or
- *						O_RDONLY asked and no write mode
+ *   FILTER_FLAGS=mask, FILTER_RDONLY=0|1	-f: a flag of mask is set,
+ *						or O_RDONLY asked and read-only
  *   ONLY_FAILED				-x
  *   FULLPATH with TASK_FS_OFF, FS_PWD_DENTRY_OFF, DENTRY_NAME_OFF,
  *	DENTRY_PARENT_OFF			-F: offsets from kernel BTF

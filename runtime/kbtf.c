@@ -42,7 +42,8 @@ static int find_member(const struct btf *btf, __u32 *id, const char *name,
 		__u32 sub = m->type;
 
 		if (mname && *mname) {
-			if (strlen(mname) == len && !strncmp(mname, name, len)) {
+			if (strlen(mname) == len &&
+			    !strncmp(mname, name, len)) {
 				*bits += off;
 				*id = m->type;
 				return 0;

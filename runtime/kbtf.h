@@ -19,7 +19,7 @@
 struct kbtf_field {
 	const char *macro;	/* -D name, e.g. "TASK_REAL_PARENT_OFF" */
 	const char *type;	/* struct name, e.g. "task_struct" */
-	const char *path;	/* member path, e.g. "real_parent", "pwd.dentry" */
+	const char *path;	/* member path: "real_parent", "pwd.dentry" */
 };
 
 /*

@@ -108,8 +108,8 @@ static bool try_tracepoint(const struct strategy_want *w, char *why,
 		return false;
 	}
 	if (!kernel_tracepoint_exists(w->tp_category, w->tp_event)) {
-		note(why, size, "tracepoint %s:%s does not exist", w->tp_category,
-		     w->tp_event);
+		note(why, size, "tracepoint %s:%s does not exist",
+		     w->tp_category, w->tp_event);
 		return false;
 	}
 	return true;
@@ -148,8 +148,8 @@ static void describe(const struct strategy_want *w, enum strategy s,
 		at = tp;
 		break;
 	}
-	snprintf(out->reason, sizeof(out->reason), "attaching with %s on %s%s%s%s",
-		 strategy_name(s), at, *passed_over ? " (" : "",
+	snprintf(out->reason, sizeof(out->reason),
+		 "attaching with %s on %s%s%s%s", strategy_name(s), at, *passed_over ? " (" : "",
 		 passed_over, *passed_over ? ")" : "");
 }
 

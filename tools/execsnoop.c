@@ -561,7 +561,9 @@ int cmd_execsnoop(int argc, char **argv)
 		.name = "execsnoop.bcc.c", .text = text,
 		.cflags = (const char *const *)cflags, .ncflags = ncflags,
 		.kernel_source = env.kernel_source,
-		.verbose = env.verbose > 1 ? env.verbose - 1 : 0 }, &e);
+		.verbose = env.verbose > 1 ? env.verbose - 1 : 0,
+		/* Kernel structs are read at BTF offsets (kbtf.h). */
+		.no_kernel_structs = true }, &e);
 	if (err)
 		goto out;
 	err = attach_all(e, choice.how);

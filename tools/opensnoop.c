@@ -486,6 +486,8 @@ static void print_json(struct opensnoop_state *st,
 		       const struct opensnoop_event *ev, const char *path)
 {
 	struct json_object *o = json_object_new_object();
+	int fd = ev->ret >= 0 ? ev->ret : -1;
+	int err = ev->ret >= 0 ? 0 : -ev->ret;
 
 	if (!o) {
 		st->write_err = -ENOMEM;
@@ -499,10 +501,8 @@ static void print_json(struct opensnoop_state *st,
 			       json_object_new_int64((__u32)ev->id));
 	json_object_object_add(o, "uid", json_object_new_int64(ev->uid));
 	json_object_object_add(o, "comm", json_object_new_string(ev->comm));
-	json_object_object_add(o, "fd",
-			       json_object_new_int(ev->ret >= 0 ? ev->ret : -1));
-	json_object_object_add(o, "err",
-			       json_object_new_int(ev->ret >= 0 ? 0 : -ev->ret));
+	json_object_object_add(o, "fd", json_object_new_int(fd));
+	json_object_object_add(o, "err", json_object_new_int(err));
 	json_object_object_add(o, "flags", json_object_new_int(ev->flags));
 	json_object_object_add(o, "path", json_object_new_string(path));
 	if (ndjson_emit(o))
@@ -653,7 +653,9 @@ int cmd_opensnoop(int argc, char **argv)
 		.name = "opensnoop.bcc.c", .text = text,
 		.cflags = (const char *const *)cflags, .ncflags = ncflags,
 		.kernel_source = env.kernel_source,
-		.verbose = env.verbose > 1 ? env.verbose - 1 : 0 }, &e);
+		.verbose = env.verbose > 1 ? env.verbose - 1 : 0,
+		/* Kernel structs are read at BTF offsets (kbtf.h). */
+		.no_kernel_structs = true }, &e);
 	if (err)
 		goto out;
 	err = attach_all(e, choice.how);
