@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -75,6 +76,26 @@ int cli_parse_seconds(const char *arg, const char *what, unsigned int *out)
 	if (!err)
 		*out = (unsigned int)v;
 	return err;
+}
+
+void cli_print_program(const char *text, char *const *cflags, int n)
+{
+	const char *eq;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strncmp(cflags[i], "-D", 2)) {
+			printf("// clang flag: %s\n", cflags[i]);
+			continue;
+		}
+		eq = strchr(cflags[i], '=');
+		if (eq)
+			printf("#define %.*s %s\n", (int)(eq - cflags[i] - 2),
+			       cflags[i] + 2, eq + 1);
+		else
+			printf("#define %s\n", cflags[i] + 2);
+	}
+	fputs(text, stdout);
 }
 
 uint64_t cli_now_ms(void)

@@ -29,6 +29,12 @@ int cli_parse_uid(const char *arg, uid_t *out);
 /* Whole seconds > 0 (interval, duration), at most one day times 365. */
 int cli_parse_seconds(const char *arg, const char *what, unsigned int *out);
 
+/*
+ * --ebpf: the program as compiled, its -DNAME[=VALUE] flags turned into
+ * #define lines ahead of the text, so the output compiles on its own.
+ */
+void cli_print_program(const char *text, char *const *cflags, int n);
+
 /* Monotonic clock in milliseconds. */
 uint64_t cli_now_ms(void);
 

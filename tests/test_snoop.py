@@ -324,6 +324,21 @@ def test_opensnoop_usage_errors(cbcc, args, pattern, no_leaks):
     assert r.stdout == ""
 
 
+@pytest.mark.parametrize("tool,args,define", [
+    ("opensnoop", ["-x", "-p", "5", "-F"], "#define ONLY_FAILED"),
+    ("execsnoop", ["-x", "--max-args", "7"], "#define MAX_ARGS 7"),
+])
+def test_ebpf_prints_a_program_that_compiles(cbcc, tmp_path, tool, args,
+                                             define, no_leaks):
+    r = run([cbcc, tool, "--ebpf"] + args)
+    assert r.returncode == 0, r.stderr
+    assert define in r.stdout.splitlines(), r.stdout[:500]
+    src = tmp_path / "prog.c"
+    src.write_text(r.stdout)
+    c = run([cbcc, "run", "--compile-only", str(src)])
+    assert c.returncode == 0, c.stderr
+
+
 def host_lacks_kprobes_and_fentry():
     return not os.path.exists("/sys/kernel/tracing/kprobe_events") and \
         not os.path.exists("/sys/bus/event_source/devices/kprobe")

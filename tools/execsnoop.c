@@ -552,9 +552,7 @@ int cmd_execsnoop(int argc, char **argv)
 		goto out;
 	}
 	if (env.ebpf) {
-		for (i = 0; i < ncflags; i++)
-			printf("// cflag: %s\n", cflags[i]);
-		fputs(text, stdout);
+		cli_print_program(text, cflags, ncflags);
 		goto out;
 	}
 	err = engine_open(&(struct engine_opts){

@@ -568,15 +568,6 @@ static __s64 mono_to_real_ns(void)
 	       (real.tv_nsec - mono.tv_nsec);
 }
 
-static void print_ebpf(const char *text, char **cflags, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		printf("// cflag: %s\n", cflags[i]);
-	fputs(text, stdout);
-}
-
 static int poll_until_done(struct engine *e, struct opensnoop_state *st,
 			   const struct cli_deadline *dl)
 {
@@ -638,7 +629,7 @@ int cmd_opensnoop(int argc, char **argv)
 		goto out;
 	}
 	if (env.ebpf) {
-		print_ebpf(text, cflags, ncflags);
+		cli_print_program(text, cflags, ncflags);
 		goto out;
 	}
 	st = calloc(1, sizeof(*st));
