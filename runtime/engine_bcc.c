@@ -5,7 +5,11 @@
  * front end does, so any program it runs, cbcc runs the same way.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/utsname.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +156,73 @@ static int check_tracepoints(const char *text)
 }
 
 /*
+ * libbcc asks one question of /proc/kallsyms while compiling: does the
+ * kernel have bpf_probe_read_kernel (>= 5.5)?  To answer it, it reads and
+ * sorts all ~200k symbols, which is half of a small program's compile CPU.
+ * So the compile runs with a one-line /proc/kallsyms bind-mounted in a
+ * private mount namespace, left again right after; the answer is the same.
+ * Without CAP_SYS_ADMIN, or with CBCC_FULL_KALLSYMS set, nothing changes.
+ */
+struct kallsyms_shortcut {
+	int old_ns;		/* our original mount namespace, or -1 */
+	char file[64];
+};
+
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname un;
+	int ma = 0, mi = 0;
+
+	return !uname(&un) && sscanf(un.release, "%d.%d", &ma, &mi) == 2 &&
+	       (ma > major || (ma == major && mi >= minor));
+}
+
+static void kallsyms_shortcut_begin(struct kallsyms_shortcut *k)
+{
+	static const char line[] =
+		"0000000000000000 T bpf_probe_read_kernel\n";
+	int fd;
+
+	k->old_ns = -1;
+	if (getenv("CBCC_FULL_KALLSYMS"))
+		return;
+	snprintf(k->file, sizeof(k->file), "/run/cbcc-kallsyms.%d",
+		 (int)getpid());
+	fd = open(k->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (kernel_at_least(5, 5) && write(fd, line, sizeof(line) - 1) < 0)
+		pr_debug("writing %s: %s", k->file, strerror(errno));
+	close(fd);
+	k->old_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (k->old_ns < 0 || unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount(k->file, "/proc/kallsyms", NULL, MS_BIND, NULL)) {
+		pr_debug("compiling with the full /proc/kallsyms: %s",
+			 strerror(errno));
+		if (k->old_ns >= 0 && setns(k->old_ns, CLONE_NEWNS))
+			umount2("/proc/kallsyms", MNT_DETACH);
+		if (k->old_ns >= 0)
+			close(k->old_ns);
+		k->old_ns = -1;
+		unlink(k->file);
+	}
+}
+
+static void kallsyms_shortcut_end(struct kallsyms_shortcut *k)
+{
+	if (k->old_ns < 0)
+		return;
+	/* Back to the caller's namespace, so -c commands see its mounts. */
+	if (setns(k->old_ns, CLONE_NEWNS)) {
+		pr_debug("setns back: %s", strerror(errno));
+		umount2("/proc/kallsyms", MNT_DETACH);
+	}
+	close(k->old_ns);
+	unlink(k->file);
+}
+
+/*
  * Prefix #line markers so clang's diagnostics and the verifier's line
  * info name the user's file and lines, not /virtual/main.c.  libbcc
  * inserts a generated struct above each tracepoint function, shifting
@@ -198,6 +269,7 @@ static char *annotate_lines(const char *text, const char *name)
 
 static int bcc_open(const struct engine_opts *opts, struct engine **out)
 {
+	struct kallsyms_shortcut ks;
 	const char *hdrs, **cflags;
 	struct engine *e;
 	char *text = NULL;
@@ -234,8 +306,10 @@ static int bcc_open(const struct engine_opts *opts, struct engine **out)
 	}
 	if (opts->verbose >= 2)
 		flags |= 0x8;	/* DEBUG_SOURCE: the rewritten C */
+	kallsyms_shortcut_begin(&ks);
 	e->mod = bpf_module_create_c_from_string(text, flags, cflags,
 						 opts->ncflags, true, NULL);
+	kallsyms_shortcut_end(&ks);
 	free(text);
 	free(cflags);
 	if (!e->mod) {
