@@ -107,7 +107,98 @@ struct rewrite {
 	bool user;		/* an argN@user was seen */
 	size_t col;		/* column of the expression in the probe */
 	struct probe_error *err;
+	FILE *helpers;		/* STRCMP helpers go before the probe */
+	size_t *nr_streq;	/* helpers so far, for unique names */
 };
+
+static int rewrite_expr(struct rewrite *rw, FILE *out, const char *expr,
+			size_t col);
+static bool strings_in_user_memory(const struct probe_spec *p, bool syscall);
+
+static size_t skip_blanks(const char *s, size_t i)
+{
+	while (s[i] && isspace((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/*
+ * STRCMP("literal", expr) -> __streq_N((const void *)(expr)), with
+ * __streq_N reading the string at expr and comparing it whole (bcc
+ * compares only the literal's length, so "ab" matched "abc").  Always
+ * inlined and unrolled (libbcc loads no BPF-to-BPF calls), and without
+ * branches: clang merges per-byte branches into flag arithmetic whose
+ * paths the verifier then walks separately, past its 1M limit.
+ */
+static int rewrite_strcmp(struct rewrite *rw, FILE *out, const char *expr,
+			  size_t *e)
+{
+	size_t i = skip_blanks(expr, *e), ls, le, as, base = rw->col;
+	char *inner = NULL, *itext = NULL;
+	size_t ilen = 0, id;
+	bool user_before = rw->user, user;
+	int depth = 0, ret;
+	FILE *f;
+
+	if (expr[i] != '(')
+		return gen_fail(rw->err, base + i,
+				"STRCMP takes (\"literal\", expression)");
+	i = skip_blanks(expr, i + 1);
+	if (expr[i] != '"')
+		return gen_fail(rw->err, base + i,
+				"STRCMP's first argument must be a \"literal\"");
+	ls = i++;
+	while (expr[i] && expr[i] != '"')
+		i += expr[i] == '\\' && expr[i + 1] ? 2 : 1;
+	if (!expr[i])
+		return gen_fail(rw->err, base + ls, "unterminated literal");
+	le = ++i;
+	i = skip_blanks(expr, i);
+	if (expr[i] != ',')
+		return gen_fail(rw->err, base + i, "expected ',' in STRCMP");
+	as = ++i;
+	for (; expr[i]; i++) {
+		if (expr[i] == '(')
+			depth++;
+		else if (expr[i] == ')' && depth-- == 0)
+			break;
+	}
+	if (expr[i] != ')')
+		return gen_fail(rw->err, base + as, "unterminated STRCMP");
+	inner = strndup(expr + as, i - as);
+	f = inner ? open_memstream(&itext, &ilen) : NULL;
+	if (!f) {
+		free(inner);
+		return gen_fail(rw->err, base, "out of memory");
+	}
+	rw->user = false;
+	ret = rewrite_expr(rw, f, inner, base + as);
+	rw->col = base;
+	user = rw->user || strings_in_user_memory(rw->p, rw->syscall);
+	rw->user = rw->user || user_before;
+	if (fclose(f))
+		ret = ret ? ret : gen_fail(rw->err, base, "out of memory");
+	if (!ret) {
+		id = (*rw->nr_streq)++;
+		fprintf(rw->helpers,
+			"\nstatic __always_inline bool __streq_%zu(const void *s)\n{\n"
+			"\tchar needle[] = %.*s;\n"
+			/* One more byte: a longer string differs there. */
+			"\tchar hay[sizeof(needle) + 1] = {};\n"
+			"\tchar diff = 0;\n\n"
+			"\tbpf_probe_read_%s_str(hay, sizeof(hay), s);\n"
+			"#pragma unroll\n"
+			"\tfor (int i = 0; i < sizeof(needle); i++)\n"
+			"\t\tdiff |= needle[i] ^ hay[i];\n"
+			"\treturn !diff;\n}\n",
+			id, (int)(le - ls), expr + ls, user ? "user" : "kernel");
+		fprintf(out, "__streq_%zu((const void *)(%s))", id, itext);
+		*e = i + 1;
+	}
+	free(inner);
+	free(itext);
+	return ret;
+}
 
 static const struct {
 	const char *name;
@@ -153,6 +244,8 @@ static int rewrite_word(struct rewrite *rw, FILE *out, const char *expr,
 	}
 	if (after_member_op(expr, s))
 		goto keep;
+	if (len == 6 && !strncmp(w, "STRCMP", 6))
+		return rewrite_strcmp(rw, out, expr, e);
 	if (len == 4 && !strncmp(w, "arg", 3) && w[3] >= '0' && w[3] <= '9') {
 		int n = w[3] - '0';
 
@@ -240,15 +333,24 @@ static bool strings_in_user_memory(const struct probe_spec *p, bool syscall)
 	return p->lib[0] || syscall;
 }
 
-static int gen_probe(FILE *out, const struct probe_spec *p, size_t idx,
+static int gen_probe(FILE *prog, const struct probe_spec *p, size_t idx,
 		     bool first_on_tp, const struct trace_gen_opts *o,
-		     const char *prefix, struct probe_error *err)
+		     const char *prefix, size_t *nr_streq,
+		     struct probe_error *err)
 {
-	struct rewrite rw = { .p = p, .err = err };
+	struct rewrite rw = {
+		.p = p, .err = err, .helpers = prog, .nr_streq = nr_streq,
+	};
 	const char *ctx = "ctx";
-	char name[32];
-	size_t i;
-	int ret;
+	char name[32], *body = NULL;
+	size_t i, blen = 0;
+	int ret = 0;
+	FILE *out;
+
+	/* The probe is buffered: STRCMP helpers must come first. */
+	out = open_memstream(&body, &blen);
+	if (!out)
+		return gen_fail(err, 0, "out of memory");
 
 	rw.syscall = p->kind != PROBE_TRACEPOINT && !p->lib[0] &&
 		     probe_gen_is_syscall_wrapper(p->func, prefix);
@@ -298,7 +400,7 @@ static int gen_probe(FILE *out, const struct probe_spec *p, size_t idx,
 		fprintf(out, "\tif (!(");
 		ret = rewrite_expr(&rw, out, p->predicate, p->predicate_col);
 		if (ret)
-			return ret;
+			goto done;
 		fprintf(out, "))\n\t\treturn 0;\n");
 	}
 	fprintf(out,
@@ -319,14 +421,14 @@ static int gen_probe(FILE *out, const struct probe_spec *p, size_t idx,
 				conv_ctype(&a->conv));
 			ret = rewrite_expr(&rw, out, a->expr, a->col);
 			if (ret)
-				return ret;
+				goto done;
 			fprintf(out, ");\n");
 			continue;
 		}
 		fprintf(out, "\t{\n\t\tconst void *__s = (const void *)(");
 		ret = rewrite_expr(&rw, out, a->expr, a->col);
 		if (ret)
-			return ret;
+			goto done;
 		fprintf(out, ");\n\t\tif (__s)\n"
 			"\t\t\tbpf_probe_read_%s_str(&__data.v%zu, sizeof(__data.v%zu), __s);\n"
 			"\t}\n",
@@ -346,7 +448,13 @@ static int gen_probe(FILE *out, const struct probe_spec *p, size_t idx,
 		fprintf(out, "\t__data.h.ustack = -1;\n");
 	fprintf(out, "\tevents.perf_submit(%s, &__data, sizeof(__data));\n"
 		"\treturn 0;\n}\n", ctx);
-	return 0;
+done:
+	if (fclose(out) && !ret)
+		ret = gen_fail(err, 0, "out of memory");
+	if (!ret)
+		fputs(body, prog);
+	free(body);
+	return ret;
 }
 
 char *probe_gen_trace(const struct probe_spec *probes, size_t n,
@@ -355,7 +463,7 @@ char *probe_gen_trace(const struct probe_spec *probes, size_t n,
 {
 	const char *prefix = o->syscall_prefix;
 	char *text = NULL;
-	size_t len = 0, i, k;
+	size_t len = 0, i, k, nr_streq = 0;
 	FILE *out;
 	int ret = 0;
 
@@ -384,7 +492,8 @@ char *probe_gen_trace(const struct probe_spec *probes, size_t n,
 			    !strcmp(probes[k].category, probes[i].category) &&
 			    !strcmp(probes[k].func, probes[i].func))
 				first = false;
-		ret = gen_probe(out, &probes[i], i, first, o, prefix, err);
+		ret = gen_probe(out, &probes[i], i, first, o, prefix,
+				&nr_streq, err);
 		if (ret)
 			*bad = i;
 	}

@@ -174,6 +174,16 @@ def test_uprobe_user_string_and_predicate(cbcc, no_leaks):
                                              "getenv", f"name={mark}")
 
 
+def test_strcmp_predicate_matches_whole_string(cbcc):
+    mark = f"CBCC_MARK_{uuid.uuid4().hex[:8]}"
+    w, (rc, out, err) = trace_run(
+        cbcc, [f'p:c:getenv (STRCMP("{mark}", arg1)) "hit %s", arg1',
+               f'p:c:getenv (STRCMP("{mark[:-2]}", arg1)) "prefix %s", arg1'],
+        "getenv", mark, n=1, wait_events=f"hit {mark}")
+    assert rc == 0, err
+    assert "prefix" not in out, out   # bcc 0.26 would match the prefix
+
+
 def test_uretprobe_retval_and_time_column(cbcc):
     w, (rc, out, err) = trace_run(
         cbcc, ['r:c:getppid "ret=%d", retval'], "getppid", n=1,
