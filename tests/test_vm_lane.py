@@ -69,7 +69,7 @@ def test_guest_kernel_has_kprobes():
 
 
 @pytest.mark.vm
-def test_bcc_python_kprobe_fires():
+def test_bcc_python_kprobe_fires(no_leaks):
     """The lane works: bcc attaches a kprobe and counts exact hits."""
     p = run([PY, "-c", BCC_KPROBE], timeout=300)
     assert p.returncode == 0, p.stderr

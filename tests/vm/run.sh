@@ -198,6 +198,10 @@ console_tail() {
 }
 
 total=$(elapsed)
+if [ "$timed_out" = 1 ] || [ ! -s "$results/status" ]; then
+	keep=1
+	say "results kept in $results"
+fi
 if [ "$timed_out" = 1 ]; then
 	t=$(running_test)
 	console_tail
