@@ -177,50 +177,35 @@ static int print_rows(FILE *f, struct dump *d)
 	return 0;
 }
 
-/* A struct key's bucket: the key printed with its slot zeroed. */
-static void bucket_of(const struct dump *d, const struct entry *e,
-		      const struct typedesc *slot_t, size_t slot_off,
-		      char *buf, size_t len)
-{
-	unsigned char *k = malloc(d->m->key_size);
-
-	*buf = '\0';
-	if (!k)
-		return;
-	memcpy(k, e->key, d->m->key_size);
-	memset(k + slot_off, 0, typedesc_size(slot_t));
-	typedesc_format(d->kt, k, d->m->key_size, buf, len);
-	free(k);
-}
-
-/* Key is the slot, or a struct whose "slot" member is, bucketed by the rest. */
+/*
+ * As bcc's print_log2_hist: an integer key is the slot; a struct key is
+ * {bucket, slot} (its first two members, padding skipped), one histogram
+ * per bucket under "Bucket ptr = <repr>".
+ */
 static int print_hist(FILE *f, struct dump *d, enum mapdump_style style)
 {
-	const struct typedesc *slot_t = d->kt;
-	bool bucketed = !typedesc_is_integer(d->kt);
-	char bucket[1024], other[1024];
-	size_t slot_off = 0, i, j, k, nr_slots;
+	const struct typedesc *slot_t = d->kt, *bucket_t = NULL;
+	size_t slot_off = 0, bucket_off = 0, i, j, k, nr_slots;
+	char bucket[1024];
+	const char *name;
 	uint64_t *slots, s;
 
-	if (bucketed) {
-		slot_t = typedesc_member(d->kt, "slot", &slot_off);
-		if (!slot_t || !typedesc_is_integer(slot_t))
+	if (!typedesc_is_integer(d->kt)) {
+		bucket_t = typedesc_member_at(d->kt, 0, &name, &bucket_off);
+		slot_t = typedesc_member_at(d->kt, 1, &name, &slot_off);
+		if (!bucket_t || !slot_t || !typedesc_is_integer(slot_t))
 			return print_rows(f, d);
 	}
 	fprintf(f, "\n%s:\n", d->m->name);
 	/* Entries are sorted by key, so each bucket is one run. */
 	for (i = 0; i < d->nr; i = j) {
 		nr_slots = 0;
-		if (bucketed)
-			bucket_of(d, &d->ents[i], slot_t, slot_off, bucket,
-				  sizeof(bucket));
 		for (j = i; j < d->nr; j++) {
-			if (bucketed && j > i) {
-				bucket_of(d, &d->ents[j], slot_t, slot_off,
-					  other, sizeof(other));
-				if (strcmp(other, bucket))
-					break;
-			}
+			if (bucket_t && j > i &&
+			    memcmp(d->ents[j].key + bucket_off,
+				   d->ents[i].key + bucket_off,
+				   typedesc_size(bucket_t)))
+				break;
 			s = typedesc_u64(slot_t, d->ents[j].key + slot_off);
 			if (s + 1 > nr_slots)
 				nr_slots = s + 1;
@@ -236,8 +221,12 @@ static int print_hist(FILE *f, struct dump *d, enum mapdump_style style)
 				slots[s] += typedesc_u64(d->vt,
 							 d->ents[k].value);
 		}
-		if (bucketed)
-			fprintf(f, "\nBucket ptr = %s\n", bucket);
+		if (bucket_t) {
+			typedesc_format_repr(bucket_t, d->ents[i].key + bucket_off,
+					     typedesc_size(bucket_t), bucket,
+					     sizeof(bucket));
+			hist_print_section(f, "Bucket ptr", bucket);
+		}
 		if (style == MAPDUMP_LINEAR)
 			hist_print_linear(f, slots, nr_slots, "value");
 		else

@@ -294,3 +294,10 @@ def test_json_escapes_control_characters(cbcc, tmp_path, no_leaks):
     assert "a\tb\x01c" in msgs, r.stdout
     for line in r.stdout.splitlines():
         assert not re.search(r"[\x00-\x1f]", line)
+
+
+def test_bucketed_histogram_sections_as_bcc(cbcc, no_leaks):
+    r = run([cbcc, "run", prog("bucket_hist.c"), "-c", GETPPID3])
+    assert r.returncode == 0, r.stderr
+    assert "\nBucket ptr = b'python3'\n     value               : count" \
+        in r.stdout, r.stdout
