@@ -13,13 +13,14 @@
 # run_cnt), a figure a busy machine hardly disturbs.  Figures only:
 # nothing here fails on them.
 #
-# Environment: CBCC (binary, default build/cbcc), N (500000), REPS (5),
+# Environment: CBCC_BIN or CBCC (binary, default build/cbcc), N (500000),
+# REPS (5),
 # ROUNDS (3).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-cbcc=${1:-${CBCC:-$repo/build/cbcc}}
+cbcc=${1:-${CBCC_BIN:-${CBCC:-$repo/build/cbcc}}}
 n=${N:-500000}
 reps=${REPS:-5}
 rounds=${ROUNDS:-3}
