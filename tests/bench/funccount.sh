@@ -13,9 +13,8 @@
 # run_cnt), a figure a busy machine hardly disturbs.  Figures only:
 # nothing here fails on them.
 #
-# Environment: CBCC_BIN or CBCC (binary, default build/cbcc), N (500000),
-# REPS (5),
-# ROUNDS (3).
+# Environment: CBCC_BIN or CBCC (binary, default build/cbcc),
+# N (500000), REPS (5), ROUNDS (3).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
