@@ -96,8 +96,9 @@ test-san:
 test-host: all test-unit test-san
 	$(PYTHON) -m pytest -q tests
 
+# The VM lane tests the binary just built (CBCC_BIN overrides it).
 test-vm: all
-	sh tests/vm/run.sh $(KERNEL)
+	CBCC_BIN=$${CBCC_BIN:-$(CURDIR)/$(OUT)/cbcc} sh tests/vm/run.sh $(KERNEL)
 
 test: test-host test-vm
 
