@@ -65,18 +65,24 @@ qemu=$(command -v qemu-system-x86_64) ||
 	die "qemu-system-x86_64 not found: apt-get install qemu-system-x86"
 command -v timeout >/dev/null || die "timeout not found (coreutils)"
 
+# Installed kernel images, one release a line.
+installed_kernels() {
+	for k in /boot/vmlinuz-*; do
+		[ -e "$k" ] && echo "${k#/boot/vmlinuz-}"
+	done
+}
+
 # The newest installed kernel other than the running one: the lane exists
 # to test a kernel the host is not running.
 if [ -z "$release" ]; then
-	release=$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' |
-		grep -vx "$(uname -r)" | sort -V | tail -n 1)
+	release=$(installed_kernels | grep -vx "$(uname -r)" | sort -V |
+		tail -n 1)
 	[ -n "$release" ] || die "no kernel in /boot to boot:" \
 		"apt-get install linux-image-amd64"
 fi
 kernel=/boot/vmlinuz-$release
 [ -r "$kernel" ] || die "$kernel not found: apt-get install" \
-	"linux-image-amd64 (installed: $(ls /boot | grep vmlinuz- |
-		sed 's/vmlinuz-//' | tr '\n' ' '))"
+	"linux-image-amd64 (installed: $(installed_kernels | tr '\n' ' '))"
 [ -d "/lib/modules/$release/kernel" ] ||
 	die "/lib/modules/$release missing: its linux-image package is broken"
 [ -x "$bin" ] || die "$bin is not built: run 'make' first"
