@@ -25,8 +25,16 @@ mount -t sysfs sysfs /sys
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs -o mode=1777 tmpfs /tmp
-mount -t tmpfs -o mode=0755 tmpfs /run
+# Fresh /tmp and /run, unless the repo or the binary lives there (CI may
+# clone into /tmp): the overlay root is writable either way.
+fresh_tmpfs() {
+	case "$CBCC_REPO/ $CBCC_BIN" in
+	"$1"/* | *" $1"/*) say "keeping the host's $1 (the repo is there)" ;;
+	*) mount -t tmpfs -o "mode=$2" tmpfs "$1" ;;
+	esac
+}
+fresh_tmpfs /tmp 1777
+fresh_tmpfs /run 0755
 mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
