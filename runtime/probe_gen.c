@@ -15,6 +15,7 @@
 
 #include "kernel.h"
 #include "probe_gen.h"
+#include "probe_spec.h"
 
 _Static_assert(sizeof(struct trace_event_hdr) == 48,
 	       "trace_event_hdr must match the BPF side");
@@ -31,20 +32,6 @@ static const char hdr_text[] =
 	"\ts32 ustack;\n"
 	"\tchar comm[16];\n"
 	"};\n";
-
-static int gen_fail(struct probe_error *err, size_t col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int gen_fail(struct probe_error *err, size_t col, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->col = col;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 void probe_gen_prog_name(size_t i, char *buf, size_t len)
 {
@@ -141,21 +128,21 @@ static int rewrite_strcmp(struct rewrite *rw, FILE *out, const char *expr,
 	FILE *f;
 
 	if (expr[i] != '(')
-		return gen_fail(rw->err, base + i,
+		return probe_error_set(rw->err, base + i,
 				"STRCMP takes (\"literal\", expression)");
 	i = skip_blanks(expr, i + 1);
 	if (expr[i] != '"')
-		return gen_fail(rw->err, base + i,
+		return probe_error_set(rw->err, base + i,
 				"STRCMP's first argument must be a \"literal\"");
 	ls = i++;
 	while (expr[i] && expr[i] != '"')
 		i += expr[i] == '\\' && expr[i + 1] ? 2 : 1;
 	if (!expr[i])
-		return gen_fail(rw->err, base + ls, "unterminated literal");
+		return probe_error_set(rw->err, base + ls, "unterminated literal");
 	le = ++i;
 	i = skip_blanks(expr, i);
 	if (expr[i] != ',')
-		return gen_fail(rw->err, base + i, "expected ',' in STRCMP");
+		return probe_error_set(rw->err, base + i, "expected ',' in STRCMP");
 	as = ++i;
 	for (; expr[i]; i++) {
 		if (expr[i] == '(')
@@ -164,12 +151,12 @@ static int rewrite_strcmp(struct rewrite *rw, FILE *out, const char *expr,
 			break;
 	}
 	if (expr[i] != ')')
-		return gen_fail(rw->err, base + as, "unterminated STRCMP");
+		return probe_error_set(rw->err, base + as, "unterminated STRCMP");
 	inner = strndup(expr + as, i - as);
 	f = inner ? open_memstream(&itext, &ilen) : NULL;
 	if (!f) {
 		free(inner);
-		return gen_fail(rw->err, base, "out of memory");
+		return probe_error_set(rw->err, base, "out of memory");
 	}
 	rw->user = false;
 	ret = rewrite_expr(rw, f, inner, base + as);
@@ -177,7 +164,7 @@ static int rewrite_strcmp(struct rewrite *rw, FILE *out, const char *expr,
 	user = rw->user || strings_in_user_memory(rw->p, rw->syscall);
 	rw->user = rw->user || user_before;
 	if (fclose(f))
-		ret = ret ? ret : gen_fail(rw->err, base, "out of memory");
+		ret = ret ? ret : probe_error_set(rw->err, base, "out of memory");
 	if (!ret) {
 		id = (*rw->nr_streq)++;
 		fprintf(rw->helpers,
@@ -238,7 +225,7 @@ static int rewrite_word(struct rewrite *rw, FILE *out, const char *expr,
 				return 0;
 			}
 		}
-		return gen_fail(rw->err, rw->col + s,
+		return probe_error_set(rw->err, rw->col + s,
 				"unknown variable '%.*s' (have $uid $gid $pid $tgid $cpu $task)",
 				(int)len, w);
 	}
@@ -250,11 +237,11 @@ static int rewrite_word(struct rewrite *rw, FILE *out, const char *expr,
 		int n = w[3] - '0';
 
 		if (p->kind == PROBE_TRACEPOINT)
-			return gen_fail(rw->err, rw->col + s,
+			return probe_error_set(rw->err, rw->col + s,
 					"tracepoints have no %.*s: use args->FIELD (fields in events/%s/%s/format)",
 					(int)len, w, p->category, p->func);
 		if (n < 1 || n > PROBE_MAX_PARMS)
-			return gen_fail(rw->err, rw->col + s,
+			return probe_error_set(rw->err, rw->col + s,
 					"only arg1..arg%d exist",
 					PROBE_MAX_PARMS);
 		if (!strncmp(expr + *e, "@user", 5)) {
@@ -272,7 +259,7 @@ static int rewrite_word(struct rewrite *rw, FILE *out, const char *expr,
 	}
 	if (len == 6 && !strncmp(w, "retval", 6)) {
 		if (p->kind != PROBE_RETURN)
-			return gen_fail(rw->err, rw->col + s,
+			return probe_error_set(rw->err, rw->col + s,
 					"retval only exists in return probes (r:)");
 		fputs("PT_REGS_RC(ctx)", out);
 		return 0;
@@ -315,7 +302,7 @@ static int rewrite_expr(struct rewrite *rw, FILE *out, const char *expr,
 				i++;
 			fwrite(expr + s, 1, i - s, out);
 		} else if (c == '@') {
-			return gen_fail(rw->err, col + i,
+			return probe_error_set(rw->err, col + i,
 					"'@user' only follows arg1..arg6");
 		} else {
 			fputc(c, out);
@@ -350,7 +337,7 @@ static int gen_probe(FILE *prog, const struct probe_spec *p, size_t idx,
 	/* The probe is buffered: STRCMP helpers must come first. */
 	out = open_memstream(&body, &blen);
 	if (!out)
-		return gen_fail(err, 0, "out of memory");
+		return probe_error_set(err, 0, "out of memory");
 
 	rw.syscall = p->kind != PROBE_TRACEPOINT && !p->lib[0] &&
 		     probe_gen_is_syscall_wrapper(p->func, prefix);
@@ -450,7 +437,7 @@ static int gen_probe(FILE *prog, const struct probe_spec *p, size_t idx,
 		"\treturn 0;\n}\n", ctx);
 done:
 	if (fclose(out) && !ret)
-		ret = gen_fail(err, 0, "out of memory");
+		ret = probe_error_set(err, 0, "out of memory");
 	if (!ret)
 		fputs(body, prog);
 	free(body);

@@ -18,10 +18,7 @@
 #include "log.h"
 #include "probe_spec.h"
 
-static int fail(struct probe_error *err, size_t col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct probe_error *err, size_t col, const char *fmt, ...)
+int probe_error_set(struct probe_error *err, size_t col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -135,7 +132,7 @@ static int split_spec(const char *text, size_t start, size_t end,
 		if (i < end && text[i] != ':')
 			continue;
 		if (p->n == 8)
-			return fail(err, i, "too many ':'-separated parts");
+			return probe_error_set(err, i, "too many ':'-separated parts");
 		p->start[p->n] = s;
 		p->len[p->n] = i - s;
 		p->n++;
@@ -150,10 +147,10 @@ static int check_symbol(const char *text, size_t start, size_t len,
 	size_t i;
 
 	if (!len)
-		return fail(err, start, "expected %s", what);
+		return probe_error_set(err, start, "expected %s", what);
 	for (i = start; i < start + len; i++)
 		if (!is_symbol_char(text[i]))
-			return fail(err, i, "unexpected '%c' in %s", text[i],
+			return probe_error_set(err, i, "unexpected '%c' in %s", text[i],
 				    what);
 	return 0;
 }
@@ -164,13 +161,13 @@ static int parse_offset(const char *text, size_t start, size_t len,
 	char buf[32], *end;
 
 	if (!len || len >= sizeof(buf))
-		return fail(err, start, "expected an offset after '+'");
+		return probe_error_set(err, start, "expected an offset after '+'");
 	memcpy(buf, text + start, len);
 	buf[len] = '\0';
 	errno = 0;
 	*off = strtoull(buf, &end, 0);
 	if (errno || *end || buf[0] == '-')
-		return fail(err, start + (end - buf),
+		return probe_error_set(err, start + (end - buf),
 			    "invalid offset '%s': decimal or 0x hexadecimal",
 			    buf);
 	return 0;
@@ -193,9 +190,9 @@ static int parse_target(const char *text, size_t start, size_t end,
 		if (parts.len[0] > 1 ||
 		    (parts.len[0] == 1 && !strchr("prt", t[0]))) {
 			if (parts.len[0] == 1 && t[0] == 'u')
-				return fail(err, parts.start[0],
+				return probe_error_set(err, parts.start[0],
 					    "USDT probes (u:) are not supported");
-			return fail(err, parts.start[0],
+			return probe_error_set(err, parts.start[0],
 				    "probe type must be '', 'p', 'r' or 't', not '%.*s'",
 				    (int)parts.len[0], t);
 		}
@@ -204,7 +201,7 @@ static int parse_target(const char *text, size_t start, size_t end,
 	}
 	if (p->kind == PROBE_TRACEPOINT) {
 		if (parts.n != 3)
-			return fail(err, start,
+			return probe_error_set(err, start,
 				    "a tracepoint is t:category:event");
 		ret = check_symbol(text, parts.start[1], parts.len[1],
 				   "a tracepoint category", err);
@@ -233,7 +230,7 @@ static int parse_target(const char *text, size_t start, size_t end,
 		;
 	if (plus < fs + fl) {
 		if (p->kind != PROBE_ENTRY)
-			return fail(err, plus,
+			return probe_error_set(err, plus,
 				    "an offset is only allowed on entry probes");
 		ret = parse_offset(text, plus + 1, fs + fl - plus - 1,
 				   &p->offset, err);
@@ -259,22 +256,22 @@ static int parse_args(const char *text, size_t start, size_t end,
 		if (i < end && (text[i] == '"' || text[i] == '\'')) {
 			lit = skip_literal(text, i);
 			if (!lit || lit > end)
-				return fail(err, i, "unterminated literal");
+				return probe_error_set(err, i, "unterminated literal");
 			i = lit - 1;
 			continue;
 		}
 		if (i < end && strchr("([{", text[i]))
 			depth++;
 		if (i < end && strchr(")]}", text[i]) && --depth < 0)
-			return fail(err, i, "unmatched '%c'", text[i]);
+			return probe_error_set(err, i, "unmatched '%c'", text[i]);
 		if (i < end && (text[i] != ',' || depth))
 			continue;
 		e = i;
 		trim(text, &s, &e);
 		if (s == e)
-			return fail(err, s, "expected an argument");
+			return probe_error_set(err, s, "expected an argument");
 		if (p->nargs == PROBE_MAX_ARGS)
-			return fail(err, s, "more than %d arguments",
+			return probe_error_set(err, s, "more than %d arguments",
 				    PROBE_MAX_ARGS);
 		p->args[p->nargs].expr = dup_range(text + s, e - s);
 		p->args[p->nargs].col = s;
@@ -284,7 +281,7 @@ static int parse_args(const char *text, size_t start, size_t end,
 		s = i + 1;
 	}
 	if (depth)
-		return fail(err, end, "unbalanced parentheses in the arguments");
+		return probe_error_set(err, end, "unbalanced parentheses in the arguments");
 	return 0;
 }
 
@@ -297,23 +294,23 @@ static int parse_action(const char *text, size_t start, size_t end,
 	int ret;
 
 	if (text[start] != '"')
-		return fail(err, start,
+		return probe_error_set(err, start,
 			    "expected a (predicate) or a \"format\" string");
 	close = skip_literal(text, start);
 	if (!close || close > end)
-		return fail(err, start, "unterminated format string");
+		return probe_error_set(err, start, "unterminated format string");
 	p->format = dup_range(text + fcol, close - 1 - fcol);
 	for (;;) {
 		struct probe_conv c;
 
 		ret = probe_format_next(p->format, &pos, &c);
 		if (ret < 0)
-			return fail(err, fcol + c.start,
+			return probe_error_set(err, fcol + c.start,
 				    "unsupported conversion; use %%d %%u %%x %%c %%s %%p %%K %%U with h/l/ll");
 		if (!ret)
 			break;
 		if (nconv == PROBE_MAX_ARGS)
-			return fail(err, fcol + c.start,
+			return probe_error_set(err, fcol + c.start,
 				    "more than %d conversions", PROBE_MAX_ARGS);
 		convs[nconv++] = c;
 	}
@@ -321,17 +318,17 @@ static int parse_action(const char *text, size_t start, size_t end,
 		;
 	if (i < end) {
 		if (text[i] != ',')
-			return fail(err, i,
+			return probe_error_set(err, i,
 				    "expected ',' and arguments after the format string");
 		ret = parse_args(text, i + 1, end, p, err);
 		if (ret)
 			return ret;
 	}
 	if (p->nargs > nconv)
-		return fail(err, p->args[nconv].col,
+		return probe_error_set(err, p->args[nconv].col,
 			    "argument without a %% conversion in the format");
 	if (p->nargs < nconv)
-		return fail(err, fcol + convs[p->nargs].start,
+		return probe_error_set(err, fcol + convs[p->nargs].start,
 			    "conversion without an argument");
 	for (i = 0; i < nconv; i++)
 		p->args[i].conv = convs[i];
@@ -352,7 +349,8 @@ int probe_spec_parse(const char *text, struct probe_spec *p,
 	while (text[i] && !isspace((unsigned char)text[i]) && text[i] != '(')
 		i++;
 	if (s == i) {
-		ret = fail(err, i, "expected a probe such as p::func or t:cat:event");
+		ret = probe_error_set(err, i, "expected a probe such as "
+				      "p::func or t:cat:event");
 		goto out;
 	}
 	ret = parse_target(text, s, i, p, err);
@@ -365,11 +363,11 @@ int probe_spec_parse(const char *text, struct probe_spec *p,
 		while (text[++i] && text[i] != ')' && text[i] != '(')
 			;
 		if (text[i] != ')') {
-			ret = fail(err, s, "unmatched '(' in the signature");
+			ret = probe_error_set(err, s, "unmatched '(' in the signature");
 			goto out;
 		}
 		if (p->kind == PROBE_TRACEPOINT) {
-			ret = fail(err, s,
+			ret = probe_error_set(err, s,
 				   "tracepoints take no signature; use args->field");
 			goto out;
 		}
@@ -395,7 +393,7 @@ int probe_spec_parse(const char *text, struct probe_spec *p,
 			}
 		}
 		if (text[i] != ')') {
-			ret = fail(err, s, "unmatched '(' in the predicate");
+			ret = probe_error_set(err, s, "unmatched '(' in the predicate");
 			goto out;
 		}
 		{
@@ -403,7 +401,7 @@ int probe_spec_parse(const char *text, struct probe_spec *p,
 
 			trim(text, &ps, &pe);
 			if (ps == pe) {
-				ret = fail(err, s, "empty predicate");
+				ret = probe_error_set(err, s, "empty predicate");
 				goto out;
 			}
 			p->predicate = dup_range(text + ps, pe - ps);
@@ -506,9 +504,9 @@ static int pattern_parse(const char *text, bool use_regex,
 
 		if (parts.len[0] != 1 || !strchr("pt", t[0])) {
 			if (parts.len[0] == 1 && t[0] == 'u')
-				return fail(err, 0,
+				return probe_error_set(err, 0,
 					    "USDT probes (u:) are not supported");
-			return fail(err, 0,
+			return probe_error_set(err, 0,
 				    "type must be 'p' or 't', not '%.*s'",
 				    (int)parts.len[0], t);
 		}
@@ -517,7 +515,7 @@ static int pattern_parse(const char *text, bool use_regex,
 			out->lib = strdup("");
 			pat = text + parts.start[1];	/* "cat:event" */
 			if (!parts.len[1] || !parts.len[2])
-				return fail(err, parts.len[1] ? parts.start[2] :
+				return probe_error_set(err, parts.len[1] ? parts.start[2] :
 					    parts.start[1],
 					    "a tracepoint is t:category:event");
 		} else {
@@ -526,14 +524,14 @@ static int pattern_parse(const char *text, bool use_regex,
 			pat = text + parts.start[2];
 		}
 	} else {
-		return fail(err, parts.start[3],
+		return probe_error_set(err, parts.start[3],
 			    "too many ':'-separated parts in the pattern");
 	}
 	if (!*pat)
-		return fail(err, len, "expected a function name or pattern");
+		return probe_error_set(err, len, "expected a function name or pattern");
 	out->regex = use_regex ? strdup(pat) : probe_glob_to_regex(pat);
 	if (!out->lib || !out->regex)
-		return fail(err, 0, "out of memory");
+		return probe_error_set(err, 0, "out of memory");
 	return 0;
 }
 

@@ -93,6 +93,10 @@ static inline const char *probe_spec_display(const struct probe_spec *p)
 void probe_error_report(const char *what, const char *text,
 			const struct probe_error *err);
 
+/* Fill *err (column and message) and return -EINVAL: parsers' one exit. */
+int probe_error_set(struct probe_error *err, size_t col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* funccount's patterns. */
 struct probe_pattern {
 	enum probe_kind kind;	/* PROBE_ENTRY or PROBE_TRACEPOINT */
