@@ -21,7 +21,7 @@ CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	     -Wno-format-truncation
 ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
-	      -Iruntime -I$(OUT) $(EXTRA_CFLAGS)
+	      -Iruntime -Iruntime/common -Iruntime/bcc -I$(OUT) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
 LIBS := -lbcc -lbpf -ljson-c -lelf -lz
 
@@ -33,15 +33,17 @@ Q := @
 msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
 endif
 
-# Engine-neutral runtime helpers; each engine_*.c is one implementation.
-RUNTIME_SRCS := $(filter-out runtime/engine_%.c,$(wildcard runtime/*.c))
+# runtime/common: what both engines use; runtime/bcc: what only the libbcc
+# engine needs (runtime compilation); runtime/core: the libbpf engine.
+RUNTIME_SRCS := $(wildcard runtime/common/*.c)
+BCC_SRCS := $(wildcard runtime/bcc/*.c)
 TOOL_SRCS := $(wildcard tools/*.c)
 BPF_SRCS := $(wildcard bpf_src/*.bcc.c)
 BPF_HDRS := $(wildcard bpf_src/*.h)
 
 RUNTIME_OBJS := $(patsubst %.c,$(OUT)/%.o,$(RUNTIME_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TOOL_SRCS))
-BCC_OBJS := $(OUT)/runtime/engine_bcc.o $(OUT)/embedded.o
+BCC_OBJS := $(patsubst %.c,$(OUT)/%.o,$(BCC_SRCS)) $(OUT)/embedded.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -56,7 +58,7 @@ $(OUT)/cbcc: $(TOOL_OBJS) $(RUNTIME_OBJS) $(BCC_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(OUT)/%.o: %.c $(wildcard runtime/*.h tools/*.h bpf_src/*.h) | $(OUT)/embedded.c
+$(OUT)/%.o: %.c $(wildcard runtime/*.h runtime/*/*.h tools/*.h bpf_src/*.h) | $(OUT)/embedded.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -66,7 +68,7 @@ $(OUT)/embedded.c: tools/gen-embedded.sh $(BPF_SRCS) $(BPF_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)sh tools/gen-embedded.sh $@ $(BPF_SRCS)
 
-$(OUT)/embedded.o: $(OUT)/embedded.c runtime/embedded.h
+$(OUT)/embedded.o: $(OUT)/embedded.c runtime/common/embedded.h
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

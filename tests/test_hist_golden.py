@@ -1,9 +1,9 @@
-"""runtime/hist.c against bcc's own histogram printer, on random tables.
+"""runtime/common/hist.c against bcc's own histogram printer, on random tables.
 
 bcc's python (python3-bpfcc's bcc.table._print_log2_hist and
 _print_linear_hist, the helpers behind print_log2_hist/print_linear_hist)
 prints each table; tests/unit/hist_dump.c prints the same with
-runtime/hist.c; the text must be identical byte for byte.  The cmocka test
+runtime/common/hist.c; the text must be identical byte for byte.  The cmocka test
 tests/unit/test_hist.c pins a few such outputs; this one covers many.
 """
 import contextlib
@@ -24,9 +24,10 @@ def hist_dump(tmp_path_factory):
     exe = str(tmp_path_factory.mktemp("hist") / "hist_dump")
     subprocess.run(
         [os.environ.get("CC", "cc"), "-std=gnu11", "-O1", "-Wall", "-Werror",
-         "-D_GNU_SOURCE", "-I" + os.path.join(REPO, "runtime"), "-o", exe,
+         "-D_GNU_SOURCE", "-I" + os.path.join(REPO, "runtime"),
+         "-I" + os.path.join(REPO, "runtime/common"), "-o", exe,
          os.path.join(REPO, "tests/unit/hist_dump.c"),
-         os.path.join(REPO, "runtime/hist.c"), "-ljson-c"],
+         os.path.join(REPO, "runtime/common/hist.c"), "-ljson-c"],
         check=True)
     return exe
 

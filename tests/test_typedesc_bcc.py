@@ -1,9 +1,9 @@
-"""runtime/typedesc.c against bcc's own decoding, on random C structs.
+"""runtime/common/typedesc.c against bcc's own decoding, on random C structs.
 
 Random struct types are compiled by libbcc (python3-bpfcc's BPF(text=...),
 no program is loaded); for each, libbcc's leaf description and, for flat
 ones, its perf event field list go to tests/unit/typedesc_dump.c, which
-decodes bytes with runtime/typedesc.c.  Two oracles:
+decodes bytes with runtime/common/typedesc.c.  Two oracles:
  - bcc's python: BPF._decode_table_type() builds the ctypes class its
    tables use; random bytes read through it, mapped to cbcc's JSON
    conventions (char arrays as strings decoded with errors="replace",
@@ -52,7 +52,7 @@ def kernel_source(tmp_path_factory):
     arch = sorted(glob.glob("/usr/src/linux-headers-*-amd64"))
     if not arch:
         pytest.fail("no kernel headers: run make deps")
-    # the merged tree cbcc itself keeps (runtime/headers.c), if made
+    # the merged tree cbcc itself keeps (runtime/bcc/headers.c), if made
     cached = os.path.join("/var/cache/cbcc/headers",
                           os.path.basename(arch[-1]))
     if os.path.exists(os.path.join(cached, ".cbcc-complete")):
@@ -219,9 +219,10 @@ def typedesc_dump(tmp_path_factory):
     exe = str(tmp_path_factory.mktemp("td") / "typedesc_dump")
     subprocess.run(
         [os.environ.get("CC", "cc"), "-std=gnu11", "-O1", "-Wall", "-Werror",
-         "-D_GNU_SOURCE", "-I" + os.path.join(REPO, "runtime"), "-o", exe,
+         "-D_GNU_SOURCE", "-I" + os.path.join(REPO, "runtime"),
+         "-I" + os.path.join(REPO, "runtime/common"), "-o", exe,
          os.path.join(REPO, "tests/unit/typedesc_dump.c"),
-         os.path.join(REPO, "runtime/typedesc.c"), "-ljson-c"],
+         os.path.join(REPO, "runtime/common/typedesc.c"), "-ljson-c"],
         check=True)
     return exe
 
