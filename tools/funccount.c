@@ -497,6 +497,8 @@ int cmd_funccount(int argc, char **argv)
 	eo.verbose = env.verbose > 1;
 	err = engine_open(&eo, &c.e);
 	if (!err)
+		err = engine_load(c.e);
+	if (!err)
 		err = attach_all(&c);
 	if (!err)
 		err = engine_map_by_name(c.e, c.kind == KIND_KPROBE ?

@@ -649,6 +649,9 @@ int cmd_opensnoop(int argc, char **argv)
 		.no_kernel_structs = true }, &e);
 	if (err)
 		goto out;
+	err = engine_load(e);
+	if (err)
+		goto out;
 	err = attach_all(e, choice.how);
 	if (err)
 		goto out;

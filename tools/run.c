@@ -391,39 +391,22 @@ static int load_all(struct engine *e, const struct run_opts *o)
 	struct attach_spec spec;
 	unsigned int insns;
 	size_t i, n = engine_nr_progs(e);
-	int j, type, atype, fd, err = 0;
+	int j, kind, fd, err = 0;
 	char *buf;
 
 	for (i = 0; i < n; i++) {
 		const char *name = engine_prog_name(e, i);
-		static const int kind_type[] = {
-			[ATTACH_KPROBE] = BPF_PROG_TYPE_KPROBE,
-			[ATTACH_KRETPROBE] = BPF_PROG_TYPE_KPROBE,
-			[ATTACH_KPROBE_MULTI] = BPF_PROG_TYPE_KPROBE,
-			[ATTACH_KRETPROBE_MULTI] = BPF_PROG_TYPE_KPROBE,
-			[ATTACH_TRACEPOINT] = BPF_PROG_TYPE_TRACEPOINT,
-			[ATTACH_RAW_TRACEPOINT] = BPF_PROG_TYPE_RAW_TRACEPOINT,
-			[ATTACH_KFUNC] = BPF_PROG_TYPE_TRACING,
-			[ATTACH_KRETFUNC] = BPF_PROG_TYPE_TRACING,
-			[ATTACH_LSM] = BPF_PROG_TYPE_LSM,
-			[ATTACH_UPROBE] = BPF_PROG_TYPE_KPROBE,
-			[ATTACH_URETPROBE] = BPF_PROG_TYPE_KPROBE,
-			[ATTACH_XDP] = BPF_PROG_TYPE_XDP,
-		};
 
-		type = attach_prog_type_from_name(name, &atype);
-		for (j = 0; type < 0 && j < o->nr_specs; j++) {
+		kind = engine_auto_spec(e, i, &spec) ? -1 : (int)spec.kind;
+		for (j = 0; kind < 0 && j < o->nr_specs; j++) {
 			if (attach_spec_parse(o->specs[j], &spec, &buf) == 0 &&
-			    !strcmp(spec.prog, name)) {
-				type = kind_type[spec.kind];
-				atype = spec.kind == ATTACH_KFUNC ?
-					BPF_TRACE_FENTRY : -1;
-			}
+			    !strcmp(spec.prog, name))
+				kind = spec.kind;
 			free(buf);
 		}
-		if (type < 0)
+		if (kind < 0)
 			continue;	/* a helper, or a tail-call target */
-		fd = engine_load(e, name, type, atype, &insns);
+		fd = engine_prog_fd(e, name, kind, &insns);
 		if (fd < 0) {
 			err = fd;
 			break;
@@ -595,6 +578,9 @@ int cmd_run(int argc, char **argv)
 	eo.kernel_source = o.kernel_source;
 	eo.verbose = o.verbose;
 	err = engine_open(&eo, &e);
+	if (err)
+		goto out;
+	err = engine_load(e);
 	if (err)
 		goto out;
 	if (o.compile_only) {

@@ -647,6 +647,8 @@ int cmd_trace(int argc, char **argv)
 	eo.verbose = env.verbose > 1;
 	err = engine_open(&eo, &t.e);
 	if (!err)
+		err = engine_load(t.e);
+	if (!err)
 		err = attach_probes(&t, paths);
 	if (!err)
 		err = engine_buffer_open(t.e, "events", on_event, on_lost, &t);

@@ -1142,7 +1142,11 @@ static int compile_and_load(struct engine **e)
 	free(slot_flag);
 	if (err)
 		return err;
-	return engine_load(*e, PROG_NAME, BPF_PROG_TYPE_XDP, -1, NULL);
+	err = engine_load(*e);
+	if (err)
+		return err;
+	err = engine_prog_fd(*e, PROG_NAME, ATTACH_XDP, NULL);
+	return err;
 }
 
 int cmd_xdpcount(int argc, char **argv)

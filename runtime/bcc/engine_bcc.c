@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+#include "attach_spec.h"
 #include "engine.h"
 #include "events.h"
 #include "kernel.h"
@@ -29,6 +30,7 @@
 #include "xdp.h"
 
 #define VERIFIER_LOG_SIZE	(1u << 20)
+#define MAX_CFLAGS		256
 
 struct loaded_prog {
 	char *name;
@@ -48,6 +50,14 @@ struct engine {
 	void *mod;
 	char *name;
 	int verbose;
+	/* What engine_load() compiles: kept from open, plus the config. */
+	char *text;
+	char *cflags[MAX_CFLAGS];
+	int ncflags;
+	char *kernel_source;
+	bool no_kernel_structs;
+	char **spec_bufs;	/* strings behind auto_spec() results */
+	size_t nr_spec_bufs;
 	struct loaded_prog *progs;
 	size_t nr_progs;
 	struct attachment *atts;
@@ -110,6 +120,13 @@ static void bcc_close(struct engine *e)
 	free(e->fields);
 	if (e->mod)
 		bpf_module_destroy(e->mod);
+	for (i = 0; i < (size_t)e->ncflags; i++)
+		free(e->cflags[i]);
+	for (i = 0; i < e->nr_spec_bufs; i++)
+		free(e->spec_bufs[i]);
+	free(e->spec_bufs);
+	free(e->text);
+	free(e->kernel_source);
 	free(e->name);
 	free(e);
 }
@@ -269,61 +286,110 @@ static char *annotate_lines(const char *text, const char *name)
 
 static int bcc_open(const struct engine_opts *opts, struct engine **out)
 {
-	struct kallsyms_shortcut ks;
-	const char *hdrs, **cflags;
 	struct engine *e;
-	char *text = NULL;
-	unsigned int flags = 0;
-	int err, i;
+	int i;
 
 	*out = NULL;
+	if (!opts->text) {
+		pr_err("no BPF C source given");
+		return -EINVAL;
+	}
+	if (opts->ncflags > MAX_CFLAGS) {
+		pr_err("too many compiler flags (at most %d)", MAX_CFLAGS);
+		return -E2BIG;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->name = strdup(opts->name ? opts->name : "<text>");
+	e->text = strdup(opts->text);
+	e->kernel_source = opts->kernel_source ?
+			   strdup(opts->kernel_source) : NULL;
+	if (!e->name || !e->text ||
+	    (opts->kernel_source && !e->kernel_source))
+		goto nomem;
+	for (i = 0; i < opts->ncflags; i++) {
+		e->cflags[i] = strdup(opts->cflags[i]);
+		if (!e->cflags[i])
+			goto nomem;
+		e->ncflags++;
+	}
+	e->verbose = opts->verbose;
+	e->no_kernel_structs = opts->no_kernel_structs;
+	*out = e;
+	return 0;
+nomem:
+	bcc_close(e);
+	return -ENOMEM;
+}
+
+/* The configuration becomes -D flags: BCC reads it as constants. */
+static int bcc_set_config(struct engine *e, const struct engine_cfg *cfg)
+{
+	if (e->mod) {
+		pr_err("internal error: %s configured after compiling",
+		       e->name);
+		return -EBUSY;
+	}
+	return engine_cfg_cflags(cfg, e->cflags, &e->ncflags, MAX_CFLAGS);
+}
+
+/* libbcc loads a program only when it is attached: nothing to switch. */
+static int bcc_set_autoload(struct engine *e, const char *prog, bool on)
+{
+	(void)e;
+	(void)prog;
+	(void)on;
+	return 0;
+}
+
+/* The BCC source declares its own output maps. */
+static int bcc_prefer_ringbuf(struct engine *e, const char *map)
+{
+	(void)e;
+	(void)map;
+	return 0;
+}
+
+static int bcc_load_module(struct engine *e)
+{
+	struct kallsyms_shortcut ks;
+	const char *hdrs;
+	unsigned int flags = 0;
+	char *text;
+	int err;
+
+	if (e->mod)
+		return 0;
 	kernel_tracefs();
-	err = check_tracepoints(opts->text);
+	err = check_tracepoints(e->text);
 	if (err)
 		return err;
-	hdrs = kernel_headers_dir(opts->kernel_source,
-				  !opts->no_kernel_structs);
+	hdrs = kernel_headers_dir(e->kernel_source, !e->no_kernel_structs);
 	if (!hdrs)
 		return -ENOENT;
 	setenv("BCC_KERNEL_SOURCE", hdrs, 1);
-
-	e = calloc(1, sizeof(*e));
-	cflags = calloc(opts->ncflags + 1, sizeof(*cflags));
-	if (!e || !cflags) {
-		free(e);
-		free(cflags);
+	text = annotate_lines(e->text, e->name);
+	if (!text)
 		return -ENOMEM;
-	}
-	e->name = strdup(opts->name ? opts->name : "<text>");
-	e->verbose = opts->verbose;
-	for (i = 0; i < opts->ncflags; i++)
-		cflags[i] = opts->cflags[i];
-	text = annotate_lines(opts->text, e->name);
-	if (!text) {
-		free(cflags);
-		bcc_close(e);
-		return -ENOMEM;
-	}
-	if (opts->verbose >= 2)
+	if (e->verbose >= 2)
 		flags |= 0x8;	/* DEBUG_SOURCE: the rewritten C */
 	kallsyms_shortcut_begin(&ks);
-	e->mod = bpf_module_create_c_from_string(text, flags, cflags,
-						 opts->ncflags, true, NULL);
+	e->mod = bpf_module_create_c_from_string(text, flags,
+						 (const char **)e->cflags,
+						 e->ncflags, true, NULL);
 	kallsyms_shortcut_end(&ks);
 	free(text);
-	free(cflags);
 	if (!e->mod) {
 		pr_err("failed to compile %s (diagnostics above)", e->name);
-		bcc_close(e);
 		return -EINVAL;
 	}
-	*out = e;
 	return 0;
 }
 
 static size_t bcc_nr_progs(struct engine *e)
 {
-	return bpf_num_functions(e->mod);
+	return e->mod ? bpf_num_functions(e->mod) : 0;
 }
 
 static const char *bcc_prog_name(struct engine *e, size_t i)
@@ -331,9 +397,9 @@ static const char *bcc_prog_name(struct engine *e, size_t i)
 	return bpf_function_name(e->mod, i);
 }
 
-static int bcc_load(struct engine *e, const char *prog,
-		    enum bpf_prog_type type, int attach_type,
-		    unsigned int *insn_cnt)
+static int bcc_load_prog(struct engine *e, const char *prog,
+			 enum bpf_prog_type type, int attach_type,
+			 unsigned int *insn_cnt)
 {
 	struct bpf_prog_info info = {};
 	__u32 info_len = sizeof(info);
@@ -577,8 +643,8 @@ static int attach_xdp(struct engine *e, int fd, const struct attach_spec *s)
 static int bcc_attach(struct engine *e, const struct attach_spec *s)
 {
 	struct attachment a = { .kind = s->kind, .fd = -1 };
-	enum bpf_prog_type type;
-	int attach_type = -1, fd, lfd;
+	const struct attach_kind_info *k = attach_kind_info(s->kind);
+	int fd, lfd;
 
 	switch (s->kind) {
 	case ATTACH_KPROBE:
@@ -589,38 +655,18 @@ static int bcc_attach(struct engine *e, const struct attach_spec *s)
 			pr_err("%s", no_kprobes_msg);
 			return -EOPNOTSUPP;
 		}
-		type = BPF_PROG_TYPE_KPROBE;
-		if (s->kind == ATTACH_KPROBE_MULTI ||
-		    s->kind == ATTACH_KRETPROBE_MULTI)
-			attach_type = BPF_TRACE_KPROBE_MULTI;
 		break;
-	case ATTACH_UPROBE:
-	case ATTACH_URETPROBE:
-		type = BPF_PROG_TYPE_KPROBE;
-		break;
-	case ATTACH_TRACEPOINT:
-		type = BPF_PROG_TYPE_TRACEPOINT;
-		break;
-	case ATTACH_RAW_TRACEPOINT:
-		type = BPF_PROG_TYPE_RAW_TRACEPOINT;
-		break;
-	case ATTACH_KFUNC:
-	case ATTACH_KRETFUNC:
-		type = BPF_PROG_TYPE_TRACING;
-		attach_type = s->kind == ATTACH_KFUNC ? BPF_TRACE_FENTRY :
-							BPF_TRACE_FEXIT;
-		break;
-	case ATTACH_LSM:
-		type = BPF_PROG_TYPE_LSM;
-		attach_type = BPF_LSM_MAC;
-		break;
-	case ATTACH_XDP:
-		type = BPF_PROG_TYPE_XDP;
-		break;
+	case ATTACH_TP_BTF:
+		pr_err("tp_btf programs are not supported by the bcc engine "
+		       "(use raw_tracepoint)");
+		return -EOPNOTSUPP;
 	default:
-		return -EINVAL;
+		if (k->prog_type == BPF_PROG_TYPE_UNSPEC)
+			return -EINVAL;
+		break;
 	}
-	fd = bcc_load(e, s->prog, type, attach_type, NULL);
+	fd = bcc_load_prog(e, s->prog, k->prog_type, k->expected_attach_type,
+			   NULL);
 	if (fd < 0)
 		return fd;
 
@@ -665,14 +711,44 @@ static int bcc_attach(struct engine *e, const struct attach_spec *s)
 	return add_attachment(e, a);
 }
 
+static int bcc_prog_fd(struct engine *e, const char *prog,
+		       enum attach_kind kind, unsigned int *insn_cnt)
+{
+	const struct attach_kind_info *k = attach_kind_info(kind);
+
+	return bcc_load_prog(e, prog, k->prog_type, k->expected_attach_type,
+			     insn_cnt);
+}
+
+/* bcc's auto-attach: kprobe__F, tracepoint__C__E, ... (attach_spec.c). */
+static int bcc_auto_spec(struct engine *e, size_t i, struct attach_spec *out)
+{
+	char **bufs, *buf = NULL;
+
+	if (i >= bcc_nr_progs(e))
+		return -ENOENT;
+	if (!attach_spec_from_name(bcc_prog_name(e, i), out, &buf)) {
+		free(buf);
+		return -ENOENT;
+	}
+	bufs = realloc(e->spec_bufs, (e->nr_spec_bufs + 1) * sizeof(*bufs));
+	if (!bufs) {
+		free(buf);
+		return -ENOMEM;
+	}
+	e->spec_bufs = bufs;
+	e->spec_bufs[e->nr_spec_bufs++] = buf;
+	return 0;
+}
+
 static size_t bcc_nr_maps(struct engine *e)
 {
-	return bpf_num_tables(e->mod);
+	return e->mod ? bpf_num_tables(e->mod) : 0;
 }
 
 static int bcc_map(struct engine *e, size_t i, struct engine_map *m)
 {
-	if (i >= bpf_num_tables(e->mod))
+	if (i >= bcc_nr_maps(e))
 		return -ENOENT;
 	m->name = bpf_table_name(e->mod, i);
 	m->type = bpf_table_type_id(e->mod, i);
@@ -734,11 +810,17 @@ static int bcc_poll(struct engine *e, int timeout_ms)
 
 static const struct engine_ops bcc_ops = {
 	.name = "bcc",
+	.compiles = true,
 	.open = bcc_open,
 	.close = bcc_close,
+	.set_config = bcc_set_config,
+	.set_autoload = bcc_set_autoload,
+	.prefer_ringbuf = bcc_prefer_ringbuf,
+	.load = bcc_load_module,
 	.nr_progs = bcc_nr_progs,
 	.prog_name = bcc_prog_name,
-	.load = bcc_load,
+	.auto_spec = bcc_auto_spec,
+	.prog_fd = bcc_prog_fd,
 	.attach = bcc_attach,
 	.nr_maps = bcc_nr_maps,
 	.map = bcc_map,

@@ -21,4 +21,14 @@ extern const size_t embedded_nr_files;
 /* NULL when no such file was embedded. */
 const char *embedded_source(const char *name);
 
+struct engine_opts;
+
+/*
+ * A tool's BPF side for this binary's engine: cbcc fills opts->text with
+ * bpf_src/NAME.bcc.c, cbcc-core fills opts->obj/obj_size with the CO-RE
+ * object built from bpf_src/NAME.bpf.c (its skeleton's ELF bytes).
+ * -ENOENT, after one message, when this binary has none.
+ */
+int embedded_module(const char *name, struct engine_opts *opts);
+
 #endif /* CBCC_EMBEDDED_H */
