@@ -13,6 +13,11 @@ void log_set_prog(const char *prog)
 	log_prog = prog;
 }
 
+const char *log_prog_name(void)
+{
+	return log_prog;
+}
+
 void log_set_verbosity(int v)
 {
 	log_level = LOG_WARN + v;

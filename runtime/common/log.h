@@ -20,6 +20,7 @@ enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* "cbcc", "cbcc run", ... : the prefix of every line. */
 void log_set_prog(const char *prog);
+const char *log_prog_name(void);
 /* 0: errors and warnings; each -v raises one level. */
 void log_set_verbosity(int v);
 int log_verbosity(void);
