@@ -1,5 +1,6 @@
 # cbcc - BCC-compatible runtime-compiling eBPF tracer.
-# make [all] | deps | demo | test | test-host | test-vm | bench | install | clean
+# make [all] | deps | demo | test | test-host | test-vm | bench | compare |
+#      install | clean
 # V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san.
 
 prefix ?= /usr/local
@@ -50,7 +51,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-host test-unit test-san test-vm bench \
-	install clean
+	compare install clean
 
 all: $(OUT)/cbcc
 
@@ -106,6 +107,10 @@ test: test-host test-vm
 
 bench: all
 	sh tests/bench/run.sh
+
+# cbcc vs cbcc-core per tool, written to $(OUT)/compare.md and compare.svg.
+compare: all
+	OUT=$(CURDIR)/$(OUT) $(PYTHON) tests/bench/compare.py
 
 demo: deps all
 	sh tools/demo.sh $(OUT)/cbcc
