@@ -1,6 +1,8 @@
 # cbcc - BCC-compatible runtime-compiling eBPF tracer.
 # make [all] | deps | demo | test | test-host | test-vm | bench | compare |
 #      install | clean
+# Builds two binaries: cbcc (libbcc, compiles BPF C at run time) and
+# cbcc-core (libbpf CO-RE objects built here, needs only libc at run time).
 # V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san.
 
 prefix ?= /usr/local
@@ -18,13 +20,25 @@ SANFLAGS :=
 endif
 
 CC ?= gcc
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	  -e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
+# The BTF vmlinux.h is generated from (see README: "vmlinux.h").
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	     -Wno-format-truncation
 ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
-	      -Iruntime -Iruntime/common -Iruntime/bcc -I$(OUT) $(EXTRA_CFLAGS)
+	      -Iruntime -Iruntime/common -Iruntime/bcc -Iruntime/core -I$(OUT) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
 LIBS := -lbcc -lbpf -ljson-c -lelf -lz
+# cbcc-core: everything but libc linked in, so it runs where no libbpf,
+# libelf or json-c is installed (Debian ships the .a files).
+CORE_LIBS := -Wl,-Bstatic -lbpf -ljson-c -lelf -lz -Wl,-Bdynamic
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Ibpf_src \
+	      -Wall -Werror $(EXTRA_BPF_CFLAGS)
 
 ifeq ($(V),1)
 Q :=
@@ -38,13 +52,24 @@ endif
 # engine needs (runtime compilation); runtime/core: the libbpf engine.
 RUNTIME_SRCS := $(wildcard runtime/common/*.c)
 BCC_SRCS := $(wildcard runtime/bcc/*.c)
+CORE_SRCS := $(wildcard runtime/core/*.c)
 TOOL_SRCS := $(wildcard tools/*.c)
 BPF_SRCS := $(wildcard bpf_src/*.bcc.c)
 BPF_HDRS := $(wildcard bpf_src/*.h)
+# CO-RE tools: adding bpf_src/X.bpf.c is all it takes to embed X in
+# cbcc-core (a skeleton, X_bpf__elf_bytes(), behind embedded_module("X")).
+CORE_BPF_SRCS := $(wildcard bpf_src/*.bpf.c)
+CORE_NAMES := $(patsubst bpf_src/%.bpf.c,%,$(CORE_BPF_SRCS))
+CORE_SKELS := $(patsubst %,$(OUT)/%.skel.h,$(CORE_NAMES))
 
 RUNTIME_OBJS := $(patsubst %.c,$(OUT)/%.o,$(RUNTIME_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TOOL_SRCS))
 BCC_OBJS := $(patsubst %.c,$(OUT)/%.o,$(BCC_SRCS)) $(OUT)/embedded.o
+CORE_OBJS := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS)) $(OUT)/embedded_core.o
+# main.c is built once per binary; every other tool object is shared, and
+# cbcc-core takes them from an archive so that tools its command table
+# leaves out (those that compile at run time) are not linked in.
+CORE_TOOL_OBJS := $(filter-out $(OUT)/tools/main.o,$(TOOL_OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -53,11 +78,58 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 .PHONY: all deps demo test test-host test-unit test-san test-vm bench \
 	compare install clean
 
-all: $(OUT)/cbcc
+# vmlinux.h too: the tests compile CO-RE programs against it.
+all: $(OUT)/cbcc $(OUT)/cbcc-core $(OUT)/vmlinux.h
 
 $(OUT)/cbcc: $(TOOL_OBJS) $(RUNTIME_OBJS) $(BCC_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(OUT)/cbcc-core: $(OUT)/tools/main-core.o $(CORE_OBJS) $(OUT)/libtools.a \
+		  $(OUT)/libruntime.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS)
+
+$(OUT)/tools/main-core.o: tools/main.c tools/cmd.h runtime/common/log.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -DCBCC_CORE -c -o $@ $<
+
+$(OUT)/libtools.a: $(CORE_TOOL_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+# CO-RE objects: vmlinux.h from the build machine's BTF, each bpf_src/X.bpf.c
+# compiled for BPF, its DWARF stripped (.BTF and .BTF.ext stay: CO-RE and
+# the map descriptions need them), and a skeleton generated from it.
+$(OUT)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)test -r $(VMLINUX_BTF) || { echo "no BTF at $(VMLINUX_BTF): set VMLINUX_BTF=FILE (a vmlinux with BTF, or /sys/kernel/btf/vmlinux of a BTF kernel)" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(OUT)/bpf/%.bpf.o: bpf_src/%.bpf.c $(OUT)/vmlinux.h $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/embedded_core.c: tools/gen-embedded-core.sh $(CORE_SKELS)
+	$(call msg,GEN,$@)
+	$(Q)sh tools/gen-embedded-core.sh $@ $(CORE_NAMES)
+
+$(OUT)/embedded_core.o: $(OUT)/embedded_core.c runtime/common/embedded.h
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# A tool that includes its skeleton is rebuilt when its BPF side changes.
+$(foreach n,$(CORE_NAMES),$(if $(wildcard tools/$(n).c),\
+	$(eval $(OUT)/tools/$(n).o: $(OUT)/$(n).skel.h)))
 
 $(OUT)/%.o: %.c $(wildcard runtime/*.h runtime/*/*.h tools/*.h bpf_src/*.h) | $(OUT)/embedded.c
 	$(call msg,CC,$<)
@@ -82,6 +154,13 @@ $(OUT)/libruntime.a: $(RUNTIME_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 $(OUT)/tests/%: tests/unit/%.c $(OUT)/libruntime.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
+
+# The core engine's own units (BTF -> type descriptions) need its objects.
+$(OUT)/tests/test_btf_desc: tests/unit/test_btf_desc.c \
+			    $(OUT)/runtime/core/btf_desc.o $(OUT)/libruntime.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
@@ -120,6 +199,7 @@ deps:
 
 install: all
 	install -D -m 0755 $(OUT)/cbcc $(DESTDIR)$(prefix)/bin/cbcc
+	install -D -m 0755 $(OUT)/cbcc-core $(DESTDIR)$(prefix)/bin/cbcc-core
 
 clean:
 	rm -rf build

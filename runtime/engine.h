@@ -163,6 +163,14 @@ struct engine_map {
 	/* Perf/ring buffer record layout as libbcc's "name#type" strings. */
 	const char *const *event_fields;
 	size_t nr_event_fields;
+	/*
+	 * Core engine: the perf/ring buffer record type as a key_desc-style
+	 * description (from BTF), and whether the program marked the map as
+	 * a log2 histogram.  The bcc engine leaves them NULL/false (its
+	 * records are event_fields; histograms are BPF_HISTOGRAM in the C).
+	 */
+	const char *event_desc;
+	bool hist;
 };
 
 /* Called for each perf/ring buffer record; cpu is -1 for ring buffers. */
@@ -206,6 +214,12 @@ struct engine_ops {
 			   void *ctx);
 	/* Wait up to timeout_ms for events; returns records handled. */
 	int (*poll)(struct engine *e, int timeout_ms);
+	/*
+	 * The module calls bpf_trace_printk(): its trace_pipe lines belong
+	 * in the output (bcc: the source says so; core: a call to the
+	 * helper in a program's instructions).
+	 */
+	bool (*uses_trace_printk)(struct engine *e);
 };
 
 /* The engine this binary is built with (bcc in cbcc, core in cbcc-core). */
@@ -232,6 +246,7 @@ int engine_buffer_open(struct engine *e, const char *map,
 		       engine_event_fn on_event, engine_lost_fn on_lost,
 		       void *ctx);
 int engine_poll(struct engine *e, int timeout_ms);
+bool engine_uses_trace_printk(struct engine *e);
 
 /*
  * bcc engine helper, also used by --ebpf: the -D flags a configuration

@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* main.c - cbcc's command table: one subcommand per tool. */
+/*
+ * main.c - the command table of both binaries: one subcommand per tool.
+ *
+ * Built twice: as cbcc (libbcc engine) and, with -DCBCC_CORE, as cbcc-core
+ * (libbpf CO-RE engine).  An entry marked COMPILES needs BPF C compiled at
+ * run time; cbcc-core has no compiler, so there it only says which binary
+ * can do it (and its function is not referenced, so it is not linked in).
+ */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,28 +18,55 @@
 #define CBCC_VERSION "0.1.0"
 #endif
 
+#ifdef CBCC_CORE
+#define BIN_NAME	"cbcc-core"
+#define COMPILES(fn)	NULL, true
+#else
+#define BIN_NAME	"cbcc"
+#define COMPILES(fn)	fn, true
+#endif
+#define PRECOMPILED(fn)	fn, false
+
 static const struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	bool compiles;		/* needs runtime compilation (cbcc only) */
 	const char *help;
 } cmds[] = {
-	{ "run", cmd_run, "compile, load and attach any BCC program" },
-	{ "xdpcount", cmd_xdpcount, "count packets with XDP" },
-	{ "funccount", cmd_funccount, "count function or tracepoint calls" },
-	{ "trace", cmd_trace, "trace functions and print arguments" },
-	{ "opensnoop", cmd_opensnoop, "trace open() syscalls" },
-	{ "execsnoop", cmd_execsnoop, "trace exec() syscalls" },
-	{ "bps", cmd_bps, "list loaded BPF programs" },
+#ifdef CBCC_CORE
+	{ "run", PRECOMPILED(cmd_run),
+	  "load and attach a compiled BPF object (OBJ.bpf.o)" },
+#else
+	{ "run", PRECOMPILED(cmd_run),
+	  "compile, load and attach any BCC program" },
+#endif
+	{ "xdpcount", PRECOMPILED(cmd_xdpcount), "count packets with XDP" },
+	/* Compiles per probe pattern until its CO-RE variant lands. */
+	{ "funccount", COMPILES(cmd_funccount),
+	  "count function or tracepoint calls" },
+	{ "trace", COMPILES(cmd_trace),
+	  "trace functions and print arguments" },
+	{ "opensnoop", PRECOMPILED(cmd_opensnoop), "trace open() syscalls" },
+	{ "execsnoop", PRECOMPILED(cmd_execsnoop), "trace exec() syscalls" },
+	{ "bps", PRECOMPILED(cmd_bps), "list loaded BPF programs" },
 };
 
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: cbcc COMMAND [OPTIONS...]\n\nCommands:\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	fprintf(f, "Usage: %s COMMAND [OPTIONS...]\n\nCommands:\n", BIN_NAME);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!cmds[i].fn)
+			continue;
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
-	fprintf(f, "\n'cbcc COMMAND --help' describes a command's options.\n");
+	}
+	fprintf(f, "\n'%s COMMAND --help' describes a command's options.\n",
+		BIN_NAME);
+#ifdef CBCC_CORE
+	fprintf(f, "cbcc-core runs precompiled CO-RE objects (libbpf); "
+		"'cbcc' compiles BPF C at run time.\n");
+#endif
 }
 
 int main(int argc, char **argv)
@@ -48,16 +83,22 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-		printf("cbcc %s\n", CBCC_VERSION);
+		printf("%s %s\n", BIN_NAME, CBCC_VERSION);
 		return EXIT_OK;
 	}
+	log_set_prog(BIN_NAME);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
-		snprintf(prog, sizeof(prog), "cbcc %s", cmds[i].name);
+		snprintf(prog, sizeof(prog), "%s %s", BIN_NAME, cmds[i].name);
 		log_set_prog(prog);
+		if (!cmds[i].fn) {
+			pr_err("%s compiles its BPF program at run time: use "
+			       "'cbcc %s'", cmds[i].name, cmds[i].name);
+			return EXIT_UNSUPPORTED;
+		}
 		return cmds[i].fn(argc - 1, argv + 1);
 	}
-	pr_err("unknown command '%s' (try 'cbcc --help')", argv[1]);
+	pr_err("unknown command '%s' (try '%s --help')", argv[1], BIN_NAME);
 	return EXIT_USAGE;
 }

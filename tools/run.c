@@ -3,6 +3,11 @@
  * run.c - `cbcc run FILE.c|-`: compile any BCC program, load and attach it
  * as bcc's python front end would (auto-attach by name prefix, plus -a
  * specs), stream its events and trace_printk lines, print its maps at exit.
+ *
+ * The same command in cbcc-core, `cbcc-core run OBJ.bpf.o`: a compiled
+ * CO-RE object instead of C, auto-attached by each program's SEC() name;
+ * events, maps and output formats are the same.  Which one runs is the
+ * engine's to say (engine_default()->compiles), not a build flag.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -48,6 +53,8 @@ struct run_opts {
 	int nr_linear;
 	bool json, no_maps, compile_only, load_only, force;
 	int verbose;
+	/* Compiler-only options given (-D, -I, --cflag, ...): the first. */
+	const char *compile_opt;
 };
 
 /* One perf/ring buffer being read: its record layout and lost count. */
@@ -57,6 +64,32 @@ struct buffer {
 	uint64_t lost;
 	bool json;
 };
+
+static const char core_usage_text[] =
+"Usage: cbcc-core run [OPTIONS] OBJ.bpf.o\n"
+"Load a compiled BPF CO-RE object (clang -g -O2 -target bpf), attach every\n"
+"program by its SEC() name, print events, trace_printk lines and, at exit,\n"
+"its maps.\n\n"
+"  -a, --attach SPEC       attach a program (repeatable):\n"
+"                          kprobe:FUNC=PROG kretprobe:FUNC=PROG,\n"
+"                          tracepoint:CAT:EVENT=PROG,\n"
+"                          raw_tracepoint:EVENT=PROG, kfunc:FUNC=PROG,\n"
+"                          kretfunc:FUNC=PROG, lsm:HOOK=PROG,\n"
+"                          uprobe:LIB:SYM=PROG, uretprobe:LIB:SYM=PROG,\n"
+"                          xdp:IFACE=PROG\n"
+"  -c CMD                  run CMD once attached; stop when it exits\n"
+"  -d SECONDS              stop after SECONDS\n"
+"      --xdp-mode MODE     auto, native, generic or offload\n"
+"      --force             replace an XDP program already attached\n"
+"      --json              NDJSON on stdout\n"
+"      --no-maps           do not print maps at exit\n"
+"      --linear MAP        print MAP as a linear histogram\n"
+"      --load-only         load, print instruction counts\n"
+"  -v, --verbose           -v: libbpf warnings and verifier log; -vv: debug\n"
+"  -h, --help              this help\n"
+"Maps tagged btf_decl_tag(\"cbcc:hist\") print as log2 histograms; buffer\n"
+"M's records are decoded as the type of `T *__cbcc_event_M`, or as\n"
+"`struct event` when there is one buffer (see README).\n";
 
 static const char usage_text[] =
 "Usage: cbcc run [OPTIONS] FILE.c|-\n"
@@ -106,6 +139,17 @@ static const struct option long_opts[] = {
 	{}
 };
 
+/* This binary's engine compiles C (cbcc), or loads objects (cbcc-core). */
+static bool compiles(void)
+{
+	return engine_default()->compiles;
+}
+
+static const char *usage(void)
+{
+	return compiles() ? usage_text : core_usage_text;
+}
+
 static char *cflag_storage[MAX_CFLAGS];
 
 static int add_cflag(struct run_opts *o, const char *prefix, const char *arg)
@@ -149,14 +193,17 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			o->specs[o->nr_specs++] = optarg;
 			break;
 		case 'D':
+			o->compile_opt = o->compile_opt ?: "-D";
 			if (add_cflag(o, "-D", optarg))
 				return EXIT_USAGE;
 			break;
 		case 'I':
+			o->compile_opt = o->compile_opt ?: "-I";
 			if (add_cflag(o, "-I", optarg))
 				return EXIT_USAGE;
 			break;
 		case OPT_CFLAG:
+			o->compile_opt = o->compile_opt ?: "--cflag";
 			if (add_cflag(o, "", optarg))
 				return EXIT_USAGE;
 			break;
@@ -188,32 +235,86 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 				o->linear[o->nr_linear++] = optarg;
 			break;
 		case OPT_COMPILE_ONLY:
+			o->compile_opt = o->compile_opt ?: "--compile-only";
 			o->compile_only = true;
 			break;
 		case OPT_LOAD_ONLY:
 			o->load_only = true;
 			break;
 		case OPT_KSRC:
+			o->compile_opt = o->compile_opt ?: "--kernel-source";
 			o->kernel_source = optarg;
 			break;
 		case 'v':
 			o->verbose++;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			fputs(usage(), stdout);
 			return -1;
 		default:
-			fputs(usage_text, stderr);
+			fputs(usage(), stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
-		pr_err(optind == argc ? "no program file given (FILE.c or -)" :
-					"more than one program file given");
-		fputs(usage_text, stderr);
+		pr_err(optind == argc ? "no program file given (%s)" :
+					"more than one program file given",
+		       compiles() ? "FILE.c or -" : "OBJ.bpf.o");
+		fputs(usage(), stderr);
 		return EXIT_USAGE;
 	}
 	o->file = argv[optind];
+	return 0;
+}
+
+/* The first bytes of FILE are an ELF header ("-" never is). */
+static bool is_elf_file(const char *file)
+{
+	unsigned char magic[4];
+	FILE *f;
+	bool elf;
+
+	if (!strcmp(file, "-"))
+		return false;
+	f = fopen(file, "re");
+	if (!f)
+		return false;
+	elf = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "\177ELF", 4);
+	fclose(f);
+	return elf;
+}
+
+static bool is_c_source(const char *file)
+{
+	size_t n = strlen(file);
+
+	return !strcmp(file, "-") || (n > 2 && !strcmp(file + n - 2, ".c")) ||
+	       (n > 2 && !strcmp(file + n - 2, ".h"));
+}
+
+/*
+ * Each binary says which one to use for the other's input: C needs cbcc's
+ * compiler (not supported here: 3), an object is cbcc-core's (usage: 2).
+ */
+static int check_input_kind(const struct run_opts *o)
+{
+	if (compiles() && is_elf_file(o->file)) {
+		pr_err("%s is a compiled BPF object: run it with 'cbcc-core "
+		       "run %s'", o->file, o->file);
+		return EXIT_USAGE;
+	}
+	if (compiles())
+		return 0;
+	if (is_c_source(o->file) && !is_elf_file(o->file)) {
+		pr_err("%s is BPF C, which cbcc-core does not compile at run "
+		       "time: use 'cbcc run %s'", o->file, o->file);
+		return EXIT_UNSUPPORTED;
+	}
+	if (o->compile_opt) {
+		pr_err("%s is for compiling BPF C at run time: use 'cbcc run'",
+		       o->compile_opt);
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -374,13 +475,15 @@ static int attach_all(struct engine *e, const struct run_opts *o)
 			if (eq && !strcmp(eq + 1, name))
 				explicit = true;
 		}
-		if (explicit || !attach_spec_from_name(name, &spec, &buf))
+		if (explicit || engine_auto_spec(e, i, &spec))
 			continue;
+		spec.xdp_mode = o->xdp_mode;
+		spec.xdp_force = o->force;
 		err = engine_attach(e, &spec);
 		if (!err)
 			pr_info("attached %s (%s %s)", name,
-				attach_kind_name(spec.kind), spec.target);
-		free(buf);
+				attach_kind_name(spec.kind),
+				spec.target ? spec.target : "");
 	}
 	return err;
 }
@@ -444,9 +547,13 @@ static int open_buffers(struct engine *e, const struct run_opts *o,
 			continue;
 		bufs[*nr].name = m.name;
 		bufs[*nr].json = o->json;
-		bufs[*nr].layout = m.nr_event_fields ?
-			typedesc_from_perf_fields(m.event_fields,
-						  m.nr_event_fields) : NULL;
+		if (m.event_desc)
+			bufs[*nr].layout = typedesc_parse(m.event_desc);
+		else if (m.nr_event_fields)
+			bufs[*nr].layout = typedesc_from_perf_fields(
+				m.event_fields, m.nr_event_fields);
+		else
+			bufs[*nr].layout = NULL;
 		err = engine_buffer_open(e, m.name, on_event, on_lost,
 					 &bufs[*nr]);
 		if (err)
@@ -488,7 +595,8 @@ static void print_maps(struct engine *e, const struct run_opts *o,
 	for (i = 0; i < n; i++) {
 		if (engine_map(e, i, &m) || !mapdump_wanted(&m))
 			continue;
-		style = is_histogram(src, m.name) ? MAPDUMP_LOG2 : MAPDUMP_ROWS;
+		style = m.hist || (src && is_histogram(src, m.name)) ?
+			MAPDUMP_LOG2 : MAPDUMP_ROWS;
 		for (j = 0; j < o->nr_linear; j++)
 			if (!strcmp(o->linear[j], m.name))
 				style = MAPDUMP_LINEAR;
@@ -553,11 +661,15 @@ int cmd_run(int argc, char **argv)
 	struct engine *e = NULL;
 	int ret, err, nbufs = 0, status = 0, i;
 	pid_t child = 0;
-	char *src;
+	char *src = NULL;
 
 	ret = parse_args(argc, argv, &o);
-	if (ret)
+	if (!ret)
+		ret = check_input_kind(&o);
+	if (ret) {
+		free_cflags();
 		return ret < 0 ? EXIT_OK : ret;
+	}
 	log_set_verbosity(o.verbose);
 	if (!have_bpf_caps()) {
 		pr_err("loading BPF programs needs root (or CAP_BPF and "
@@ -565,14 +677,18 @@ int cmd_run(int argc, char **argv)
 		free_cflags();
 		return EXIT_RUNTIME;
 	}
-	src = read_source(o.file);
-	if (!src) {
-		free_cflags();
-		return EXIT_RUNTIME;
+	if (compiles()) {
+		src = read_source(o.file);
+		if (!src) {
+			free_cflags();
+			return EXIT_RUNTIME;
+		}
 	}
 	cli_catch_stop_signals();
 	eo.name = strcmp(o.file, "-") ? o.file : "<stdin>";
 	eo.text = src;
+	if (!compiles())
+		eo.obj_path = o.file;
 	eo.cflags = o.cflags;
 	eo.ncflags = o.ncflags;
 	eo.kernel_source = o.kernel_source;
@@ -595,7 +711,7 @@ int cmd_run(int argc, char **argv)
 	err = open_buffers(e, &o, bufs, &nbufs);
 	if (err)
 		goto out;
-	if (strstr(src, "trace_printk")) {
+	if (engine_uses_trace_printk(e)) {
 		tp = tracepipe_open();
 		if (!tp) {
 			err = -EIO;

@@ -760,6 +760,8 @@ static int bcc_map(struct engine *e, size_t i, struct engine_map *m)
 	m->value_desc = bpf_table_leaf_desc_id(e->mod, i);
 	m->nr_event_fields = bpf_perf_event_fields(e->mod, m->name);
 	m->event_fields = NULL;
+	m->event_desc = NULL;	/* records: event_fields */
+	m->hist = false;	/* BPF_HISTOGRAM is in the source */
 	if (m->nr_event_fields) {
 		size_t j;
 
@@ -808,6 +810,12 @@ static int bcc_poll(struct engine *e, int timeout_ms)
 	return event_reader_poll(e->events, timeout_ms);
 }
 
+/* As bcc's python front end: the source mentions trace_printk. */
+static bool bcc_uses_trace_printk(struct engine *e)
+{
+	return strstr(e->text, "trace_printk") != NULL;
+}
+
 static const struct engine_ops bcc_ops = {
 	.name = "bcc",
 	.compiles = true,
@@ -826,6 +834,7 @@ static const struct engine_ops bcc_ops = {
 	.map = bcc_map,
 	.buffer_open = bcc_buffer_open,
 	.poll = bcc_poll,
+	.uses_trace_printk = bcc_uses_trace_printk,
 };
 
 const struct engine_ops *engine_default(void)

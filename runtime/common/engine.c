@@ -137,6 +137,11 @@ int engine_poll(struct engine *e, int timeout_ms)
 	return engine_default()->poll(e, timeout_ms);
 }
 
+bool engine_uses_trace_printk(struct engine *e)
+{
+	return engine_default()->uses_trace_printk(e);
+}
+
 /* One field's value as decimal text, read from the struct. */
 static void cfg_value(const struct engine_cfg *cfg,
 		      const struct engine_cfg_field *f, char *buf, size_t size)
