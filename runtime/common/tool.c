@@ -53,8 +53,8 @@ void tool_usage(const struct tool_desc *d, FILE *f)
 			n += snprintf(left + n, sizeof(left) - n, "--%s",
 				      o->name);
 		if (o->metavar)
-			snprintf(left + n, sizeof(left) - n, " %s",
-				 o->metavar);
+			snprintf(left + n, sizeof(left) - n,
+				 o->optional_arg ? "[=%s]" : " %s", o->metavar);
 		fprintf(f, "  %-24s %s\n", left, o->help);
 	}
 	fprintf(f, "  %-24s %s\n", "-h, --help", "show this help and exit");
@@ -137,11 +137,14 @@ int tool_parse(const struct tool_desc *d, int argc, char **argv, void *env,
 			shorts[ns++] = o->key;
 			if (o->metavar)
 				shorts[ns++] = ':';
+			if (o->metavar && o->optional_arg)
+				shorts[ns++] = ':';
 		}
 		if (o->name)
 			longs[nl++] = (struct option){
-				o->name, o->metavar ? required_argument :
-						      no_argument,
+				o->name, !o->metavar ? no_argument :
+					  o->optional_arg ? optional_argument :
+							    required_argument,
 				NULL, o->key ? o->key : 256 + (int)i };
 	}
 	shorts[ns++] = 'h';
@@ -238,6 +241,52 @@ struct tool_child {
 	int status;
 };
 
+/*
+ * The child is a small keeper, not sh itself: sh forks the command's
+ * processes, and PR_SET_PDEATHSIG is not inherited across fork, so a
+ * SIGKILLed tool would leave them running.  The keeper's death signal
+ * kills the whole group instead; it waits for sh and ends as sh ended.
+ */
+static void keeper_on_orphan(int sig)
+{
+	(void)sig;
+	kill(0, SIGKILL);	/* the group, the keeper included */
+}
+
+static __attribute__((noreturn)) void keeper(const char *cmd, pid_t parent)
+{
+	struct sigaction sa = { .sa_handler = keeper_on_orphan };
+	int status;
+	pid_t sh;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGUSR2);
+	if (getppid() != parent)
+		keeper_on_orphan(SIGUSR2);
+	sh = fork();
+	if (sh < 0)
+		_exit(127);
+	if (sh == 0) {
+		signal(SIGUSR2, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, 0);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	/* Stop signals are for the command; the keeper reports its end. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	while (waitpid(sh, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(127);
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
+
 struct tool_child *tool_child_start(const char *cmd, bool stdout_to_stderr)
 {
 	struct tool_child *c = calloc(1, sizeof(*c));
@@ -254,18 +303,13 @@ struct tool_child *tool_child_start(const char *cmd, bool stdout_to_stderr)
 	}
 	if (c->pid == 0) {
 		setpgid(0, 0);
-		/* Die with the tool, even when it is SIGKILLed. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		if (stdout_to_stderr)
 			dup2(STDERR_FILENO, STDOUT_FILENO);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
+		keeper(cmd, parent);
 	}
 	/* Both sides set the group, so no signal can race the child's. */
 	setpgid(c->pid, c->pid);

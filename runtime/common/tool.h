@@ -55,6 +55,11 @@ struct tool_opt {
 	/* TOOL_OPT_UID: where the "given" bool lives; else unused. */
 	size_t offset_given;
 	bool hidden;		/* accepted, not listed by --help */
+	/*
+	 * The value may be left out (--name alone, or --name=VALUE, never
+	 * --name VALUE): TOOL_OPT_CALLBACK gets arg NULL then.
+	 */
+	bool optional_arg;
 };
 
 #define TOOL_OFF(st, m)	__builtin_offsetof(st, m)
@@ -85,6 +90,10 @@ struct tool_opt {
 #define TOOL_OPT_CALLBACK(k, n, fn, mv, h) \
 	{ .key = (k), .name = (n), .type = TOOL_OPT_CALLBACK, \
 	  .parse = (fn), .metavar = (mv), .help = (h) }
+
+#define TOOL_OPT_CALLBACK_OPTIONAL(k, n, fn, mv, h) \
+	{ .key = (k), .name = (n), .type = TOOL_OPT_CALLBACK, \
+	  .parse = (fn), .metavar = (mv), .help = (h), .optional_arg = true }
 
 /* The options every tool spells the same way. */
 #define TOOL_OPT_JSON(st, m) \
@@ -139,7 +148,8 @@ struct tool_child;
 /*
  * Starts `sh -c cmd`.  The child gets its own process group (stop
  * signals reach every process of the command), SIGPIPE back to default,
- * and PR_SET_PDEATHSIG so it dies with the tool even on SIGKILL.  With
+ * and a keeper process (PR_SET_PDEATHSIG) that kills the whole group
+ * when the tool dies, even on SIGKILL.  With
  * stdout_to_stderr, the command's stdout goes to stderr (--json keeps
  * stdout for records).  NULL and errno on failure, after a message.
  */
