@@ -542,3 +542,30 @@ void xdp_detach(struct xdp_attachment *a)
 		close(a->prog_fd);
 	free(a);
 }
+
+int xdp_prog_mode(int ifindex, int prog_fd, enum xdp_mode *mode)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	char name[IF_NAMESIZE];
+	int err;
+
+	if (!if_indextoname(ifindex, name))
+		return -ENODEV;
+	err = bpf_obj_get_info_by_fd(prog_fd, &info, &len);
+	if (err)
+		return err;
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err)
+		return err;
+	if (q.drv_prog_id == info.id)
+		*mode = XDP_MODE_NATIVE;
+	else if (q.skb_prog_id == info.id)
+		*mode = XDP_MODE_GENERIC;
+	else if (q.hw_prog_id == info.id)
+		*mode = XDP_MODE_OFFLOAD;
+	else
+		return -ENOENT;
+	return 0;
+}

@@ -51,6 +51,14 @@ bool xdp_attachment_is_link(const struct xdp_attachment *a);
 /* ifindex of the interface while it lives and holds us; 0 once gone. */
 int xdp_attachment_ifindex(const struct xdp_attachment *a);
 
+/*
+ * The mode prog_fd is attached in on ifindex, for a tool that attached
+ * through engine_attach() and so holds no xdp_attachment: 0 and *mode;
+ * -ENODEV once the interface is gone; -ENOENT when the program is not
+ * (or no longer) attached there.  Prints nothing.
+ */
+int xdp_prog_mode(int ifindex, int prog_fd, enum xdp_mode *mode);
+
 /* Detach (if still attached) and free; NULL is fine. */
 void xdp_detach(struct xdp_attachment *a);
 
