@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xdpcount.bcc.c - count packets at XDP by protocol, address, port or VLAN.
+ * cbcc's side; xdpcount.bpf.c is cbcc-core's, and reads alike.
  *
- * Compiled at run time with -DXDPCOUNT_KEY=XDPCOUNT_KEY_xxx (what to count
- * by) and -DXDPCOUNT_ACTION=XDP_PASS|XDP_DROP, so the program carries only
- * the parsing its key needs.  Counters are per CPU: no atomics on the
- * packet path; user space sums them.
+ * Compiled at run time with struct xdpcount_cfg as -D flags (targ_key:
+ * what to count by, targ_action: XDP_PASS or XDP_DROP, targ_nr_ifaces),
+ * so the program carries only the parsing its key needs.  Counters are
+ * per CPU: no atomics on the packet path; user space sums them.
  *
  * -k proto, the default, takes a fast path: a per-CPU array indexed by
  * interface slot and protocol class (see xdpcount.h), no key to build.
@@ -14,11 +15,14 @@
 
 #include "xdpcount.h"
 
-#ifndef XDPCOUNT_KEY
-#define XDPCOUNT_KEY XDPCOUNT_KEY_PROTO
+#ifndef targ_key
+#define targ_key XDPCOUNT_KEY_PROTO
 #endif
-#ifndef XDPCOUNT_ACTION
-#define XDPCOUNT_ACTION XDP_PASS
+#ifndef targ_action
+#define targ_action XDP_PASS
+#endif
+#ifndef targ_nr_ifaces
+#define targ_nr_ifaces 1
 #endif
 
 /*
@@ -26,21 +30,18 @@
  * the packet to the hash map.  User space compiles in a chain of compares
  * (or plain 0 when the program is attached to a single interface).
  */
-#ifndef XDPCOUNT_NR_IFACES
-#define XDPCOUNT_NR_IFACES 1
-#endif
 #ifndef XDPCOUNT_IFSLOT
 #define XDPCOUNT_IFSLOT(ifindex) (-1)
 #endif
 
-#define KEY_IS(k) (XDPCOUNT_KEY == XDPCOUNT_KEY_##k)
+#define KEY_IS(k) (XDPCOUNT_CFG(targ_key) == XDPCOUNT_KEY_##k)
 #define KEY_NEEDS_L4 (KEY_IS(PROTO) || KEY_IS(SPORT) || KEY_IS(DPORT))
 
 BPF_PERCPU_HASH(counts, struct xdpcount_key, struct xdpcount_value,
 		XDPCOUNT_MAX_KEYS);
-#if XDPCOUNT_KEY == XDPCOUNT_KEY_PROTO
+#if targ_key == XDPCOUNT_KEY_PROTO
 BPF_PERCPU_ARRAY(proto_counts, struct xdpcount_value,
-		 XDPCOUNT_NR_IFACES * XDPCOUNT_NR_CLASSES);
+		 targ_nr_ifaces * XDPCOUNT_NR_CLASSES);
 #endif
 /* Packets not counted because the hash map was full. */
 BPF_PERCPU_ARRAY(missed, u64, 1);
@@ -323,13 +324,13 @@ static __always_inline void count_hashed(struct xdpcount_key *key, u64 len)
 }
 
 /* The slow path: build the key, count in the hash map. */
-static __always_inline void count_by_key(struct xdp_md *ctx,
+static __always_inline void count_by_key(u32 ifindex,
 				    const struct xdpcount_pkt *pkt, void *end,
 				    u64 len)
 {
 	struct xdpcount_key key = {};
 
-	key.ifindex = ctx->ingress_ifindex;
+	key.ifindex = ifindex;
 	fill_key(&key, pkt, end);
 	count_hashed(&key, len);
 }
@@ -338,16 +339,18 @@ int xdpcount(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
+	/* Read once: two reads may become one offset ctx, which is refused. */
+	u32 ifindex = ctx->ingress_ifindex;
 	struct xdpcount_pkt pkt = {};
 	u64 len = end - data;
 
 	parse(&pkt, data, end);
-#if XDPCOUNT_KEY == XDPCOUNT_KEY_PROTO
+#if targ_key == XDPCOUNT_KEY_PROTO
 	{
 		int cls = proto_class(pkt.ethertype, pkt.l4proto);
-		int slot = XDPCOUNT_IFSLOT(ctx->ingress_ifindex);
+		int slot = XDPCOUNT_IFSLOT(ifindex);
 
-		if (cls >= 0 && slot >= 0 && slot < XDPCOUNT_NR_IFACES) {
+		if (cls >= 0 && slot >= 0 && slot < XDPCOUNT_CFG(targ_nr_ifaces)) {
 			u32 idx = slot * XDPCOUNT_NR_CLASSES + cls;
 			struct xdpcount_value *v = proto_counts.lookup(&idx);
 
@@ -355,10 +358,10 @@ int xdpcount(struct xdp_md *ctx)
 				v->packets++;
 				v->bytes += len;
 			}
-			return XDPCOUNT_ACTION;
+			return XDPCOUNT_CFG(targ_action);
 		}
 	}
 #endif
-	count_by_key(ctx, &pkt, end, len);
-	return XDPCOUNT_ACTION;
+	count_by_key(ifindex, &pkt, end, len);
+	return XDPCOUNT_CFG(targ_action);
 }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * xdpcount.h - the counter map's key and value, shared by the BPF side
- * (xdpcount.bcc.c, and the CO-RE twin xdpcount.bpf.c) and tools/xdpcount.c.
- * It includes nothing: each side brings its own __u8 .. __u64.
+ * xdpcount.h - the configuration and the counter map's key and value,
+ * shared by the BPF side (xdpcount.bcc.c for cbcc, xdpcount.bpf.c for
+ * cbcc-core) and tools/xdpcount.c.  It includes nothing: each side brings
+ * its own __u8 .. __u64.
  */
 #ifndef CBCC_XDPCOUNT_H
 #define CBCC_XDPCOUNT_H
 
-/* What packets are counted by: -DXDPCOUNT_KEY=XDPCOUNT_KEY_xxx. */
+/* What packets are counted by: xdpcount_cfg.targ_key. */
 #define XDPCOUNT_KEY_PROTO	0
 #define XDPCOUNT_KEY_SADDR	1
 #define XDPCOUNT_KEY_DADDR	2
@@ -27,8 +28,8 @@
  * -k proto counts its common classes in a per-CPU array, whose lookup the
  * verifier inlines (a hash lookup costs more than the whole parse), at
  * index slot * XDPCOUNT_NR_CLASSES + class; slot is the interface's place
- * on the command line, compiled in as -D'XDPCOUNT_IFSLOT(ifindex)=...'.
- * Other ethertypes, and interfaces without a slot, go to the hash map.
+ * on the command line (targ_ifindex[slot]).  Other ethertypes, and
+ * interfaces without a slot, go to the hash map.
  */
 enum xdpcount_class {
 	XDPCOUNT_CLASS_ARP,
@@ -41,8 +42,33 @@ enum xdpcount_class {
 	XDPCOUNT_NR_CLASSES,
 };
 
-/* Interfaces one program counts in the array (-DXDPCOUNT_NR_IFACES). */
+/* Interfaces one xdpcount attaches to. */
 #define XDPCOUNT_MAX_IFACES	64
+
+/*
+ * The tool's configuration, applied with engine_set_config().  cbcc
+ * compiles each scalar field in as -D<field>=<value>; cbcc-core copies
+ * the struct into `const volatile struct xdpcount_cfg cfg` and the
+ * verifier prunes what the values rule out.  XDPCOUNT_CFG(field) reads
+ * it either way.  The -D names would clobber the member names, so BCC
+ * never sees the struct (libbcc's helpers.h defines BCC_SEC).
+ */
+#ifdef BCC_SEC
+#define XDPCOUNT_CFG(field)	(field)
+#else
+#define XDPCOUNT_CFG(field)	(cfg.field)
+
+struct xdpcount_cfg {
+	__u32 targ_key;		/* XDPCOUNT_KEY_xxx */
+	__u32 targ_action;	/* XDP_PASS or XDP_DROP */
+	__u32 targ_nr_ifaces;	/* slots in -k proto's array */
+	/*
+	 * ifindex of each slot.  Not a -D flag: cbcc compiles the lookup in
+	 * as -D'XDPCOUNT_IFSLOT(ifindex)=...' instead.
+	 */
+	__u32 targ_ifindex[XDPCOUNT_MAX_IFACES];
+};
+#endif
 
 /*
  * One row of the hash map.  Fields the chosen key kind does not use stay
