@@ -24,6 +24,11 @@ def cbcc_path():
     return os.environ.get("CBCC_BIN", os.path.join(REPO, "build", "cbcc"))
 
 
+def cbcc_core_path():
+    return os.environ.get("CBCC_CORE_BIN",
+                          os.path.join(REPO, "build", "cbcc-core"))
+
+
 def _mount(fstype, where):
     if os.path.ismount(where):
         return
@@ -60,6 +65,14 @@ def require_root():
 @pytest.fixture(scope="session")
 def cbcc():
     path = cbcc_path()
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is not built: run 'make' first")
+    return path
+
+
+@pytest.fixture(scope="session")
+def cbcc_core():
+    path = cbcc_core_path()
     if not os.access(path, os.X_OK):
         pytest.fail(f"{path} is not built: run 'make' first")
     return path

@@ -14,11 +14,25 @@ import time
 
 import pytest
 
-from conftest import Netns, Tracer, ndjson, run
+from conftest import Netns, Tracer, cbcc_core_path, cbcc_path, ndjson, run
 
 PING_FRAME = 98         # 14 Ethernet + 20 IPv4 + 8 ICMP + 56 payload
 UDP_OVERHEAD = 42       # 14 Ethernet + 20 IPv4 + 8 UDP
 PIN_ROOT = "/sys/fs/bpf/cbcc/xdpcount"
+
+
+@pytest.fixture(params=["cbcc", "cbcc-core"])
+def xc(request):
+    """The binary under test: each test runs against both engines."""
+    path = cbcc_path() if request.param == "cbcc" else cbcc_core_path()
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is not built: run 'make' first")
+    return path
+
+
+def prefix(binary):
+    """The "PROG xdpcount: " every message of that binary starts with."""
+    return f"{os.path.basename(binary)} xdpcount: "
 
 
 def ping_cmd(netns, count, wait=None):
@@ -42,8 +56,8 @@ def udp_cmd(netns, path, count, payload, port=4242, sport=None):
         f"    s.sendto(b'x' * {payload}, ('{netns.host_ip}', {port}))\n"))
 
 
-def xdpcount(cbcc, *args, env=None):
-    return run([cbcc, "xdpcount", *args], env=env)
+def xdpcount(xc, *args, env=None):
+    return run([xc, "xdpcount", *args], env=env)
 
 
 def totals(stdout, iface):
@@ -90,9 +104,9 @@ def errors(stderr):
 
 
 @pytest.mark.parametrize("mode", ["native", "generic"])
-def test_icmp_exact(cbcc, netns, no_leaks, mode):
+def test_icmp_exact(xc, netns, no_leaks, mode):
     n = 7
-    r = xdpcount(cbcc, "--json", "-m", mode, "-c", ping_cmd(netns, n),
+    r = xdpcount(xc, "--json", "-m", mode, "-c", ping_cmd(netns, n),
                  netns.host_if)
     assert r.returncode == 0, r.stderr
     t = totals(r.stdout, netns.host_if)
@@ -101,18 +115,18 @@ def test_icmp_exact(cbcc, netns, no_leaks, mode):
 
 
 @pytest.mark.san
-def test_icmp_exact_san(cbcc, netns, no_leaks):
-    r = xdpcount(cbcc, "--json", "-m", "generic", "-c", ping_cmd(netns, 3),
+def test_icmp_exact_san(xc, netns, no_leaks):
+    r = xdpcount(xc, "--json", "-m", "generic", "-c", ping_cmd(netns, 3),
                  netns.host_if)
     assert r.returncode == 0, r.stderr
     assert totals(r.stdout, netns.host_if)["icmp"] == (3, 3 * PING_FRAME)
 
 
 @pytest.mark.parametrize("mode", ["native", "generic"])
-def test_udp_exact(cbcc, netns, no_leaks, tmp_path, mode):
+def test_udp_exact(xc, netns, no_leaks, tmp_path, mode):
     m, size = 25, 333
     cmd = udp_cmd(netns, tmp_path / "udp.py", m, size)
-    r = xdpcount(cbcc, "--json", "-m", mode, "-c", cmd, netns.host_if)
+    r = xdpcount(xc, "--json", "-m", mode, "-c", cmd, netns.host_if)
     assert r.returncode == 0, r.stderr
     t = totals(r.stdout, netns.host_if)
     assert t["udp"] == (m, m * (size + UDP_OVERHEAD)), t
@@ -124,14 +138,14 @@ def test_udp_exact(cbcc, netns, no_leaks, tmp_path, mode):
     ("saddr", "PEER"),
     ("daddr", "HOST"),
 ])
-def test_keys(cbcc, netns, no_leaks, tmp_path, key, expect):
+def test_keys(xc, netns, no_leaks, tmp_path, key, expect):
     m, size = 9, 100
     expect = {"PEER": netns.peer_ip, "HOST": netns.host_ip}.get(expect,
                                                                   expect)
     udp = udp_cmd(netns, tmp_path / "udp.py", m, size, sport=40123)
     cmd = f"sh -c '{udp}; " \
           f"{ping_cmd(netns, 2)} >/dev/null'"
-    r = xdpcount(cbcc, "--json", "-k", key, "-c", cmd, netns.host_if)
+    r = xdpcount(xc, "--json", "-k", key, "-c", cmd, netns.host_if)
     assert r.returncode == 0, r.stderr
     t = totals(r.stdout, netns.host_if)
     if key in ("saddr", "daddr"):
@@ -144,7 +158,7 @@ def test_keys(cbcc, netns, no_leaks, tmp_path, key, expect):
         assert t[None][0] >= 2 and 0 not in t, t
 
 
-def test_vlan_key(cbcc, netns, no_leaks, tmp_path):
+def test_vlan_key(xc, netns, no_leaks, tmp_path):
     """Raw tagged frames (AF_PACKET, so the tags are in the data)."""
     mac_h = open(f"/sys/class/net/{netns.host_if}/address").read().strip()
     script = (
@@ -161,7 +175,7 @@ def test_vlan_key(cbcc, netns, no_leaks, tmp_path):
         "    s.send(dst + src + struct.pack('!HHHHH', 0x88a8, 7, 0x8100,"
         " 200, 0x86dd) + pad)\n")
     cmd = py_cmd(netns, tmp_path / "vlan.py", script)
-    r = xdpcount(cbcc, "--json", "-k", "vlan", "-m", "generic", "-c", cmd,
+    r = xdpcount(xc, "--json", "-k", "vlan", "-m", "generic", "-c", cmd,
                  netns.host_if)
     assert r.returncode == 0, r.stderr
     t = totals(r.stdout, netns.host_if)
@@ -169,8 +183,8 @@ def test_vlan_key(cbcc, netns, no_leaks, tmp_path):
     assert t["7.200"] == (2, 2 * 68), t
 
 
-def test_drop(cbcc, netns, no_leaks):
-    r = xdpcount(cbcc, "--json", "-A", "drop", "-c",
+def test_drop(xc, netns, no_leaks):
+    r = xdpcount(xc, "--json", "-A", "drop", "-c",
                  ping_cmd(netns, 3, wait=1), netns.host_if)
     # ping got no reply: it fails, and xdpcount exits with its status.
     assert r.returncode == 1, r.stderr
@@ -180,14 +194,14 @@ def test_drop(cbcc, netns, no_leaks):
                           capture_output=True).returncode == 0
 
 
-def test_command_status_passed_through(cbcc, netns, no_leaks):
-    r = xdpcount(cbcc, "-c", "exit 7", netns.host_if)
+def test_command_status_passed_through(xc, netns, no_leaks):
+    r = xdpcount(xc, "-c", "exit 7", netns.host_if)
     assert r.returncode == 7, r.stderr
     assert "total" in r.stdout
 
 
-def test_table_output(cbcc, netns, no_leaks):
-    r = xdpcount(cbcc, "-c", ping_cmd(netns, 4), netns.host_if)
+def test_table_output(xc, netns, no_leaks):
+    r = xdpcount(xc, "-c", ping_cmd(netns, 4), netns.host_if)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     head = [i for i, ln in enumerate(lines) if ln.split()[:5] ==
@@ -202,9 +216,9 @@ def test_table_output(cbcc, netns, no_leaks):
     assert int(rows[-1][1]) == sum(pkts)
 
 
-def test_interval_json(cbcc, netns, no_leaks):
+def test_interval_json(xc, netns, no_leaks):
     cmd = f"sh -c '{ping_cmd(netns, 3)} >/dev/null; sleep 2.3'"
-    r = xdpcount(cbcc, "--json", "-i", "1", "-c", cmd, netns.host_if)
+    r = xdpcount(xc, "--json", "-i", "1", "-c", cmd, netns.host_if)
     assert r.returncode == 0, r.stderr
     objs = ndjson(r.stdout)
     iv = [o for o in objs if o["type"] == "interval"]
@@ -219,12 +233,12 @@ def test_interval_json(cbcc, netns, no_leaks):
     assert totals(r.stdout, netns.host_if)["icmp"][0] == 3
 
 
-def test_pin_readable_by_bpftool(cbcc, netns, no_leaks, tmp_path):
+def test_pin_readable_by_bpftool(xc, netns, no_leaks, tmp_path):
     d = f"{PIN_ROOT}/{netns.host_if}"
     cmd = (f"sh -c '{ping_cmd(netns, 5)} >/dev/null && "
            f"bpftool -j map dump pinned {d}/proto_counts > {tmp_path}/a && "
            f"bpftool -j map dump pinned {d}/counts > {tmp_path}/h'")
-    r = xdpcount(cbcc, "--json", "--pin", "-c", cmd, netns.host_if)
+    r = xdpcount(xc, "--json", "--pin", "-c", cmd, netns.host_if)
     assert r.returncode == 0, r.stderr
     # -k proto: ICMP is class 1 of interface slot 0 in the per-CPU array.
     array = json.loads((tmp_path / "a").read_text())
@@ -239,11 +253,11 @@ def test_pin_readable_by_bpftool(cbcc, netns, no_leaks, tmp_path):
     assert not os.path.exists(PIN_ROOT)
 
 
-def test_pin_hash_key(cbcc, netns, no_leaks, tmp_path):
+def test_pin_hash_key(xc, netns, no_leaks, tmp_path):
     d = f"{PIN_ROOT}/{netns.host_if}"
     cmd = (f"sh -c '{ping_cmd(netns, 3)} >/dev/null && "
            f"bpftool -j map dump pinned {d}/counts > {tmp_path}/h'")
-    r = xdpcount(cbcc, "-k", "saddr", "--pin", "-c", cmd, netns.host_if)
+    r = xdpcount(xc, "-k", "saddr", "--pin", "-c", cmd, netns.host_if)
     assert r.returncode == 0, r.stderr
     rows = [e["formatted"] for e in json.loads((tmp_path / "h").read_text())]
     peer = [int(x) for x in netns.peer_ip.split(".")]
@@ -254,17 +268,17 @@ def test_pin_hash_key(cbcc, netns, no_leaks, tmp_path):
     assert not os.path.exists(d)
 
 
-def test_pin_dir_keep(cbcc, netns, no_leaks):
+def test_pin_dir_keep(xc, netns, no_leaks):
     d = f"/sys/fs/bpf/cbcc-test-{random.randrange(10**6)}"
     try:
-        r = xdpcount(cbcc, "--pin", d, "--keep-pin", "-c",
+        r = xdpcount(xc, "--pin", d, "--keep-pin", "-c",
                      ping_cmd(netns, 2), netns.host_if)
         assert r.returncode == 0, r.stderr
         dump = run(["bpftool", "-j", "map", "dump", "pinned",
                     f"{d}/counts"])
         assert dump.returncode == 0, dump.stderr
         # A second run refuses to clobber the kept pin.
-        r = xdpcount(cbcc, "--pin", d, "-d", "1", netns.host_if)
+        r = xdpcount(xc, "--pin", d, "-d", "1", netns.host_if)
         assert r.returncode != 0
         assert "already exists" in r.stderr
     finally:
@@ -274,8 +288,8 @@ def test_pin_dir_keep(cbcc, netns, no_leaks):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM,
                                  signal.SIGHUP])
-def test_signal_prints_totals_and_detaches(cbcc, netns, no_leaks, sig):
-    t = Tracer([cbcc, "xdpcount", "--json", netns.host_if])
+def test_signal_prints_totals_and_detaches(xc, netns, no_leaks, sig):
+    t = Tracer([xc, "xdpcount", "--json", netns.host_if])
     wait_attached(netns.host_if, t.proc)
     assert subprocess.run(ping_cmd(netns, 3), shell=True).returncode == 0
     rc, out, err = t.stop(sig)
@@ -284,8 +298,8 @@ def test_signal_prints_totals_and_detaches(cbcc, netns, no_leaks, sig):
     assert not xdp_attached(netns.host_if)
 
 
-def test_sigkill_leaves_nothing(cbcc, netns, no_leaks):
-    t = Tracer([cbcc, "xdpcount", netns.host_if])
+def test_sigkill_leaves_nothing(xc, netns, no_leaks):
+    t = Tracer([xc, "xdpcount", netns.host_if])
     wait_attached(netns.host_if, t.proc)
     t.stop(signal.SIGKILL)
     # The BPF link dies with the process: the kernel detaches.
@@ -295,9 +309,9 @@ def test_sigkill_leaves_nothing(cbcc, netns, no_leaks):
     assert not xdp_attached(netns.host_if)
 
 
-def test_netlink_fallback_detaches(cbcc, netns, no_leaks):
+def test_netlink_fallback_detaches(xc, netns, no_leaks):
     env = dict(os.environ, CBCC_XDP_NO_LINK="1")
-    t = Tracer([cbcc, "xdpcount", "-v", "-m", "generic", netns.host_if],
+    t = Tracer([xc, "xdpcount", "-v", "-m", "generic", netns.host_if],
                env=env)
     wait_attached(netns.host_if, t.proc)
     assert not run(["bpftool", "-j", "link", "show"]).stdout.count(
@@ -324,7 +338,7 @@ def xdp_obj(tmp_path):
     return obj
 
 
-def test_refuses_attached_then_force_replaces(cbcc, netns, no_leaks,
+def test_refuses_attached_then_force_replaces(xc, netns, no_leaks,
                                               xdp_obj):
     # bpftool, not `ip ... obj`: ip leaves its own dirs in /sys/fs/bpf.
     pin = f"/sys/fs/bpf/cbcc-test-pass-{random.randrange(10**6)}"
@@ -337,7 +351,7 @@ def test_refuses_attached_then_force_replaces(cbcc, netns, no_leaks,
     try:
         old = xdp_attached(netns.host_if)
         assert len(old) == 1
-        r = xdpcount(cbcc, "-d", "1", netns.host_if)
+        r = xdpcount(xc, "-d", "1", netns.host_if)
         assert r.returncode == 1
         msg = errors(r.stderr)
         assert len(msg) == 1, r.stderr
@@ -345,7 +359,7 @@ def test_refuses_attached_then_force_replaces(cbcc, netns, no_leaks,
         assert "generic mode" in msg[0] and "--force" in msg[0]
         assert xdp_attached(netns.host_if) == old
 
-        r = xdpcount(cbcc, "--json", "--force", "-c", ping_cmd(netns, 2),
+        r = xdpcount(xc, "--json", "--force", "-c", ping_cmd(netns, 2),
                      netns.host_if)
         assert r.returncode == 0, r.stderr
         assert totals(r.stdout, netns.host_if)["icmp"] == (2,
@@ -357,24 +371,25 @@ def test_refuses_attached_then_force_replaces(cbcc, netns, no_leaks,
              "off"])
 
 
-def test_link_attached_cannot_be_forced(cbcc, netns, no_leaks):
-    t = Tracer([cbcc, "xdpcount", netns.host_if])
+def test_link_attached_cannot_be_forced(xc, netns, no_leaks):
+    t = Tracer([xc, "xdpcount", netns.host_if])
     try:
         wait_attached(netns.host_if, t.proc)
         for extra in ([], ["--force"]):
-            r = xdpcount(cbcc, *extra, "-d", "1", netns.host_if)
+            r = xdpcount(xc, *extra, "-d", "1", netns.host_if)
             assert r.returncode == 1
             msg = errors(r.stderr)
             assert len(msg) == 1, r.stderr
             assert "through BPF link id" in msg[0]
-            assert f"held by pid {t.proc.pid} 'cbcc'" in msg[0]
+            comm = os.path.basename(xc)[:15]
+            assert f"held by pid {t.proc.pid} '{comm}'" in msg[0]
         assert t.proc.poll() is None
     finally:
         rc, out, err = t.stop(signal.SIGINT)
     assert rc == 0, err
 
 
-def test_two_interfaces_counted_apart(cbcc, netns, no_leaks):
+def test_two_interfaces_counted_apart(xc, netns, no_leaks):
     other = Netns()
     while other.host_ip == netns.host_ip:
         other = Netns()
@@ -382,7 +397,7 @@ def test_two_interfaces_counted_apart(cbcc, netns, no_leaks):
     try:
         cmd = (f"sh -c '{ping_cmd(netns, 2)} >/dev/null && "
                f"{ping_cmd(other, 5)} >/dev/null'")
-        r = xdpcount(cbcc, "--json", "-c", cmd, netns.host_if,
+        r = xdpcount(xc, "--json", "-c", cmd, netns.host_if,
                      other.host_if)
         assert r.returncode == 0, r.stderr
         assert totals(r.stdout, netns.host_if)["icmp"] == (2,
@@ -394,7 +409,7 @@ def test_two_interfaces_counted_apart(cbcc, netns, no_leaks):
         other.down()
 
 
-def test_interface_disappears_others_keep_counting(cbcc, netns, no_leaks):
+def test_interface_disappears_others_keep_counting(xc, netns, no_leaks):
     tag = "%05d" % random.randrange(100000)
     gone, gone_peer = f"cbg{tag}", f"cbq{tag}"
     subprocess.run(["ip", "link", "add", gone, "type", "veth", "peer",
@@ -403,7 +418,7 @@ def test_interface_disappears_others_keep_counting(cbcc, netns, no_leaks):
         subprocess.run(["ip", "link", "set", gone, "up"], check=True)
         cmd = (f"sh -c 'sleep 0.5; ip link del {gone}; sleep 0.5; "
                f"{ping_cmd(netns, 4)} >/dev/null'")
-        r = xdpcount(cbcc, "--json", "-c", cmd, netns.host_if, gone)
+        r = xdpcount(xc, "--json", "-c", cmd, netns.host_if, gone)
         assert r.returncode == 0, r.stderr
         assert f"interface '{gone}' disappeared" in r.stderr
         t = totals(r.stdout, netns.host_if)
@@ -413,16 +428,143 @@ def test_interface_disappears_others_keep_counting(cbcc, netns, no_leaks):
         subprocess.run(["ip", "link", "del", gone], capture_output=True)
 
 
-def test_bad_interface(cbcc, no_leaks):
-    r = xdpcount(cbcc, "cbnosuch0")
-    assert r.returncode != 0
+def test_bad_interface(xc, no_leaks):
+    """A usage error (2), as `run -a xdp:IFACE=PROG` says it too."""
+    r = xdpcount(xc, "cbnosuch0")
+    assert r.returncode == 2
     assert r.stdout == ""
     assert errors(r.stderr) == [
-        "cbcc xdpcount: error: interface 'cbnosuch0' does not exist"]
+        prefix(xc) + "error: interface 'cbnosuch0' does not exist"]
 
 
-def test_offload_refused_names_driver(cbcc, netns, no_leaks):
-    r = xdpcount(cbcc, "-m", "offload", "-d", "1", netns.host_if)
+@pytest.mark.parametrize("form", ["--pin={}", "--pin {}"])
+def test_pin_outside_bpffs_creates_nothing(xc, netns, no_leaks, form):
+    """Checked before mkdir: nothing on the root filesystem, exit 2."""
+    top = f"/nonexistent-cbcc-{random.randrange(10**6)}"
+    try:
+        r = xdpcount(xc, *form.format(f"{top}/x").split(), "-d", "1",
+                     netns.host_if)
+        assert r.returncode == 2, r.stderr
+        msg = errors(r.stderr)
+        assert len(msg) == 1, r.stderr
+        assert "not in a BPF filesystem" in msg[0], msg
+        assert r.stdout == ""
+        assert not os.path.exists(top)
+        assert not xdp_attached(netns.host_if)
+    finally:
+        subprocess.run(["rm", "-rf", top])
+
+
+def test_pin_tmp_refused(xc, netns, tmp_path):
+    """An existing directory elsewhere (tmpfs) is refused as well."""
+    r = xdpcount(xc, f"--pin={tmp_path}/maps", "-d", "1", netns.host_if)
+    assert r.returncode == 2, r.stderr
+    assert f"'{tmp_path}' is not bpffs" in r.stderr
+    assert not os.path.exists(tmp_path / "maps")
+
+
+# The capabilities README's xdpcount section documents, as setpriv names
+# them.  Root's uid stays, so only capabilities are in play.
+CAPS = ["bpf", "perfmon", "net_admin"]
+
+
+def with_caps(caps):
+    return ["setpriv", "--bounding-set=-all" +
+            "".join(f",+{c}" for c in caps), "--inh-caps=-all"]
+
+
+@pytest.mark.parametrize("caps,missing", [
+    ([], "CAP_BPF"),
+    (["bpf"], "CAP_PERFMON"),
+    (["bpf", "perfmon"], "CAP_NET_ADMIN"),
+    (["bpf", "net_admin"], "CAP_PERFMON"),
+])
+def test_missing_capability_named(xc, netns, no_leaks, caps, missing):
+    r = run(with_caps(caps) + [xc, "xdpcount", "-d", "1", netns.host_if])
+    assert r.returncode == 1, r.stderr
+    assert r.stdout == ""
+    assert errors(r.stderr) == [
+        prefix(xc) + f"error: xdpcount needs {missing} (run as root, or "
+        "grant it with setcap/capsh)"]
+    assert not xdp_attached(netns.host_if)
+
+
+def test_unprivileged_user(xc, netns, no_leaks):
+    r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             xc, "xdpcount", "-d", "1", netns.host_if])
+    assert r.returncode == 1, r.stderr
+    assert errors(r.stderr) == [
+        prefix(xc) + "error: xdpcount needs CAP_BPF (run as root, or "
+        "grant it with setcap/capsh)"]
+
+
+@pytest.mark.parametrize("mode", ["native", "generic"])
+def test_documented_capabilities_suffice(xc, netns, no_leaks, mode):
+    # No -c: the traffic needs setns (CAP_SYS_ADMIN), which xdpcount
+    # does not have and would hand down to the command.
+    t = Tracer(with_caps(CAPS) + [xc, "xdpcount", "--json", "-m", mode,
+                                  netns.host_if])
+    wait_attached(netns.host_if, t.proc)
+    assert subprocess.run(ping_cmd(netns, 3), shell=True).returncode == 0
+    rc, out, err = t.stop(signal.SIGINT)
+    assert rc == 0, err
+    assert totals(out, netns.host_if)["icmp"] == (3, 3 * PING_FRAME)
+    assert not xdp_attached(netns.host_if)
+
+
+def sleepers():
+    """pids of `sleep 77` processes, wherever they are."""
+    r = run(["pgrep", "-x", "-f", "sleep 77"])
+    return r.stdout.split()
+
+
+def wait_sleeper(proc, timeout=60):
+    deadline = time.time() + timeout
+    while not sleepers():
+        if proc.poll() is not None or time.time() > deadline:
+            raise AssertionError("-c 'sleep 77' never started: "
+                                 + proc.stderr.read())
+        time.sleep(0.1)
+
+
+def wait_no_sleeper(timeout=5):
+    deadline = time.time() + timeout
+    while sleepers() and time.time() < deadline:
+        time.sleep(0.1)
+    left = sleepers()
+    if left:
+        subprocess.run(["kill", "-9", *left])
+    return left
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT,
+                                 signal.SIGKILL])
+def test_command_dies_with_xdpcount(xc, netns, no_leaks, sig):
+    """The signal goes to xdpcount alone; its -c command goes with it."""
+    assert not sleepers(), "a 'sleep 77' from elsewhere is running"
+    t = Tracer([xc, "xdpcount", "-c", "sleep 77", netns.host_if])
+    wait_sleeper(t.proc)
+    # Not Tracer.stop(): its killpg would reach a command left in
+    # xdpcount's own process group, and hide that xdpcount did not.
+    os.kill(t.proc.pid, sig)
+    try:
+        out, err = t.proc.communicate(timeout=60)
+    finally:
+        if t.proc.poll() is None:
+            os.killpg(t.proc.pid, signal.SIGKILL)
+    rc = t.proc.returncode
+    if sig != signal.SIGKILL:
+        assert rc == 0, err
+        assert "total" in out
+    assert wait_no_sleeper() == [], f"'sleep 77' outlived {sig!r}"
+    deadline = time.time() + 5
+    while xdp_attached(netns.host_if) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not xdp_attached(netns.host_if)
+
+
+def test_offload_refused_names_driver(xc, netns, no_leaks):
+    r = xdpcount(xc, "-m", "offload", "-d", "1", netns.host_if)
     assert r.returncode != 0
     msg = errors(r.stderr)
     assert len(msg) == 1, r.stderr
@@ -439,8 +581,8 @@ def test_offload_refused_names_driver(cbcc, netns, no_leaks):
     (["--keep-pin", "lo"], "--keep-pin needs --pin"),
     (["lo", "lo"], "given twice"),
 ])
-def test_usage_errors(cbcc, args, what):
-    r = xdpcount(cbcc, *args)
+def test_usage_errors(xc, args, what):
+    r = xdpcount(xc, *args)
     assert r.returncode == 2
     assert what in r.stderr
     assert r.stdout == ""

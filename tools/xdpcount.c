@@ -487,8 +487,9 @@ int cmd_xdpcount(int argc, char **argv)
 	if (env.pin && xdpcount_pin_check(env.pin_dir))
 		goto out;
 	ret = EXIT_RUNTIME;
-	if (tool_require_caps(TOOL_CAP_BPF | TOOL_CAP_NET_ADMIN,
-			      "xdpcount (loading and attaching XDP)"))
+	if (tool_require_caps(TOOL_CAP_BPF | TOOL_CAP_PERFMON |
+			      TOOL_CAP_NET_ADMIN,
+			      "xdpcount"))
 		goto out;
 	cli_catch_stop_signals();
 
