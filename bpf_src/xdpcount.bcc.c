@@ -34,15 +34,23 @@
 #define XDPCOUNT_IFSLOT(ifindex) (-1)
 #endif
 
-#define KEY_IS(k) (XDPCOUNT_CFG(targ_key) == XDPCOUNT_KEY_##k)
+static __always_inline int ifslot(u32 ifindex)
+{
+	return XDPCOUNT_IFSLOT(ifindex);
+}
+
+/*
+ * `kind` is a constant in every inlined copy of count_packet(): clang
+ * builds each key kind's program as if it were the only one.
+ */
+#define KEY_IS(k) (kind == XDPCOUNT_KEY_##k)
 #define KEY_NEEDS_L4 (KEY_IS(PROTO) || KEY_IS(SPORT) || KEY_IS(DPORT))
 
 BPF_PERCPU_HASH(counts, struct xdpcount_key, struct xdpcount_value,
 		XDPCOUNT_MAX_KEYS);
-#if targ_key == XDPCOUNT_KEY_PROTO
+/* Used by -k proto only; a few idle entries otherwise. */
 BPF_PERCPU_ARRAY(proto_counts, struct xdpcount_value,
 		 targ_nr_ifaces * XDPCOUNT_NR_CLASSES);
-#endif
 /* Packets not counted because the hash map was full. */
 BPF_PERCPU_ARRAY(missed, u64, 1);
 
@@ -151,7 +159,8 @@ static __always_inline void *skip_ipv6_ext(void *p, void *end, u8 *nexthdr,
 	return p;
 }
 
-static __always_inline void parse_ipv4(struct xdpcount_pkt *pkt, void *end)
+static __always_inline void parse_ipv4(struct xdpcount_pkt *pkt, void *end,
+				       const int kind)
 {
 	struct xdpcount_ipv4 *ip = pkt->l3;
 	u32 hlen;
@@ -170,7 +179,8 @@ bad:
 	pkt->l3 = NULL;
 }
 
-static __always_inline void parse_ipv6(struct xdpcount_pkt *pkt, void *end)
+static __always_inline void parse_ipv6(struct xdpcount_pkt *pkt, void *end,
+				       const int kind)
 {
 	struct xdpcount_ipv6 *ip6 = pkt->l3;
 	bool fragment = false;
@@ -192,7 +202,7 @@ static __always_inline void parse_ipv6(struct xdpcount_pkt *pkt, void *end)
 
 /* Ethernet, up to two VLAN tags (802.1Q or 802.1ad), IPv4/IPv6. */
 static __always_inline void parse(struct xdpcount_pkt *pkt, void *data,
-				  void *end)
+				  void *end, const int kind)
 {
 	struct xdpcount_eth *eth = data;
 	void *p;
@@ -221,9 +231,9 @@ static __always_inline void parse(struct xdpcount_pkt *pkt, void *data,
 		return;
 	pkt->l3 = p;
 	if (proto == ETH_P_IP)
-		parse_ipv4(pkt, end);
+		parse_ipv4(pkt, end, kind);
 	else if (proto == ETH_P_IPV6)
-		parse_ipv6(pkt, end);
+		parse_ipv6(pkt, end, kind);
 }
 
 /* The key's ipproto for -k proto rows that go to the hash map. */
@@ -259,7 +269,7 @@ static __always_inline int proto_class(u16 ethertype, u8 proto)
 /* The key of the chosen kind; fields a packet lacks stay zero. */
 static __always_inline void fill_key(struct xdpcount_key *key,
 				     const struct xdpcount_pkt *pkt,
-				     void *end)
+				     void *end, const int kind)
 {
 	if (KEY_IS(PROTO)) {
 		key->ethertype = pkt->ethertype;
@@ -326,16 +336,21 @@ static __always_inline void count_hashed(struct xdpcount_key *key, u64 len)
 /* The slow path: build the key, count in the hash map. */
 static __always_inline void count_by_key(u32 ifindex,
 				    const struct xdpcount_pkt *pkt, void *end,
-				    u64 len)
+				    u64 len, const int kind)
 {
 	struct xdpcount_key key = {};
 
 	key.ifindex = ifindex;
-	fill_key(&key, pkt, end);
+	fill_key(&key, pkt, end, kind);
 	count_hashed(&key, len);
 }
 
-int xdpcount(struct xdp_md *ctx)
+/*
+ * Count one packet as key kind `kind` says; both arguments are constants,
+ * and with one interface the slot is 0 without a look at the ifindex.
+ */
+static __always_inline int count_packet(struct xdp_md *ctx, const int kind,
+					const bool one_iface)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -344,13 +359,13 @@ int xdpcount(struct xdp_md *ctx)
 	struct xdpcount_pkt pkt = {};
 	u64 len = end - data;
 
-	parse(&pkt, data, end);
-#if targ_key == XDPCOUNT_KEY_PROTO
-	{
+	parse(&pkt, data, end, kind);
+	if (KEY_IS(PROTO)) {
 		int cls = proto_class(pkt.ethertype, pkt.l4proto);
-		int slot = XDPCOUNT_IFSLOT(ifindex);
+		int slot = one_iface ? 0 : ifslot(ifindex);
 
-		if (cls >= 0 && slot >= 0 && slot < XDPCOUNT_CFG(targ_nr_ifaces)) {
+		if (cls >= 0 && slot >= 0 &&
+		    (one_iface || slot < XDPCOUNT_CFG(targ_nr_ifaces))) {
 			u32 idx = slot * XDPCOUNT_NR_CLASSES + cls;
 			struct xdpcount_value *v = proto_counts.lookup(&idx);
 
@@ -361,7 +376,11 @@ int xdpcount(struct xdp_md *ctx)
 			return XDPCOUNT_CFG(targ_action);
 		}
 	}
-#endif
-	count_by_key(ifindex, &pkt, end, len);
+	count_by_key(ifindex, &pkt, end, len, kind);
 	return XDPCOUNT_CFG(targ_action);
+}
+
+int xdpcount(struct xdp_md *ctx)
+{
+	return count_packet(ctx, targ_key, targ_nr_ifaces == 1);
 }

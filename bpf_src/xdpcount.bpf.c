@@ -24,7 +24,11 @@ const volatile struct xdpcount_cfg cfg = {
 	.targ_nr_ifaces = 1,
 };
 
-#define KEY_IS(k) (XDPCOUNT_CFG(targ_key) == XDPCOUNT_KEY_##k)
+/*
+ * `kind` is a constant in every inlined copy of count_packet(): clang
+ * builds each key kind's program as if it were the only one.
+ */
+#define KEY_IS(k) (kind == XDPCOUNT_KEY_##k)
 #define KEY_NEEDS_L4 (KEY_IS(PROTO) || KEY_IS(SPORT) || KEY_IS(DPORT))
 
 struct {
@@ -52,15 +56,12 @@ struct {
 
 /*
  * The interface's slot in -k proto's array, from its ifindex; -1 sends
- * the packet to the hash map.  A program attached to one interface only
- * ever sees that one: slot 0, and the verifier drops the loop.
+ * the packet to the hash map.
  */
 static __always_inline int ifslot(u32 ifindex)
 {
 	int i;
 
-	if (cfg.targ_nr_ifaces == 1)
-		return 0;
 	for (i = 0; i < XDPCOUNT_MAX_IFACES; i++) {
 		if (i >= cfg.targ_nr_ifaces)
 			break;
@@ -172,7 +173,8 @@ static __always_inline void *skip_ipv6_ext(void *p, void *end, u8 *nexthdr,
 	return p;
 }
 
-static __always_inline void parse_ipv4(struct xdpcount_pkt *pkt, void *end)
+static __always_inline void parse_ipv4(struct xdpcount_pkt *pkt, void *end,
+				       const int kind)
 {
 	struct xdpcount_ipv4 *ip = pkt->l3;
 	u32 hlen;
@@ -191,7 +193,8 @@ bad:
 	pkt->l3 = NULL;
 }
 
-static __always_inline void parse_ipv6(struct xdpcount_pkt *pkt, void *end)
+static __always_inline void parse_ipv6(struct xdpcount_pkt *pkt, void *end,
+				       const int kind)
 {
 	struct xdpcount_ipv6 *ip6 = pkt->l3;
 	bool fragment = false;
@@ -213,7 +216,7 @@ static __always_inline void parse_ipv6(struct xdpcount_pkt *pkt, void *end)
 
 /* Ethernet, up to two VLAN tags (802.1Q or 802.1ad), IPv4/IPv6. */
 static __always_inline void parse(struct xdpcount_pkt *pkt, void *data,
-				  void *end)
+				  void *end, const int kind)
 {
 	struct xdpcount_eth *eth = data;
 	void *p;
@@ -242,9 +245,9 @@ static __always_inline void parse(struct xdpcount_pkt *pkt, void *data,
 		return;
 	pkt->l3 = p;
 	if (proto == ETH_P_IP)
-		parse_ipv4(pkt, end);
+		parse_ipv4(pkt, end, kind);
 	else if (proto == ETH_P_IPV6)
-		parse_ipv6(pkt, end);
+		parse_ipv6(pkt, end, kind);
 }
 
 /* The key's ipproto for -k proto rows that go to the hash map. */
@@ -280,7 +283,7 @@ static __always_inline int proto_class(u16 ethertype, u8 proto)
 /* The key of the chosen kind; fields a packet lacks stay zero. */
 static __always_inline void fill_key(struct xdpcount_key *key,
 				     const struct xdpcount_pkt *pkt,
-				     void *end)
+				     void *end, const int kind)
 {
 	if (KEY_IS(PROTO)) {
 		key->ethertype = pkt->ethertype;
@@ -347,17 +350,21 @@ static __always_inline void count_hashed(struct xdpcount_key *key, u64 len)
 /* The slow path: build the key, count in the hash map. */
 static __always_inline void count_by_key(u32 ifindex,
 				    const struct xdpcount_pkt *pkt, void *end,
-				    u64 len)
+				    u64 len, const int kind)
 {
 	struct xdpcount_key key = {};
 
 	key.ifindex = ifindex;
-	fill_key(&key, pkt, end);
+	fill_key(&key, pkt, end, kind);
 	count_hashed(&key, len);
 }
 
-SEC("xdp")
-int xdpcount(struct xdp_md *ctx)
+/*
+ * Count one packet as key kind `kind` says; both arguments are constants,
+ * and with one interface the slot is 0 without a look at the ifindex.
+ */
+static __always_inline int count_packet(struct xdp_md *ctx, const int kind,
+					const bool one_iface)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -366,12 +373,13 @@ int xdpcount(struct xdp_md *ctx)
 	struct xdpcount_pkt pkt = {};
 	u64 len = end - data;
 
-	parse(&pkt, data, end);
+	parse(&pkt, data, end, kind);
 	if (KEY_IS(PROTO)) {
 		int cls = proto_class(pkt.ethertype, pkt.l4proto);
-		int slot = ifslot(ifindex);
+		int slot = one_iface ? 0 : ifslot(ifindex);
 
-		if (cls >= 0 && slot >= 0 && slot < XDPCOUNT_CFG(targ_nr_ifaces)) {
+		if (cls >= 0 && slot >= 0 &&
+		    (one_iface || slot < XDPCOUNT_CFG(targ_nr_ifaces))) {
 			u32 idx = slot * XDPCOUNT_NR_CLASSES + cls;
 			struct xdpcount_value *v;
 
@@ -384,8 +392,35 @@ int xdpcount(struct xdp_md *ctx)
 			return XDPCOUNT_CFG(targ_action);
 		}
 	}
-	count_by_key(ifindex, &pkt, end, len);
+	count_by_key(ifindex, &pkt, end, len, kind);
 	return XDPCOUNT_CFG(targ_action);
+}
+
+/*
+ * One specialised copy of count_packet() per key kind, and for one
+ * interface or several: the verifier keeps only the one cfg selects.
+ */
+#define COUNT_AS(kind) \
+	(cfg.targ_nr_ifaces == 1 ? count_packet(ctx, kind, true) : \
+				   count_packet(ctx, kind, false))
+
+SEC("xdp")
+int xdpcount(struct xdp_md *ctx)
+{
+	switch (cfg.targ_key) {
+	case XDPCOUNT_KEY_PROTO:
+		return COUNT_AS(XDPCOUNT_KEY_PROTO);
+	case XDPCOUNT_KEY_SADDR:
+		return COUNT_AS(XDPCOUNT_KEY_SADDR);
+	case XDPCOUNT_KEY_DADDR:
+		return COUNT_AS(XDPCOUNT_KEY_DADDR);
+	case XDPCOUNT_KEY_SPORT:
+		return COUNT_AS(XDPCOUNT_KEY_SPORT);
+	case XDPCOUNT_KEY_DPORT:
+		return COUNT_AS(XDPCOUNT_KEY_DPORT);
+	default:
+		return COUNT_AS(XDPCOUNT_KEY_VLAN);
+	}
 }
 
 char LICENSE[] SEC("license") = "GPL";
