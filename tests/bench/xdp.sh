@@ -1,32 +1,39 @@
 #!/bin/sh
-# xdp.sh [CBCC] - what xdpcount costs per packet, in one run.
+# xdp.sh [CBCC [CBCC_CORE]] - what xdpcount costs per packet, in one run,
+# in both binaries: cbcc (BCC C compiled for the key) and cbcc-core (one
+# CO-RE object, configured through .rodata).
 #
 # 1. BPF_PROG_TEST_RUN, REPEAT packets per call, best of ROUNDS calls,
-#    interleaved: an empty XDP_PASS program vs xdpcount's program (as
-#    loaded by a running `cbcc xdpcount`), on the same 64-byte UDP frame.
-#    Prints ns per packet and the ratio (target <= 1.2x).
+#    interleaved: an empty XDP_PASS program vs xdpcount's program as
+#    loaded by a running `cbcc xdpcount` and by a running `cbcc-core
+#    xdpcount`, side by side, on the same 64-byte UDP frame.  Prints ns
+#    per packet, the ratio to empty (target <= 1.2x) and the verified
+#    instruction counts.
 # 2. End to end: a UDP flood between two network namespaces over a veth
 #    pair, best of E2E_ROUNDS runs of SECS seconds; datagrams/s that the
 #    receiving namespace's UDP handled (its own /proc/net/snmp, so nothing
 #    else on the host counts): without XDP, then in generic and in native
-#    mode with the empty program and with xdpcount.  Prints xdpcount's
-#    ratio to the empty program (its own cost) and to no XDP (all of it).
+#    mode with the empty program and with each binary's xdpcount.  Prints
+#    xdpcount's ratio to the empty program (its own cost) and to no XDP.
 # Figures only: nothing here fails on them.
 #
-# Environment: CBCC or CBCC_BIN (binary, default build/cbcc), REPEAT
-# (2000000), ROUNDS (7), SECS (1), E2E_ROUNDS (5); XDP_BENCH_DEBUG=1
-# shows xdpcount's own output.
+# Environment: CBCC or CBCC_BIN (default build/cbcc), CBCC_CORE or
+# CBCC_CORE_BIN (default: cbcc-core beside CBCC), REPEAT (2000000), ROUNDS
+# (7), SECS (1), E2E_ROUNDS (5); XDP_BENCH_DEBUG=1 shows xdpcount's own
+# output.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cbcc=${1:-${CBCC:-${CBCC_BIN:-$repo/build/cbcc}}}
+core=${2:-${CBCC_CORE:-${CBCC_CORE_BIN:-$(dirname "$cbcc")/cbcc-core}}}
 repeat=${REPEAT:-2000000}
 rounds=${ROUNDS:-7}
 secs=${SECS:-1}
 e2e_rounds=${E2E_ROUNDS:-5}
 
 [ -x "$cbcc" ] || { echo "bench: $cbcc is not built" >&2; exit 1; }
+[ -x "$core" ] || { echo "bench: $core is not built" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "bench: xdp.sh needs root" >&2; exit 1; }
 
 tag=$$
@@ -39,14 +46,16 @@ tip=10.251.251.2
 port=4243
 tmp=$(mktemp -d)
 xcpid=
+xcpid2=
 sinkpid=
 
 stop_xdpcount() {
-	if [ -n "$xcpid" ]; then
-		kill -INT "$xcpid" 2>/dev/null || :
-		wait "$xcpid" || :
-		xcpid=
-	fi
+	for p in $xcpid $xcpid2; do
+		kill -INT "$p" 2>/dev/null || :
+		wait "$p" || :
+	done
+	xcpid=
+	xcpid2=
 }
 
 cleanup() {
@@ -197,12 +206,13 @@ clang -O2 -target bpf -c "$tmp/pass.c" -o "$tmp/pass.o"
 printf '\377\377\377\377\377\377\002\000\000\000\000\001\010\000\105\000\000\062\000\000\000\000\100\021\000\000\012\373\373\002\012\373\373\001\023\210\020\223\000\036\000\000xxxxxxxxxxxxxxxxxxxxxx' \
 	>"$tmp/pkt"
 
-start_xdpcount() {	# MODE
-	ip netns exec "$rx" "$cbcc" xdpcount -m "$1" -k proto "$rif" \
-		>"$tmp/xc.out" 2>"$tmp/xc.err" &
+# start_xdpcount BINARY MODE [NETNS IFACE]: sets $xcpid (once it counts)
+start_xdpcount() {
+	ip netns exec "${3:-$rx}" "$1" xdpcount -m "$2" -k proto \
+		"${4:-$rif}" >"$tmp/xc.out" 2>"$tmp/xc.err" &
 	xcpid=$!
 	i=0
-	until grep -q '^Counting' "$tmp/xc.out"; do
+	until grep -qs '^Counting' "$tmp/xc.out"; do
 		i=$((i + 1))
 		if [ $i -gt 600 ] || ! kill -0 "$xcpid" 2>/dev/null; then
 			cat "$tmp/xc.err" >&2
@@ -212,36 +222,56 @@ start_xdpcount() {	# MODE
 	done
 }
 
-xdp_prog_id() {
-	ip -n "$rx" link show dev "$rif" |
+xdp_prog_id() {	# NETNS IFACE
+	ip -n "$1" link show dev "$2" |
 		sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'
 }
 
+xlated_insns() {	# ID: instructions after verification
+	bpftool -j prog show id "$1" |
+		sed -n 's/.*"bytes_xlated":\([0-9]*\).*/\1/p' |
+		awk '{ print $1 / 8 }'
+}
+
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (b < a) ? b : a }'; }
+
 # -- 1. per packet, BPF_PROG_TEST_RUN ---------------------------------------
+# Three programs loaded at once, so the rounds interleave: the empty one on
+# the tx namespace's lo, cbcc's xdpcount on rif, cbcc-core's on tif.
 # ip -n loads the object in a private mount namespace: no pins are left.
-ip -n "$tx" link set dev "$tif" xdpgeneric obj "$tmp/pass.o" sec xdp
-empty_id=$(ip -n "$tx" link show dev "$tif" |
-	sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
-start_xdpcount generic
-xc_id=$(xdp_prog_id)
+ip -n "$tx" link set dev lo xdpgeneric obj "$tmp/pass.o" sec xdp
+empty_id=$(xdp_prog_id "$tx" lo)
+start_xdpcount "$cbcc" generic
+bcc_id=$(xdp_prog_id "$rx" "$rif")
+xcpid2=$xcpid
+mv "$tmp/xc.out" "$tmp/xc-bcc.out"	# it keeps writing there
+start_xdpcount "$core" generic "$tx" "$tif"
+core_id=$(xdp_prog_id "$tx" "$tif")
 empty_best=1e30
-xc_best=1e30
+bcc_best=1e30
+core_best=1e30
 r=0
-while [ $r -lt "$rounds" ]; do	# interleaved, so drift hits both alike
+while [ $r -lt "$rounds" ]; do	# interleaved, so drift hits all alike
 	e=$("$tmp/testrun" "$empty_id" "$repeat" 1 "$tmp/pkt")
-	x=$("$tmp/testrun" "$xc_id" "$repeat" 1 "$tmp/pkt")
-	empty_best=$(awk -v a="$empty_best" -v b="$e" 'BEGIN{print (b<a)?b:a}')
-	xc_best=$(awk -v a="$xc_best" -v b="$x" 'BEGIN{print (b<a)?b:a}')
+	x=$("$tmp/testrun" "$bcc_id" "$repeat" 1 "$tmp/pkt")
+	c=$("$tmp/testrun" "$core_id" "$repeat" 1 "$tmp/pkt")
+	empty_best=$(min "$empty_best" "$e")
+	bcc_best=$(min "$bcc_best" "$x")
+	core_best=$(min "$core_best" "$c")
 	r=$((r + 1))
 done
+bcc_insns=$(xlated_insns "$bcc_id")
+core_insns=$(xlated_insns "$core_id")
 stop_xdpcount
-ip -n "$tx" link set dev "$tif" xdpgeneric off
+ip -n "$tx" link set dev lo xdpgeneric off
 
-awk -v e="$empty_best" -v x="$xc_best" -v n="$repeat" -v r="$rounds" 'BEGIN {
-	printf "xdpcount per packet: BPF_PROG_TEST_RUN, repeat %d, best of %d\n", n, r
+awk -v e="$empty_best" -v x="$bcc_best" -v c="$core_best" -v n="$repeat" \
+	-v r="$rounds" -v xi="$bcc_insns" -v ci="$core_insns" 'BEGIN {
+	printf "xdpcount per packet: BPF_PROG_TEST_RUN, repeat %d, best of %d, -k proto\n", n, r
 	printf "  %-28s %8.1f ns/packet\n", "empty XDP_PASS", e
-	printf "  %-28s %8.1f ns/packet\n", "xdpcount (-k proto)", x
-	printf "  xdpcount / empty: %.2fx (target <= 1.20x)\n", x / e
+	printf "  %-28s %8.1f ns/packet  %.2fx empty  %4d insns\n", "cbcc xdpcount", x, x / e, xi
+	printf "  %-28s %8.1f ns/packet  %.2fx empty  %4d insns\n", "cbcc-core xdpcount", c, c / e, ci
+	printf "  cbcc-core / cbcc: %.2fx (target for each: <= 1.20x empty)\n", c / x
 }'
 
 # -- 2. end to end, UDP flood over the veth pair ----------------------------
@@ -283,21 +313,32 @@ for mode in generic native; do
 	empty_xdp $mode
 	eval "empty_$mode=\$(flood)"
 	empty_xdp $mode off
-	start_xdpcount $mode
-	eval "xc_$mode=\$(flood)"
-	stop_xdpcount
-	[ -n "${XDP_BENCH_DEBUG:-}" ] && cat "$tmp/xc.out" "$tmp/xc.err" >&2
-	eval "counted_$mode=\$(awk '\$1 == \"udp\" { print \$2 }' \"\$tmp/xc.out\")"
+	for bin in bcc core; do
+		if [ $bin = bcc ]; then b=$cbcc; else b=$core; fi
+		start_xdpcount "$b" $mode
+		eval "${bin}_$mode=\$(flood)"
+		stop_xdpcount
+		[ -n "${XDP_BENCH_DEBUG:-}" ] &&
+			cat "$tmp/xc.out" "$tmp/xc.err" >&2
+		eval "counted_${bin}_$mode=\$(awk '\$1 == \"udp\" { print \$2 }' \"\$tmp/xc.out\")"
+	done
 done
 
-awk -v a="$none" -v eg="$empty_generic" -v g="$xc_generic" \
-	-v en="$empty_native" -v n="$xc_native" -v s="$secs" \
-	-v r="$e2e_rounds" -v gc="${counted_generic:-0}" \
-	-v nc="${counted_native:-0}" 'BEGIN {
+awk -v a="$none" -v s="$secs" -v r="$e2e_rounds" \
+	-v eg="$empty_generic" -v bg="$bcc_generic" -v cg="$core_generic" \
+	-v en="$empty_native" -v bn="$bcc_native" -v cn="$core_native" \
+	-v bgc="${counted_bcc_generic:-0}" -v cgc="${counted_core_generic:-0}" \
+	-v bnc="${counted_bcc_native:-0}" -v cnc="${counted_core_native:-0}" '
+function row(name, v, empty, counted) {
+	printf "  %-28s %10d  (%.2fx empty, %.2fx no XDP; counted %d udp)\n", name, v, v / empty, v / a, counted
+}
+BEGIN {
 	printf "xdpcount end to end: UDP flood over veth, best of %d x %s s, datagrams/s handled by UDP\n", r, s
 	printf "  %-28s %10d\n", "no XDP", a
 	printf "  %-28s %10d  (%.2fx no XDP)\n", "empty XDP_PASS, generic", eg, eg / a
-	printf "  %-28s %10d  (%.2fx empty, %.2fx no XDP; counted %d udp)\n", "xdpcount, generic", g, g / eg, g / a, gc
+	row("cbcc xdpcount, generic", bg, eg, bgc)
+	row("cbcc-core xdpcount, generic", cg, eg, cgc)
 	printf "  %-28s %10d  (%.2fx no XDP)\n", "empty XDP_PASS, native", en, en / a
-	printf "  %-28s %10d  (%.2fx empty, %.2fx no XDP; counted %d udp)\n", "xdpcount, native", n, n / en, n / a, nc
+	row("cbcc xdpcount, native", bn, en, bnc)
+	row("cbcc-core xdpcount, native", cn, en, cnc)
 }'
