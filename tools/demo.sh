@@ -5,6 +5,8 @@
 # it creates is removed on exit, whatever happens.
 set -eu
 CBCC=${1:-build/cbcc}
+# cbcc-core beside it, when built: the same tools through libbpf CO-RE.
+CORE=${CBCC_CORE:-$(dirname "$CBCC")/cbcc-core}
 NS=cbcc-demo
 HOST_IF=cbcc-demo0
 PEER_IF=cbcc-demo1
@@ -47,6 +49,13 @@ echo "== 1. cbcc xdpcount: packets arriving on $HOST_IF, by protocol (XDP)"
 echo "   $CBCC xdpcount -i 1 -c <traffic> $HOST_IF"
 "$CBCC" xdpcount -i 1 -c "$TRAFFIC" "$HOST_IF"
 echo
+if [ -x "$CORE" ]; then
+	echo "== 1b. the same count through cbcc-core: a CO-RE object built"
+	echo "   beforehand, configured at load, nothing compiled now"
+	echo "   $CORE xdpcount -c <traffic> $HOST_IF"
+	"$CORE" xdpcount -c "$TRAFFIC" "$HOST_IF"
+	echo
+fi
 echo "== 2. cbcc run: a BCC program compiled now, tracing the receive path"
 echo "   $CBCC run bpf_src/netrx.bcc.c -D 'IFNAME=\"$HOST_IF\"' -c <traffic>"
 "$CBCC" run bpf_src/netrx.bcc.c -D "IFNAME=\"$HOST_IF\"" -c "$TRAFFIC"
