@@ -12,7 +12,12 @@ tmp=$out.tmp
 	echo '#include <errno.h>'
 	echo '#include <stdio.h>'
 	echo '#include <string.h>'
+	echo '#include <linux/types.h>'
 	for n in "$@"; do
+		# A skeleton names the tool's config struct (const volatile
+		# struct X_cfg cfg): bpf_src/X.h, which defines it, goes first.
+		[ -f "bpf_src/$n.h" ] &&
+			printf '#include "%s/bpf_src/%s.h"\n' "$(pwd)" "$n"
 		printf '#include "%s.skel.h"\n' "$n"
 	done
 	echo '#include "embedded.h"'
