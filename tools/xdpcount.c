@@ -119,7 +119,7 @@ static const struct tool_opt opts[] = {
 static const struct tool_desc desc = {
 	.name = "xdpcount",
 	.summary = "Count packets at XDP, the earliest point of the receive path.\n"
-		   "Needs CAP_BPF and CAP_NET_ADMIN (or root).",
+		   "Needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (or root).",
 	.args = "IFACE...",
 	.min_args = 0,		/* "no interface given" is ours to say */
 	.max_args = -1,

@@ -15,15 +15,6 @@
 #include "tool.h"
 #include "xdpcount_tool.h"
 
-static int row_cmp_key(const void *a, const void *b)
-{
-	const struct xdpcount_row *x = a, *y = b;
-
-	if (x->ifindex != y->ifindex)
-		return x->ifindex < y->ifindex ? -1 : 1;
-	return strcmp(x->label, y->label);
-}
-
 /* Busiest first; ties by label so the order is stable. */
 static int row_cmp_packets(const void *a, const void *b)
 {
@@ -157,5 +148,5 @@ void xdpcount_report(struct xdpcount_snapshot *s,
 	}
 	/* Back in key order: snapshots are searched by key. */
 	if (s->nr)
-		qsort(s->rows, s->nr, sizeof(*s->rows), row_cmp_key);
+		qsort(s->rows, s->nr, sizeof(*s->rows), xdpcount_row_cmp_key);
 }

@@ -64,7 +64,7 @@ void xdpcount_counters_free(struct xdpcount_counters *c)
 	c->percpu = NULL;
 }
 
-static int row_cmp_key(const void *a, const void *b)
+int xdpcount_row_cmp_key(const void *a, const void *b)
 {
 	const struct xdpcount_row *x = a, *y = b;
 
@@ -80,9 +80,9 @@ static void merge_rows(struct xdpcount_snapshot *s)
 
 	if (!s->nr)
 		return;
-	qsort(s->rows, s->nr, sizeof(*s->rows), row_cmp_key);
+	qsort(s->rows, s->nr, sizeof(*s->rows), xdpcount_row_cmp_key);
 	for (i = 0; i < s->nr; i++) {
-		if (n && !row_cmp_key(&s->rows[n - 1], &s->rows[i])) {
+		if (n && !xdpcount_row_cmp_key(&s->rows[n - 1], &s->rows[i])) {
 			s->rows[n - 1].packets += s->rows[i].packets;
 			s->rows[n - 1].bytes += s->rows[i].bytes;
 			continue;
@@ -243,7 +243,7 @@ int xdpcount_snapshot_delta(const struct xdpcount_snapshot *cur,
 		const struct xdpcount_row *p;
 
 		p = bsearch(&out->rows[i], prev->rows, prev->nr,
-			    sizeof(*prev->rows), row_cmp_key);
+			    sizeof(*prev->rows), xdpcount_row_cmp_key);
 		if (p) {
 			out->rows[i].packets -= p->packets;
 			out->rows[i].bytes -= p->bytes;

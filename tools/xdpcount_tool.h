@@ -73,6 +73,9 @@ struct xdpcount_snapshot {
 	uint64_t at_ms;
 };
 
+/* Rows by ifindex, then label: a snapshot's order. */
+int xdpcount_row_cmp_key(const void *a, const void *b);
+
 int xdpcount_counters_init(struct xdpcount_counters *c, struct engine *e,
 			   int key, const struct xdpcount_ifaces *ifaces);
 void xdpcount_counters_free(struct xdpcount_counters *c);
