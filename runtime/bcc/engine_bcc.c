@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/utsname.h>
 #include <regex.h>
@@ -176,15 +178,23 @@ static int check_tracepoints(const char *text)
  * libbcc asks one question of /proc/kallsyms while compiling: does the
  * kernel have bpf_probe_read_kernel (>= 5.5)?  To answer it, it reads and
  * sorts all ~200k symbols, which is half of a small program's compile CPU.
- * So the compile runs with a one-line /proc/kallsyms bind-mounted in a
- * private mount namespace, left again right after; the answer is the same.
- * Without CAP_SYS_ADMIN, or with CBCC_FULL_KALLSYMS set, nothing changes.
+ * So the compile sees a one-line /proc/kallsyms, bind-mounted in a mount
+ * namespace of the compile thread's own; the answer is the same.
+ *
+ * unshare(CLONE_NEWNS) on a thread gives that thread alone a copy of the
+ * mount tree, with its root and working directory carried over (a chroot
+ * stays a chroot).  The process's own namespace, root and working
+ * directory are never touched: setns() back to them would reset root and
+ * cwd to the namespace's root, leaving a chroot and running -c ./cmd in /.
+ * The namespace and everything mounted in it go with the thread, even on
+ * SIGKILL, and the one-line file lives on a tmpfs mounted only there, so
+ * nothing is ever created where anyone else can see it or find it left
+ * behind.  (An O_TMPFILE or memfd cannot be bind-mounted: the kernel
+ * refuses unlinked files and files of mounts outside the namespace.)
+ *
+ * Without CAP_SYS_ADMIN, or with CBCC_FULL_KALLSYMS set, the compile reads
+ * the real /proc/kallsyms.
  */
-struct kallsyms_shortcut {
-	int old_ns;		/* our original mount namespace, or -1 */
-	char file[64];
-};
-
 static bool kernel_at_least(int major, int minor)
 {
 	struct utsname un;
@@ -194,49 +204,133 @@ static bool kernel_at_least(int major, int minor)
 	       (ma > major || (ma == major && mi >= minor));
 }
 
-static void kallsyms_shortcut_begin(struct kallsyms_shortcut *k)
+/*
+ * In the compile thread's own namespace: mounts made here must not
+ * propagate back (systemd makes / shared), so everything used is made
+ * private first; where / is not a mount (a chroot into a plain
+ * directory), each mount used is made private on its own.
+ */
+static int kallsyms_shortcut(void)
 {
+	static const char *const scratch_dirs[] = {
+		"/tmp", "/run", "/var/tmp", "/mnt", "/dev",
+	};
 	static const char line[] =
 		"0000000000000000 T bpf_probe_read_kernel\n";
-	int fd;
+	char file[64];
+	const char *dir = NULL;
+	bool all_private;
+	size_t i;
+	int fd, err;
 
-	k->old_ns = -1;
 	if (getenv("CBCC_FULL_KALLSYMS"))
-		return;
-	snprintf(k->file, sizeof(k->file), "/run/cbcc-kallsyms.%d",
-		 (int)getpid());
-	fd = open(k->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return;
-	if (kernel_at_least(5, 5) && write(fd, line, sizeof(line) - 1) < 0)
-		pr_debug("writing %s: %s", k->file, strerror(errno));
-	close(fd);
-	k->old_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (k->old_ns < 0 || unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount(k->file, "/proc/kallsyms", NULL, MS_BIND, NULL)) {
-		pr_debug("compiling with the full /proc/kallsyms: %s",
-			 strerror(errno));
-		if (k->old_ns >= 0 && setns(k->old_ns, CLONE_NEWNS))
-			umount2("/proc/kallsyms", MNT_DETACH);
-		if (k->old_ns >= 0)
-			close(k->old_ns);
-		k->old_ns = -1;
-		unlink(k->file);
+		return -ECANCELED;
+	if (unshare(CLONE_NEWNS))
+		return -errno;
+	all_private = !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (!all_private && mount(NULL, "/proc", NULL, MS_REC | MS_PRIVATE,
+				  NULL))
+		return -errno;
+	for (i = 0; i < sizeof(scratch_dirs) / sizeof(*scratch_dirs); i++) {
+		if (!all_private && mount(NULL, scratch_dirs[i], NULL,
+					  MS_REC | MS_PRIVATE, NULL))
+			continue;
+		if (!mount("tmpfs", scratch_dirs[i], "tmpfs",
+			   MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0700")) {
+			dir = scratch_dirs[i];
+			break;
+		}
 	}
+	if (!dir)
+		return -errno;
+	snprintf(file, sizeof(file), "%s/kallsyms", dir);
+	err = 0;
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || (kernel_at_least(5, 5) &&
+		       write(fd, line, sizeof(line) - 1) != sizeof(line) - 1) ||
+	    mount(file, "/proc/kallsyms", NULL, MS_BIND, NULL))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	/* The bind mount keeps the file; the tmpfs itself is not needed. */
+	umount2(dir, MNT_DETACH);
+	return err;
 }
 
-static void kallsyms_shortcut_end(struct kallsyms_shortcut *k)
+struct compile_job {
+	struct engine *e;
+	const char *text;
+	unsigned int flags;
+	void *mod;
+};
+
+static void *compile_thread(void *arg)
 {
-	if (k->old_ns < 0)
-		return;
-	/* Back to the caller's namespace, so -c commands see its mounts. */
-	if (setns(k->old_ns, CLONE_NEWNS)) {
-		pr_debug("setns back: %s", strerror(errno));
-		umount2("/proc/kallsyms", MNT_DETACH);
+	struct compile_job *job = arg;
+	struct engine *e = job->e;
+	int err;
+
+	err = kallsyms_shortcut();
+	if (err)
+		pr_debug("compiling with the full /proc/kallsyms: %s",
+			 strerror(-err));
+	job->mod = bpf_module_create_c_from_string(job->text, job->flags,
+						   (const char **)e->cflags,
+						   e->ncflags, true, NULL);
+	return NULL;
+}
+
+/*
+ * LLVM ends the process with exit(1) on some errors of its own (a
+ * program over the 512-byte stack limit: "error: ... Looks like the BPF
+ * stack limit ..."), from inside the compile: still end with cbcc's
+ * sentence.  Nothing else needs undoing then: nothing is attached yet,
+ * and the compile's namespace dies with the process.
+ */
+static const char *compiling;
+
+static void exit_while_compiling(void)
+{
+	if (compiling)
+		pr_err("failed to compile %s (diagnostics above)", compiling);
+}
+
+/* Clang recurses deeply on some inputs; thread stacks default to 8 MiB. */
+#define COMPILE_STACK_SIZE	(256u << 20)
+
+static void *compile(struct engine *e, const char *text, unsigned int flags)
+{
+	static bool registered;
+	struct compile_job job = { .e = e, .text = text, .flags = flags };
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t t;
+	int err;
+
+	if (!registered && !atexit(exit_while_compiling))
+		registered = true;
+	compiling = e->name;
+	/* Stop signals stay with the main thread (tool.c's flag handlers). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_attr_init(&attr);
+	if (!err) {
+		pthread_attr_setstacksize(&attr, COMPILE_STACK_SIZE);
+		err = pthread_create(&t, &attr, compile_thread, &job);
+		pthread_attr_destroy(&attr);
 	}
-	close(k->old_ns);
-	unlink(k->file);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		/* No thread, no private namespace: the slow, plain compile. */
+		pr_debug("compile thread: %s", strerror(err));
+		job.mod = bpf_module_create_c_from_string(text, flags,
+				(const char **)e->cflags, e->ncflags, true,
+				NULL);
+	} else {
+		pthread_join(t, NULL);
+	}
+	compiling = NULL;
+	return job.mod;
 }
 
 /*
@@ -353,7 +447,6 @@ static int bcc_prefer_ringbuf(struct engine *e, const char *map)
 
 static int bcc_load_module(struct engine *e)
 {
-	struct kallsyms_shortcut ks;
 	const char *hdrs;
 	unsigned int flags = 0;
 	char *text;
@@ -374,11 +467,7 @@ static int bcc_load_module(struct engine *e)
 		return -ENOMEM;
 	if (e->verbose >= 2)
 		flags |= 0x8;	/* DEBUG_SOURCE: the rewritten C */
-	kallsyms_shortcut_begin(&ks);
-	e->mod = bpf_module_create_c_from_string(text, flags,
-						 (const char **)e->cflags,
-						 e->ncflags, true, NULL);
-	kallsyms_shortcut_end(&ks);
+	e->mod = compile(e, text, flags);
 	free(text);
 	if (!e->mod) {
 		pr_err("failed to compile %s (diagnostics above)", e->name);
