@@ -179,3 +179,77 @@ def test_sigkill_during_compile_leaves_nothing(cbcc, tmp_path, no_leaks):
         except OSError:
             pass
     assert not set(private) & alive
+
+
+# -- 14: the headers warning only where struct layouts can matter --
+
+HEADERS_MATCH = "6.1.0" in os.uname().release
+needs_mismatch = pytest.mark.skipif(
+    HEADERS_MATCH, reason="the headers match this kernel: nothing to warn")
+
+
+def headers_lines(stderr):
+    return [l for l in stderr.splitlines() if "kernel headers" in l
+            or "warned about the headers" in l]
+
+
+@needs_mismatch
+@pytest.mark.parametrize("program", ["tp_count.c", "perf_events.c",
+                                     "raw_tp.c", "xdp_count.c", "uprobe.c"])
+def test_no_headers_warning_without_kernel_structs(cbcc, program, no_leaks):
+    r = run([cbcc, "run", "--compile-only", prog(program)])
+    assert r.returncode == 0, r.stderr
+    assert headers_lines(r.stderr) == []
+    r = run([cbcc, "run", "-v", "--compile-only", prog(program)])
+    assert r.returncode == 0, r.stderr
+    why = headers_lines(r.stderr)
+    assert len(why) == 1 and "not warning: the program names no kernel " \
+        "struct" in why[0], r.stderr
+
+
+@needs_mismatch
+def test_funccount_tracepoints_not_warned(cbcc, no_leaks):
+    r = run([cbcc, "funccount", "t:syscalls:sys_enter_getppid", "-d", "1"])
+    assert r.returncode == 0, r.stderr
+    assert headers_lines(r.stderr) == []
+
+
+@needs_mismatch
+@pytest.mark.parametrize("text,why", [
+    ("#include <linux/sched.h>\n"
+     "TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {\n"
+     "  struct task_struct *t = (void *)bpf_get_current_task();\n"
+     "  bpf_trace_printk(\"%d\\n\", t->tgid); return 0; }\n",
+     "uses task_struct"),
+    ("#include <net/sock.h>\n"
+     "int kprobe__tcp_close(struct pt_regs *ctx, struct sock *sk)\n"
+     "{ return sk->__sk_common.skc_family; }\n",
+     "uses sock"),
+    ("#include \"mine.h\"\n"
+     "TRACEPOINT_PROBE(syscalls, sys_enter_getppid) { return 0; }\n",
+     "includes \"mine.h\""),
+])
+def test_headers_warning_names_why(cbcc, tmp_path, text, why, no_leaks):
+    (tmp_path / "mine.h").write_text("/* nothing */\n")
+    (tmp_path / "p.c").write_text(text)
+    r = run([cbcc, "run", "-v", "--compile-only", "-I", str(tmp_path),
+             str(tmp_path / "p.c")])
+    assert r.returncode == 0, r.stderr
+    lines = headers_lines(r.stderr)
+    assert len(lines) == 2, r.stderr
+    assert "warning: kernel headers" in lines[0]
+    assert "warned about the headers: the program " + why in lines[1]
+
+
+def test_struct_names_in_comments_and_strings_ignored(cbcc, tmp_path,
+                                                      no_leaks):
+    (tmp_path / "p.c").write_text(
+        "/* struct task_struct */ // union x\n"
+        "struct mine { int a; };\nBPF_HASH(h, struct mine, u64);\n"
+        "TRACEPOINT_PROBE(syscalls, sys_enter_getppid) {\n"
+        "  struct mine m = {}; char q = '\"';\n"
+        "  bpf_trace_printk(\"struct task_struct \\\" %d\\n\", q);\n"
+        "  h.increment(m); return 0; }\n")
+    r = run([cbcc, "run", "--compile-only", str(tmp_path / "p.c")])
+    assert r.returncode == 0, r.stderr
+    assert headers_lines(r.stderr) == [] or HEADERS_MATCH

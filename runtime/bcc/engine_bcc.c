@@ -334,6 +334,188 @@ static void *compile(struct engine *e, const char *text, unsigned int flags)
 }
 
 /*
+ * Does a headers/kernel version mismatch matter to this program?  Only
+ * where it reads a structure laid out by the kernel headers.  The rule,
+ * applied to the program text with comments and literals blanked out:
+ * it matters when the text names a `struct X` or `union X` that it does
+ * not define itself and that is not a stable kernel ABI type
+ * (stable_types[]: BPF contexts and UAPI structs, pt_regs, packet
+ * headers, bcc's generated tracepoint__* args), or when it includes a
+ * header of its own ("..."), which cbcc does not read: when unsure, warn.
+ * Tracepoint args (laid out from tracefs when compiling), raw tracepoint
+ * args, packets and the program's own types never depend on the headers.
+ * Reading a kernel struct needs its name: the kprobe or kfunc argument's
+ * type, or the cast of bpf_get_current_task().
+ *
+ * Returns true when it matters; why[] says why or why not (for -v).
+ */
+static const char *const stable_types[] = {
+	"pt_regs", "xdp_md", "__sk_buff", "sk_msg_md", "sk_reuseport_md",
+	"bpf_raw_tracepoint_args", "bpf_perf_event_data", "bpf_sock",
+	"bpf_sock_ops", "bpf_sock_addr", "bpf_sockopt", "bpf_sysctl",
+	"bpf_sk_lookup", "bpf_tcp_sock", "bpf_xdp_sock", "bpf_sock_tuple",
+	"bpf_spin_lock", "bpf_timer", "bpf_pidns_info", "bpf_fib_lookup",
+	"bpf_tunnel_key", "bpf_perf_event_value", "bpf_cgroup_dev_ctx",
+	"ethhdr", "iphdr", "ipv6hdr", "tcphdr", "udphdr", "icmphdr",
+	"icmp6hdr", "arphdr", "vlan_hdr", "in_addr", "in6_addr", "sockaddr",
+	"sockaddr_in", "sockaddr_in6",
+};
+
+/* text with comments, string and character literals made spaces. */
+static char *blank_comments(const char *text)
+{
+	char *out = strdup(text), *p, quote;
+
+	if (!out)
+		return NULL;
+	for (p = out; *p; p++) {
+		if (p[0] == '/' && p[1] == '*') {
+			for (; *p && !(p[0] == '*' && p[1] == '/'); p++)
+				if (*p != '\n')
+					*p = ' ';
+			if (!*p)
+				break;
+			p[0] = p[1] = ' ';
+			p++;
+		} else if (p[0] == '/' && p[1] == '/') {
+			for (; *p && *p != '\n'; p++)
+				*p = ' ';
+			if (!*p)
+				break;
+		} else if (*p == '"' || *p == '\'') {
+			for (quote = *p++; *p && *p != quote && *p != '\n'; p++) {
+				if (*p == '\\' && p[1] && p[1] != '\n')
+					*p++ = ' ';
+				*p = ' ';
+			}
+			if (!*p)
+				break;
+		}
+	}
+	return out;
+}
+
+static bool is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * Calls fn for each "struct NAME" / "union NAME" in text, with whether
+ * a body ({) follows the name; stops when fn returns true.
+ */
+static bool each_tagged_type(const char *text,
+			     bool (*fn)(const char *name, size_t len,
+					bool defines, void *arg),
+			     void *arg)
+{
+	const char *p = text, *name, *q;
+	size_t n;
+
+	while (*p) {
+		if (!is_ident(*p)) {
+			p++;
+			continue;
+		}
+		for (q = p; is_ident(*q); q++)
+			;
+		n = q - p;
+		if ((p == text || !is_ident(p[-1])) &&
+		    ((n == 6 && !strncmp(p, "struct", 6)) ||
+		     (n == 5 && !strncmp(p, "union", 5)))) {
+			for (name = q; *name == ' ' || *name == '\t' ||
+				       *name == '\n'; name++)
+				;
+			for (q = name; is_ident(*q); q++)
+				;
+			if (q > name) {
+				const char *b = q + strspn(q, " \t\n");
+
+				if (fn(name, q - name, *b == '{', arg))
+					return true;
+			}
+		}
+		p = q;
+	}
+	return false;
+}
+
+struct type_scan {
+	const char *text;	/* comments blanked */
+	char *why;
+	size_t len;
+};
+
+/* Is name defined (with a body) somewhere in the text? */
+static bool defines_name(const char *name, size_t len, bool defines,
+			 void *arg)
+{
+	const char *want = arg;
+
+	return defines && strlen(want) == len && !strncmp(name, want, len);
+}
+
+static bool is_kernel_type(const char *name, size_t len, bool defines,
+			   void *arg)
+{
+	struct type_scan *s = arg;
+	char buf[128];
+	size_t i;
+
+	if (defines || len >= sizeof(buf))
+		return false;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	if (!strncmp(buf, "tracepoint__", 12))
+		return false;
+	for (i = 0; i < sizeof(stable_types) / sizeof(*stable_types); i++)
+		if (!strcmp(buf, stable_types[i]))
+			return false;
+	if (each_tagged_type(s->text, defines_name, buf))
+		return false;
+	snprintf(s->why, s->len, "the program uses %s, a kernel type laid "
+		 "out by the headers", buf);
+	return true;
+}
+
+static bool reads_kernel_structs(const char *text, char *why, size_t len)
+{
+	struct type_scan s = { .why = why, .len = len };
+	regmatch_t m[2];
+	regex_t rx;
+	char *blank;
+	bool found = false;
+
+	if (!regcomp(&rx, "^[ \t]*#[ \t]*include[ \t]*\"([^\"]*)\"",
+		     REG_EXTENDED | REG_NEWLINE)) {
+		if (!regexec(&rx, text, 2, m, 0)) {
+			snprintf(why, len, "the program includes \"%.*s\", "
+				 "which cbcc does not read",
+				 (int)(m[1].rm_eo - m[1].rm_so),
+				 text + m[1].rm_so);
+			found = true;
+		}
+		regfree(&rx);
+	}
+	if (found)
+		return true;
+	blank = blank_comments(text);
+	if (!blank) {
+		snprintf(why, len, "out of memory scanning the program");
+		return true;
+	}
+	s.text = blank;
+	found = each_tagged_type(blank, is_kernel_type, &s);
+	free(blank);
+	if (!found)
+		snprintf(why, len, "the program names no kernel struct (only "
+			 "tracepoint args, pt_regs, BPF contexts, packet "
+			 "headers or its own types)");
+	return found;
+}
+
+/*
  * Prefix #line markers so clang's diagnostics and the verifier's line
  * info name the user's file and lines, not /virtual/main.c.  libbcc
  * inserts a generated struct above each tracepoint function, shifting
@@ -449,6 +631,8 @@ static int bcc_load_module(struct engine *e)
 {
 	const char *hdrs;
 	unsigned int flags = 0;
+	char why[256];
+	bool warn;
 	char *text;
 	int err;
 
@@ -458,7 +642,14 @@ static int bcc_load_module(struct engine *e)
 	err = check_tracepoints(e->text);
 	if (err)
 		return err;
-	hdrs = kernel_headers_dir(e->kernel_source, !e->no_kernel_structs);
+	if (e->no_kernel_structs) {
+		warn = false;
+		snprintf(why, sizeof(why), "%s reads no kernel struct",
+			 e->name);
+	} else {
+		warn = reads_kernel_structs(e->text, why, sizeof(why));
+	}
+	hdrs = kernel_headers_dir(e->kernel_source, warn, why);
 	if (!hdrs)
 		return -ENOENT;
 	setenv("BCC_KERNEL_SOURCE", hdrs, 1);
