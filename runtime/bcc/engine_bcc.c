@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/utsname.h>
 #include <regex.h>
@@ -23,6 +24,7 @@
 #include <bcc/libbpf.h>
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
 
 #include "attach_spec.h"
 #include "engine.h"
@@ -30,6 +32,11 @@
 #include "kernel.h"
 #include "log.h"
 #include "xdp.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON		38
+#define CAP_BPF			39
+#endif
 
 #define VERIFIER_LOG_SIZE	(1u << 20)
 #define MAX_CFLAGS		256
@@ -134,6 +141,129 @@ static void bcc_close(struct engine *e)
 }
 
 /*
+ * libbcc writes lines of its own on fd 2: the verifier log under a "bpf:
+ * Failed to load program" header, "perf_event_open(...): ..." or
+ * "create_probe_event: open(...)" when an attach fails, before cbcc's
+ * own sentence says the same.  Around each such libbcc call fd 2 points
+ * at a memfd; then the text is given back: the verifier log (and bcc's
+ * HINT lines) verbatim, since it is the kernel's own explanation, and
+ * every other line at debug level (-vv), since cbcc's sentence replaces
+ * it.  This is safe because nothing else writes meanwhile: the compile
+ * thread is done and signal handlers only set flags.  The compile itself
+ * is not captured: clang's diagnostics are the user's to read as they
+ * come, and LLVM may end the process mid-compile.  Without a memfd,
+ * libbcc's lines pass through as before.
+ */
+struct chatter {
+	int saved;	/* the real fd 2, or -1 when not capturing */
+	int fd;
+};
+
+static void chatter_begin(struct chatter *c)
+{
+	c->saved = -1;
+	c->fd = memfd_create("cbcc-libbcc-stderr", MFD_CLOEXEC);
+	if (c->fd < 0)
+		return;
+	fflush(stderr);
+	c->saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (c->saved < 0 || dup2(c->fd, STDERR_FILENO) < 0) {
+		if (c->saved >= 0)
+			close(c->saved);
+		close(c->fd);
+		c->saved = c->fd = -1;
+	}
+}
+
+/*
+ * Restores fd 2 and re-emits what libbcc wrote: with verifier_log, lines
+ * other than libbcc's "bpf: Failed to load program" header verbatim
+ * (the log); otherwise every line at debug level.
+ */
+static void chatter_end(struct chatter *c, bool verifier_log)
+{
+	char *buf, *line, *nl;
+	off_t n;
+
+	if (c->saved < 0)
+		return;
+	fflush(stderr);
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	n = lseek(c->fd, 0, SEEK_END);
+	buf = n > 0 ? malloc(n + 1) : NULL;
+	if (buf && pread(c->fd, buf, n, 0) == n) {
+		buf[n] = '\0';
+		for (line = buf; *line; line = nl) {
+			nl = strchr(line, '\n');
+			nl = nl ? nl + 1 : line + strlen(line);
+			if (verifier_log &&
+			    strncmp(line, "bpf: Failed to load program", 27))
+				fwrite(line, 1, nl - line, stderr);
+			else if (nl - line > 1)
+				pr_debug("libbcc: %.*s", (int)(nl - line - 1),
+					 line);
+		}
+	}
+	free(buf);
+	close(c->fd);
+}
+
+/*
+ * The kernel said EPERM or EACCES: if a capability this process lacks
+ * explains it, say which one in one line and return true.  Program loads
+ * need CAP_BPF, tracing programs and perf events CAP_PERFMON, XDP
+ * CAP_NET_ADMIN (CAP_SYS_ADMIN stands in for the first two); k/uprobes
+ * made through tracefs need write access to it (tracefs_write).
+ */
+static bool perm_error(int err, const char *what, enum bpf_prog_type type,
+		       bool tracefs_write)
+{
+	bool admin = kernel_capable(CAP_SYS_ADMIN);
+	const char *cap = NULL;
+
+	if (err != -EPERM && err != -EACCES)
+		return false;
+	if (!admin && !kernel_capable(CAP_BPF))
+		cap = "CAP_BPF";
+	else if (!admin && !kernel_capable(CAP_PERFMON) &&
+		 type != BPF_PROG_TYPE_XDP)
+		cap = "CAP_PERFMON";
+	else if (type == BPF_PROG_TYPE_XDP && !kernel_capable(CAP_NET_ADMIN))
+		cap = "CAP_NET_ADMIN";
+	if (cap) {
+		pr_err("%s needs %s (run as root, or grant it with "
+		       "setcap/capsh)", what, cap);
+		return true;
+	}
+	if (tracefs_write && geteuid() != 0 &&
+	    !kernel_capable(CAP_DAC_OVERRIDE)) {
+		pr_err("%s needs write access to tracefs: %s", what,
+		       kernel_tracefs_access_hint(true));
+		return true;
+	}
+	return false;
+}
+
+/* One line for a tracepoint that is missing or that tracefs hides. */
+static int tracepoint_check(const char *cat, const char *ev, bool hint)
+{
+	int err = kernel_tracepoint_check(cat, ev);
+
+	if (err == -EACCES || err == -EPERM)
+		pr_err("cannot read tracepoint %s:%s in %s: %s (%s)", cat, ev,
+		       kernel_tracefs(), strerror(-err),
+		       kernel_tracefs_access_hint(false));
+	else if (err && hint)
+		pr_err("tracepoint %s:%s does not exist on this kernel (see "
+		       "%s/available_events)", cat, ev, kernel_tracefs());
+	else if (err)
+		pr_err("tracepoint %s:%s does not exist on this kernel", cat,
+		       ev);
+	return err;
+}
+
+/*
  * bcc turns a missing tracepoint into "Failed to compile BPF module";
  * name it instead, before compiling.
  */
@@ -162,12 +292,7 @@ static int check_tracepoints(const char *text)
 			snprintf(ev, sizeof(ev), "%.*s",
 				 (int)(m[ei].rm_eo - m[ei].rm_so),
 				 p + m[ei].rm_so);
-			if (!kernel_tracepoint_exists(cat, ev)) {
-				pr_err("tracepoint %s:%s does not exist on this "
-				       "kernel (see %s/available_events)",
-				       cat, ev, kernel_tracefs());
-				err = -ENOENT;
-			}
+			err = tracepoint_check(cat, ev, true);
 		}
 		regfree(&rx);
 	}
@@ -627,6 +752,30 @@ static int bcc_prefer_ringbuf(struct engine *e, const char *map)
 	return 0;
 }
 
+/*
+ * libbcc creates the program's maps while compiling, and a refused map
+ * ends up as "failed to compile".  Without CAP_BPF (or CAP_SYS_ADMIN),
+ * ask the kernel first with a one-entry array, and name the capability.
+ */
+static int check_map_create(struct engine *e)
+{
+	char what[300];
+	int fd, err;
+
+	if (kernel_capable(CAP_BPF) || kernel_capable(CAP_SYS_ADMIN))
+		return 0;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	err = -errno;
+	snprintf(what, sizeof(what), "creating the maps of %s", e->name);
+	if (!perm_error(err, what, BPF_PROG_TYPE_UNSPEC, false))
+		return 0;	/* let the compile say what is wrong */
+	return err;
+}
+
 static int bcc_load_module(struct engine *e)
 {
 	const char *hdrs;
@@ -653,6 +802,9 @@ static int bcc_load_module(struct engine *e)
 	if (!hdrs)
 		return -ENOENT;
 	setenv("BCC_KERNEL_SOURCE", hdrs, 1);
+	err = check_map_create(e);
+	if (err)
+		return err;
 	text = annotate_lines(e->text, e->name);
 	if (!text)
 		return -ENOMEM;
@@ -684,7 +836,9 @@ static int bcc_load_prog(struct engine *e, const char *prog,
 	struct bpf_prog_info info = {};
 	__u32 info_len = sizeof(info);
 	struct loaded_prog *n;
-	char *log;
+	struct chatter c;
+	char *log, what[300];
+	bool have_log;
 	size_t i;
 	int fd, err;
 
@@ -701,6 +855,7 @@ static int bcc_load_prog(struct engine *e, const char *prog,
 	log = calloc(1, VERIFIER_LOG_SIZE);
 	if (!log)
 		return -ENOMEM;
+	chatter_begin(&c);
 	fd = bcc_func_load(e->mod, type, prog, bpf_function_start(e->mod, prog),
 			   bpf_function_size(e->mod, prog),
 			   bpf_module_license(e->mod),
@@ -708,27 +863,28 @@ static int bcc_load_prog(struct engine *e, const char *prog,
 			   e->verbose ? 1 : 0, log, VERIFIER_LOG_SIZE, NULL,
 			   attach_type);
 	err = -errno;
+	/* libbcc prints the verifier log itself when the load fails. */
+	chatter_end(&c, fd < 0);
+	have_log = *log;
+	if (fd >= 0 && e->verbose && have_log)
+		fprintf(stderr, "%s", log);
+	free(log);
 	if (fd < 0) {
-		if (err == -EPERM && geteuid() != 0) {
-			pr_err("loading BPF programs needs root (CAP_BPF and "
-			       "CAP_PERFMON)");
+		snprintf(what, sizeof(what), "loading program '%s'", prog);
+		if (perm_error(err, what, type, false)) {
+			/* named the capability */
 		} else if (err == -EPERM && type == BPF_PROG_TYPE_TRACING) {
 			pr_err("the kernel refused fentry/fexit program '%s' "
 			       "(%s): this kernel does not allow kfunc probes",
 			       prog, strerror(-err));
 			err = -EOPNOTSUPP;
 		} else {
-			/* libbcc has printed the verifier log on stderr. */
 			pr_err("the kernel rejected program '%s': %s%s", prog,
 			       strerror(-err),
-			       *log ? " (verifier log above)" : "");
+			       have_log ? " (verifier log above)" : "");
 		}
-		free(log);
 		return err < 0 ? err : -EINVAL;
 	}
-	if (e->verbose && *log)
-		fprintf(stderr, "%s", log);
-	free(log);
 	n = realloc(e->progs, (e->nr_progs + 1) * sizeof(*n));
 	if (!n) {
 		close(fd);
@@ -757,8 +913,9 @@ static int attach_kprobe_one(struct engine *e, int fd, bool ret,
 			     const char *func, uint64_t offset)
 {
 	struct attachment a = { .kind = ret ? ATTACH_KRETPROBE : ATTACH_KPROBE };
-	char ev[256], *fixed, *p;
-	int pfd;
+	char ev[256], what[300], *fixed, *p;
+	struct chatter c;
+	int pfd, err;
 
 	fixed = kernel_fix_syscall_name(func);
 	if (!fixed)
@@ -775,13 +932,20 @@ static int attach_kprobe_one(struct engine *e, int fd, bool ret,
 	for (p = ev; *p; p++)
 		if (*p == '.' || *p == '+')
 			*p = '_';
+	chatter_begin(&c);
 	pfd = bpf_attach_kprobe(fd, ret ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
 				ev, fixed, offset, 0);
+	err = errno ? -errno : -EINVAL;
+	chatter_end(&c, false);
 	if (pfd < 0) {
-		pr_err("cannot attach %s to %s: %s", ret ? "kretprobe" : "kprobe",
-		       fixed, strerror(errno));
+		snprintf(what, sizeof(what), "attaching a %s to %s",
+			 ret ? "kretprobe" : "kprobe", fixed);
+		if (!perm_error(err, what, BPF_PROG_TYPE_KPROBE, true))
+			pr_err("cannot attach %s to %s: %s",
+			       ret ? "kretprobe" : "kprobe", fixed,
+			       strerror(-err));
 		free(fixed);
-		return -errno ? -errno : -EINVAL;
+		return err;
 	}
 	free(fixed);
 	a.fd = pfd;
@@ -841,8 +1005,9 @@ static int attach_kprobe_multi(struct engine *e, int fd,
 static int attach_tracepoint(struct engine *e, int fd, const char *target)
 {
 	struct attachment a = { .kind = ATTACH_TRACEPOINT };
+	struct chatter c;
 	char cat[128], *ev;
-	int pfd;
+	int pfd, err;
 
 	snprintf(cat, sizeof(cat), "%s", target);
 	ev = strchr(cat, ':');
@@ -851,15 +1016,22 @@ static int attach_tracepoint(struct engine *e, int fd, const char *target)
 		return -EINVAL;
 	}
 	*ev++ = '\0';
-	if (!kernel_tracepoint_exists(cat, ev)) {
-		pr_err("tracepoint %s:%s does not exist on this kernel", cat, ev);
-		return -ENOENT;
-	}
+	err = tracepoint_check(cat, ev, false);
+	if (err)
+		return err;
+	chatter_begin(&c);
 	pfd = bpf_attach_tracepoint(fd, cat, ev);
+	err = -errno;
+	chatter_end(&c, false);
 	if (pfd < 0) {
-		pr_err("cannot attach to tracepoint %s:%s: %s", cat, ev,
-		       strerror(errno));
-		return -errno;
+		char what[300];
+
+		snprintf(what, sizeof(what), "attaching to tracepoint %s:%s",
+			 cat, ev);
+		if (!perm_error(err, what, BPF_PROG_TYPE_TRACEPOINT, false))
+			pr_err("cannot attach to tracepoint %s:%s: %s", cat,
+			       ev, strerror(-err));
+		return err;
 	}
 	a.fd = pfd;
 	return add_attachment(e, a);
@@ -870,8 +1042,9 @@ static int attach_uprobe(struct engine *e, int fd, const struct attach_spec *s)
 	struct attachment a = { .kind = s->kind };
 	bool ret = s->kind == ATTACH_URETPROBE;
 	struct bcc_symbol sym = {};
-	char ev[PATH_MAX + 64], *p;
-	int pfd, pid = s->pid > 0 ? s->pid : -1;
+	char ev[PATH_MAX + 64], what[PATH_MAX + 300], *p;
+	int pfd, err, pid = s->pid > 0 ? s->pid : -1;
+	struct chatter c;
 	uint64_t addr;
 
 	if (bcc_resolve_symname(s->lib, s->target, 0, pid > 0 ? pid : 0, NULL,
@@ -891,14 +1064,20 @@ static int attach_uprobe(struct engine *e, int fd, const struct attach_spec *s)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9')))
 			*p = '_';
+	chatter_begin(&c);
 	pfd = bpf_attach_uprobe(fd, ret ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
 				ev, sym.module, addr, pid, 0);
+	err = errno ? -errno : -EINVAL;
+	chatter_end(&c, false);
 	if (pfd < 0) {
-		pr_err("cannot attach %s to %s:%s: %s",
-		       ret ? "uretprobe" : "uprobe", sym.module, s->target,
-		       strerror(errno));
+		snprintf(what, sizeof(what), "attaching a %s to %s:%s",
+			 ret ? "uretprobe" : "uprobe", sym.module, s->target);
+		if (!perm_error(err, what, BPF_PROG_TYPE_KPROBE, true))
+			pr_err("cannot attach %s to %s:%s: %s",
+			       ret ? "uretprobe" : "uprobe", sym.module,
+			       s->target, strerror(-err));
 		free((void *)sym.module);
-		return -errno;
+		return err;
 	}
 	free((void *)sym.module);
 	a.fd = pfd;
@@ -979,7 +1158,12 @@ static int bcc_attach(struct engine *e, const struct attach_spec *s)
 	}
 	if (lfd < 0) {
 		int err = -errno;
+		char what[300];
 
+		snprintf(what, sizeof(what), "attaching '%s' to %s", s->prog,
+			 s->target ? s->target : s->prog);
+		if (perm_error(err, what, k->prog_type, false))
+			return err;
 		pr_err("cannot attach '%s' to %s: %s", s->prog,
 		       s->target ? s->target : s->prog, strerror(-err));
 		if ((err == -EPERM || err == -524 /* ENOTSUPP */ || err == -EOPNOTSUPP) &&

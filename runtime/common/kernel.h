@@ -21,6 +21,15 @@ bool kernel_has_kprobe_multi(void);
 bool kernel_fentry_can_attach(const char *func);
 /* tracefs events/CAT/EVENT exists. */
 bool kernel_tracepoint_exists(const char *category, const char *event);
+/*
+ * The same, telling why not: 0, -ENOENT (no such tracepoint), -EACCES
+ * (tracefs cannot be read: see kernel_tracefs_access_hint()).
+ */
+int kernel_tracepoint_check(const char *category, const char *event);
+/* What to tell a user whom tracefs refused reading or writing. */
+const char *kernel_tracefs_access_hint(bool write);
+/* The capability (CAP_BPF, ...) is in this process's effective set. */
+bool kernel_capable(int cap);
 /* Symbol in /proc/kallsyms. */
 bool kernel_ksym_exists(const char *name);
 
