@@ -361,7 +361,8 @@ static int kallsyms_shortcut(void)
 					  MS_REC | MS_PRIVATE, NULL))
 			continue;
 		if (!mount("tmpfs", scratch_dirs[i], "tmpfs",
-			   MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0700")) {
+			   MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			   "size=4k,mode=0700")) {
 			dir = scratch_dirs[i];
 			break;
 		}
@@ -508,7 +509,8 @@ static char *blank_comments(const char *text)
 			if (!*p)
 				break;
 		} else if (*p == '"' || *p == '\'') {
-			for (quote = *p++; *p && *p != quote && *p != '\n'; p++) {
+			quote = *p++;
+			for (; *p && *p != quote && *p != '\n'; p++) {
 				if (*p == '\\' && p[1] && p[1] != '\n')
 					*p++ = ' ';
 				*p = ' ';
