@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/utsname.h>
 #include <regex.h>
@@ -21,6 +24,7 @@
 #include <bcc/libbpf.h>
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
 
 #include "attach_spec.h"
 #include "engine.h"
@@ -28,6 +32,11 @@
 #include "kernel.h"
 #include "log.h"
 #include "xdp.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON		38
+#define CAP_BPF			39
+#endif
 
 #define VERIFIER_LOG_SIZE	(1u << 20)
 #define MAX_CFLAGS		256
@@ -132,6 +141,129 @@ static void bcc_close(struct engine *e)
 }
 
 /*
+ * libbcc writes lines of its own on fd 2: the verifier log under a "bpf:
+ * Failed to load program" header, "perf_event_open(...): ..." or
+ * "create_probe_event: open(...)" when an attach fails, before cbcc's
+ * own sentence says the same.  Around each such libbcc call fd 2 points
+ * at a memfd; then the text is given back: the verifier log (and bcc's
+ * HINT lines) verbatim, since it is the kernel's own explanation, and
+ * every other line at debug level (-vv), since cbcc's sentence replaces
+ * it.  This is safe because nothing else writes meanwhile: the compile
+ * thread is done and signal handlers only set flags.  The compile itself
+ * is not captured: clang's diagnostics are the user's to read as they
+ * come, and LLVM may end the process mid-compile.  Without a memfd,
+ * libbcc's lines pass through as before.
+ */
+struct chatter {
+	int saved;	/* the real fd 2, or -1 when not capturing */
+	int fd;
+};
+
+static void chatter_begin(struct chatter *c)
+{
+	c->saved = -1;
+	c->fd = memfd_create("cbcc-libbcc-stderr", MFD_CLOEXEC);
+	if (c->fd < 0)
+		return;
+	fflush(stderr);
+	c->saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (c->saved < 0 || dup2(c->fd, STDERR_FILENO) < 0) {
+		if (c->saved >= 0)
+			close(c->saved);
+		close(c->fd);
+		c->saved = c->fd = -1;
+	}
+}
+
+/*
+ * Restores fd 2 and re-emits what libbcc wrote: with verifier_log, lines
+ * other than libbcc's "bpf: Failed to load program" header verbatim
+ * (the log); otherwise every line at debug level.
+ */
+static void chatter_end(struct chatter *c, bool verifier_log)
+{
+	char *buf, *line, *nl;
+	off_t n;
+
+	if (c->saved < 0)
+		return;
+	fflush(stderr);
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	n = lseek(c->fd, 0, SEEK_END);
+	buf = n > 0 ? malloc(n + 1) : NULL;
+	if (buf && pread(c->fd, buf, n, 0) == n) {
+		buf[n] = '\0';
+		for (line = buf; *line; line = nl) {
+			nl = strchr(line, '\n');
+			nl = nl ? nl + 1 : line + strlen(line);
+			if (verifier_log &&
+			    strncmp(line, "bpf: Failed to load program", 27))
+				fwrite(line, 1, nl - line, stderr);
+			else if (nl - line > 1)
+				pr_debug("libbcc: %.*s", (int)(nl - line - 1),
+					 line);
+		}
+	}
+	free(buf);
+	close(c->fd);
+}
+
+/*
+ * The kernel said EPERM or EACCES: if a capability this process lacks
+ * explains it, say which one in one line and return true.  Program loads
+ * need CAP_BPF, tracing programs and perf events CAP_PERFMON, XDP
+ * CAP_NET_ADMIN (CAP_SYS_ADMIN stands in for the first two); k/uprobes
+ * made through tracefs need write access to it (tracefs_write).
+ */
+static bool perm_error(int err, const char *what, enum bpf_prog_type type,
+		       bool tracefs_write)
+{
+	bool admin = kernel_capable(CAP_SYS_ADMIN);
+	const char *cap = NULL;
+
+	if (err != -EPERM && err != -EACCES)
+		return false;
+	if (!admin && !kernel_capable(CAP_BPF))
+		cap = "CAP_BPF";
+	else if (!admin && !kernel_capable(CAP_PERFMON) &&
+		 type != BPF_PROG_TYPE_XDP)
+		cap = "CAP_PERFMON";
+	else if (type == BPF_PROG_TYPE_XDP && !kernel_capable(CAP_NET_ADMIN))
+		cap = "CAP_NET_ADMIN";
+	if (cap) {
+		pr_err("%s needs %s (run as root, or grant it with "
+		       "setcap/capsh)", what, cap);
+		return true;
+	}
+	if (tracefs_write && geteuid() != 0 &&
+	    !kernel_capable(CAP_DAC_OVERRIDE)) {
+		pr_err("%s needs write access to tracefs: %s", what,
+		       kernel_tracefs_access_hint(true));
+		return true;
+	}
+	return false;
+}
+
+/* One line for a tracepoint that is missing or that tracefs hides. */
+static int tracepoint_check(const char *cat, const char *ev, bool hint)
+{
+	int err = kernel_tracepoint_check(cat, ev);
+
+	if (err == -EACCES || err == -EPERM)
+		pr_err("cannot read tracepoint %s:%s in %s: %s (%s)", cat, ev,
+		       kernel_tracefs(), strerror(-err),
+		       kernel_tracefs_access_hint(false));
+	else if (err && hint)
+		pr_err("tracepoint %s:%s does not exist on this kernel (see "
+		       "%s/available_events)", cat, ev, kernel_tracefs());
+	else if (err)
+		pr_err("tracepoint %s:%s does not exist on this kernel", cat,
+		       ev);
+	return err;
+}
+
+/*
  * bcc turns a missing tracepoint into "Failed to compile BPF module";
  * name it instead, before compiling.
  */
@@ -160,12 +292,7 @@ static int check_tracepoints(const char *text)
 			snprintf(ev, sizeof(ev), "%.*s",
 				 (int)(m[ei].rm_eo - m[ei].rm_so),
 				 p + m[ei].rm_so);
-			if (!kernel_tracepoint_exists(cat, ev)) {
-				pr_err("tracepoint %s:%s does not exist on this "
-				       "kernel (see %s/available_events)",
-				       cat, ev, kernel_tracefs());
-				err = -ENOENT;
-			}
+			err = tracepoint_check(cat, ev, true);
 		}
 		regfree(&rx);
 	}
@@ -176,15 +303,23 @@ static int check_tracepoints(const char *text)
  * libbcc asks one question of /proc/kallsyms while compiling: does the
  * kernel have bpf_probe_read_kernel (>= 5.5)?  To answer it, it reads and
  * sorts all ~200k symbols, which is half of a small program's compile CPU.
- * So the compile runs with a one-line /proc/kallsyms bind-mounted in a
- * private mount namespace, left again right after; the answer is the same.
- * Without CAP_SYS_ADMIN, or with CBCC_FULL_KALLSYMS set, nothing changes.
+ * So the compile sees a one-line /proc/kallsyms, bind-mounted in a mount
+ * namespace of the compile thread's own; the answer is the same.
+ *
+ * unshare(CLONE_NEWNS) on a thread gives that thread alone a copy of the
+ * mount tree, with its root and working directory carried over (a chroot
+ * stays a chroot).  The process's own namespace, root and working
+ * directory are never touched: setns() back to them would reset root and
+ * cwd to the namespace's root, leaving a chroot and running -c ./cmd in /.
+ * The namespace and everything mounted in it go with the thread, even on
+ * SIGKILL, and the one-line file lives on a tmpfs mounted only there, so
+ * nothing is ever created where anyone else can see it or find it left
+ * behind.  (An O_TMPFILE or memfd cannot be bind-mounted: the kernel
+ * refuses unlinked files and files of mounts outside the namespace.)
+ *
+ * Without CAP_SYS_ADMIN, or with CBCC_FULL_KALLSYMS set, the compile reads
+ * the real /proc/kallsyms.
  */
-struct kallsyms_shortcut {
-	int old_ns;		/* our original mount namespace, or -1 */
-	char file[64];
-};
-
 static bool kernel_at_least(int major, int minor)
 {
 	struct utsname un;
@@ -194,49 +329,317 @@ static bool kernel_at_least(int major, int minor)
 	       (ma > major || (ma == major && mi >= minor));
 }
 
-static void kallsyms_shortcut_begin(struct kallsyms_shortcut *k)
+/*
+ * In the compile thread's own namespace: mounts made here must not
+ * propagate back (systemd makes / shared), so everything used is made
+ * private first; where / is not a mount (a chroot into a plain
+ * directory), each mount used is made private on its own.
+ */
+static int kallsyms_shortcut(void)
 {
+	static const char *const scratch_dirs[] = {
+		"/tmp", "/run", "/var/tmp", "/mnt", "/dev",
+	};
 	static const char line[] =
 		"0000000000000000 T bpf_probe_read_kernel\n";
-	int fd;
+	char file[64];
+	const char *dir = NULL;
+	bool all_private;
+	size_t i;
+	int fd, err;
 
-	k->old_ns = -1;
 	if (getenv("CBCC_FULL_KALLSYMS"))
-		return;
-	snprintf(k->file, sizeof(k->file), "/run/cbcc-kallsyms.%d",
-		 (int)getpid());
-	fd = open(k->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return;
-	if (kernel_at_least(5, 5) && write(fd, line, sizeof(line) - 1) < 0)
-		pr_debug("writing %s: %s", k->file, strerror(errno));
-	close(fd);
-	k->old_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (k->old_ns < 0 || unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount(k->file, "/proc/kallsyms", NULL, MS_BIND, NULL)) {
-		pr_debug("compiling with the full /proc/kallsyms: %s",
-			 strerror(errno));
-		if (k->old_ns >= 0 && setns(k->old_ns, CLONE_NEWNS))
-			umount2("/proc/kallsyms", MNT_DETACH);
-		if (k->old_ns >= 0)
-			close(k->old_ns);
-		k->old_ns = -1;
-		unlink(k->file);
+		return -ECANCELED;
+	if (unshare(CLONE_NEWNS))
+		return -errno;
+	all_private = !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (!all_private && mount(NULL, "/proc", NULL, MS_REC | MS_PRIVATE,
+				  NULL))
+		return -errno;
+	for (i = 0; i < sizeof(scratch_dirs) / sizeof(*scratch_dirs); i++) {
+		if (!all_private && mount(NULL, scratch_dirs[i], NULL,
+					  MS_REC | MS_PRIVATE, NULL))
+			continue;
+		if (!mount("tmpfs", scratch_dirs[i], "tmpfs",
+			   MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			   "size=4k,mode=0700")) {
+			dir = scratch_dirs[i];
+			break;
+		}
 	}
+	if (!dir)
+		return -errno;
+	snprintf(file, sizeof(file), "%s/kallsyms", dir);
+	err = 0;
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || (kernel_at_least(5, 5) &&
+		       write(fd, line, sizeof(line) - 1) != sizeof(line) - 1) ||
+	    mount(file, "/proc/kallsyms", NULL, MS_BIND, NULL))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	/* The bind mount keeps the file; the tmpfs itself is not needed. */
+	umount2(dir, MNT_DETACH);
+	return err;
 }
 
-static void kallsyms_shortcut_end(struct kallsyms_shortcut *k)
+struct compile_job {
+	struct engine *e;
+	const char *text;
+	unsigned int flags;
+	void *mod;
+};
+
+static void *compile_thread(void *arg)
 {
-	if (k->old_ns < 0)
-		return;
-	/* Back to the caller's namespace, so -c commands see its mounts. */
-	if (setns(k->old_ns, CLONE_NEWNS)) {
-		pr_debug("setns back: %s", strerror(errno));
-		umount2("/proc/kallsyms", MNT_DETACH);
+	struct compile_job *job = arg;
+	struct engine *e = job->e;
+	int err;
+
+	err = kallsyms_shortcut();
+	if (err)
+		pr_debug("compiling with the full /proc/kallsyms: %s",
+			 strerror(-err));
+	job->mod = bpf_module_create_c_from_string(job->text, job->flags,
+						   (const char **)e->cflags,
+						   e->ncflags, true, NULL);
+	return NULL;
+}
+
+/*
+ * LLVM ends the process with exit(1) on some errors of its own (a
+ * program over the 512-byte stack limit: "error: ... Looks like the BPF
+ * stack limit ..."), from inside the compile: still end with cbcc's
+ * sentence.  Nothing else needs undoing then: nothing is attached yet,
+ * and the compile's namespace dies with the process.
+ */
+static const char *compiling;
+
+static void exit_while_compiling(void)
+{
+	if (compiling)
+		pr_err("failed to compile %s (diagnostics above)", compiling);
+}
+
+/* Clang recurses deeply on some inputs; thread stacks default to 8 MiB. */
+#define COMPILE_STACK_SIZE	(256u << 20)
+
+static void *compile(struct engine *e, const char *text, unsigned int flags)
+{
+	static bool registered;
+	struct compile_job job = { .e = e, .text = text, .flags = flags };
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t t;
+	int err;
+
+	if (!registered && !atexit(exit_while_compiling))
+		registered = true;
+	compiling = e->name;
+	/* Stop signals stay with the main thread (tool.c's flag handlers). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_attr_init(&attr);
+	if (!err) {
+		pthread_attr_setstacksize(&attr, COMPILE_STACK_SIZE);
+		err = pthread_create(&t, &attr, compile_thread, &job);
+		pthread_attr_destroy(&attr);
 	}
-	close(k->old_ns);
-	unlink(k->file);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		/* No thread, no private namespace: the slow, plain compile. */
+		pr_debug("compile thread: %s", strerror(err));
+		job.mod = bpf_module_create_c_from_string(text, flags,
+				(const char **)e->cflags, e->ncflags, true,
+				NULL);
+	} else {
+		pthread_join(t, NULL);
+	}
+	compiling = NULL;
+	return job.mod;
+}
+
+/*
+ * Does a headers/kernel version mismatch matter to this program?  Only
+ * where it reads a structure laid out by the kernel headers.  The rule,
+ * applied to the program text with comments and literals blanked out:
+ * it matters when the text names a `struct X` or `union X` that it does
+ * not define itself and that is not a stable kernel ABI type
+ * (stable_types[]: BPF contexts and UAPI structs, pt_regs, packet
+ * headers, bcc's generated tracepoint__* args), or when it includes a
+ * header of its own ("..."), which cbcc does not read: when unsure, warn.
+ * Tracepoint args (laid out from tracefs when compiling), raw tracepoint
+ * args, packets and the program's own types never depend on the headers.
+ * Reading a kernel struct needs its name: the kprobe or kfunc argument's
+ * type, or the cast of bpf_get_current_task().
+ *
+ * Returns true when it matters; why[] says why or why not (for -v).
+ */
+static const char *const stable_types[] = {
+	"pt_regs", "xdp_md", "__sk_buff", "sk_msg_md", "sk_reuseport_md",
+	"bpf_raw_tracepoint_args", "bpf_perf_event_data", "bpf_sock",
+	"bpf_sock_ops", "bpf_sock_addr", "bpf_sockopt", "bpf_sysctl",
+	"bpf_sk_lookup", "bpf_tcp_sock", "bpf_xdp_sock", "bpf_sock_tuple",
+	"bpf_spin_lock", "bpf_timer", "bpf_pidns_info", "bpf_fib_lookup",
+	"bpf_tunnel_key", "bpf_perf_event_value", "bpf_cgroup_dev_ctx",
+	"ethhdr", "iphdr", "ipv6hdr", "tcphdr", "udphdr", "icmphdr",
+	"icmp6hdr", "arphdr", "vlan_hdr", "in_addr", "in6_addr", "sockaddr",
+	"sockaddr_in", "sockaddr_in6",
+};
+
+/* text with comments, string and character literals made spaces. */
+static char *blank_comments(const char *text)
+{
+	char *out = strdup(text), *p, quote;
+
+	if (!out)
+		return NULL;
+	for (p = out; *p; p++) {
+		if (p[0] == '/' && p[1] == '*') {
+			for (; *p && !(p[0] == '*' && p[1] == '/'); p++)
+				if (*p != '\n')
+					*p = ' ';
+			if (!*p)
+				break;
+			p[0] = p[1] = ' ';
+			p++;
+		} else if (p[0] == '/' && p[1] == '/') {
+			for (; *p && *p != '\n'; p++)
+				*p = ' ';
+			if (!*p)
+				break;
+		} else if (*p == '"' || *p == '\'') {
+			quote = *p++;
+			for (; *p && *p != quote && *p != '\n'; p++) {
+				if (*p == '\\' && p[1] && p[1] != '\n')
+					*p++ = ' ';
+				*p = ' ';
+			}
+			if (!*p)
+				break;
+		}
+	}
+	return out;
+}
+
+static bool is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * Calls fn for each "struct NAME" / "union NAME" in text, with whether
+ * a body ({) follows the name; stops when fn returns true.
+ */
+static bool each_tagged_type(const char *text,
+			     bool (*fn)(const char *name, size_t len,
+					bool defines, void *arg),
+			     void *arg)
+{
+	const char *p = text, *name, *q;
+	size_t n;
+
+	while (*p) {
+		if (!is_ident(*p)) {
+			p++;
+			continue;
+		}
+		for (q = p; is_ident(*q); q++)
+			;
+		n = q - p;
+		if ((p == text || !is_ident(p[-1])) &&
+		    ((n == 6 && !strncmp(p, "struct", 6)) ||
+		     (n == 5 && !strncmp(p, "union", 5)))) {
+			for (name = q; *name == ' ' || *name == '\t' ||
+				       *name == '\n'; name++)
+				;
+			for (q = name; is_ident(*q); q++)
+				;
+			if (q > name) {
+				const char *b = q + strspn(q, " \t\n");
+
+				if (fn(name, q - name, *b == '{', arg))
+					return true;
+			}
+		}
+		p = q;
+	}
+	return false;
+}
+
+struct type_scan {
+	const char *text;	/* comments blanked */
+	char *why;
+	size_t len;
+};
+
+/* Is name defined (with a body) somewhere in the text? */
+static bool defines_name(const char *name, size_t len, bool defines,
+			 void *arg)
+{
+	const char *want = arg;
+
+	return defines && strlen(want) == len && !strncmp(name, want, len);
+}
+
+static bool is_kernel_type(const char *name, size_t len, bool defines,
+			   void *arg)
+{
+	struct type_scan *s = arg;
+	char buf[128];
+	size_t i;
+
+	if (defines || len >= sizeof(buf))
+		return false;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	if (!strncmp(buf, "tracepoint__", 12))
+		return false;
+	for (i = 0; i < sizeof(stable_types) / sizeof(*stable_types); i++)
+		if (!strcmp(buf, stable_types[i]))
+			return false;
+	if (each_tagged_type(s->text, defines_name, buf))
+		return false;
+	snprintf(s->why, s->len, "the program uses %s, a kernel type laid "
+		 "out by the headers", buf);
+	return true;
+}
+
+static bool reads_kernel_structs(const char *text, char *why, size_t len)
+{
+	struct type_scan s = { .why = why, .len = len };
+	regmatch_t m[2];
+	regex_t rx;
+	char *blank;
+	bool found = false;
+
+	if (!regcomp(&rx, "^[ \t]*#[ \t]*include[ \t]*\"([^\"]*)\"",
+		     REG_EXTENDED | REG_NEWLINE)) {
+		if (!regexec(&rx, text, 2, m, 0)) {
+			snprintf(why, len, "the program includes \"%.*s\", "
+				 "which cbcc does not read",
+				 (int)(m[1].rm_eo - m[1].rm_so),
+				 text + m[1].rm_so);
+			found = true;
+		}
+		regfree(&rx);
+	}
+	if (found)
+		return true;
+	blank = blank_comments(text);
+	if (!blank) {
+		snprintf(why, len, "out of memory scanning the program");
+		return true;
+	}
+	s.text = blank;
+	found = each_tagged_type(blank, is_kernel_type, &s);
+	free(blank);
+	if (!found)
+		snprintf(why, len, "the program names no kernel struct (only "
+			 "tracepoint args, pt_regs, BPF contexts, packet "
+			 "headers or its own types)");
+	return found;
 }
 
 /*
@@ -351,11 +754,36 @@ static int bcc_prefer_ringbuf(struct engine *e, const char *map)
 	return 0;
 }
 
+/*
+ * libbcc creates the program's maps while compiling, and a refused map
+ * ends up as "failed to compile".  Without CAP_BPF (or CAP_SYS_ADMIN),
+ * ask the kernel first with a one-entry array, and name the capability.
+ */
+static int check_map_create(struct engine *e)
+{
+	char what[300];
+	int fd, err;
+
+	if (kernel_capable(CAP_BPF) || kernel_capable(CAP_SYS_ADMIN))
+		return 0;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	err = -errno;
+	snprintf(what, sizeof(what), "creating the maps of %s", e->name);
+	if (!perm_error(err, what, BPF_PROG_TYPE_UNSPEC, false))
+		return 0;	/* let the compile say what is wrong */
+	return err;
+}
+
 static int bcc_load_module(struct engine *e)
 {
-	struct kallsyms_shortcut ks;
 	const char *hdrs;
 	unsigned int flags = 0;
+	char why[256];
+	bool warn;
 	char *text;
 	int err;
 
@@ -365,20 +793,26 @@ static int bcc_load_module(struct engine *e)
 	err = check_tracepoints(e->text);
 	if (err)
 		return err;
-	hdrs = kernel_headers_dir(e->kernel_source, !e->no_kernel_structs);
+	if (e->no_kernel_structs) {
+		warn = false;
+		snprintf(why, sizeof(why), "%s reads no kernel struct",
+			 e->name);
+	} else {
+		warn = reads_kernel_structs(e->text, why, sizeof(why));
+	}
+	hdrs = kernel_headers_dir(e->kernel_source, warn, why);
 	if (!hdrs)
 		return -ENOENT;
 	setenv("BCC_KERNEL_SOURCE", hdrs, 1);
+	err = check_map_create(e);
+	if (err)
+		return err;
 	text = annotate_lines(e->text, e->name);
 	if (!text)
 		return -ENOMEM;
 	if (e->verbose >= 2)
 		flags |= 0x8;	/* DEBUG_SOURCE: the rewritten C */
-	kallsyms_shortcut_begin(&ks);
-	e->mod = bpf_module_create_c_from_string(text, flags,
-						 (const char **)e->cflags,
-						 e->ncflags, true, NULL);
-	kallsyms_shortcut_end(&ks);
+	e->mod = compile(e, text, flags);
 	free(text);
 	if (!e->mod) {
 		pr_err("failed to compile %s (diagnostics above)", e->name);
@@ -404,7 +838,9 @@ static int bcc_load_prog(struct engine *e, const char *prog,
 	struct bpf_prog_info info = {};
 	__u32 info_len = sizeof(info);
 	struct loaded_prog *n;
-	char *log;
+	struct chatter c;
+	char *log, what[300];
+	bool have_log;
 	size_t i;
 	int fd, err;
 
@@ -421,6 +857,7 @@ static int bcc_load_prog(struct engine *e, const char *prog,
 	log = calloc(1, VERIFIER_LOG_SIZE);
 	if (!log)
 		return -ENOMEM;
+	chatter_begin(&c);
 	fd = bcc_func_load(e->mod, type, prog, bpf_function_start(e->mod, prog),
 			   bpf_function_size(e->mod, prog),
 			   bpf_module_license(e->mod),
@@ -428,27 +865,28 @@ static int bcc_load_prog(struct engine *e, const char *prog,
 			   e->verbose ? 1 : 0, log, VERIFIER_LOG_SIZE, NULL,
 			   attach_type);
 	err = -errno;
+	/* libbcc prints the verifier log itself when the load fails. */
+	chatter_end(&c, fd < 0);
+	have_log = *log;
+	if (fd >= 0 && e->verbose && have_log)
+		fprintf(stderr, "%s", log);
+	free(log);
 	if (fd < 0) {
-		if (err == -EPERM && geteuid() != 0) {
-			pr_err("loading BPF programs needs root (CAP_BPF and "
-			       "CAP_PERFMON)");
+		snprintf(what, sizeof(what), "loading program '%s'", prog);
+		if (perm_error(err, what, type, false)) {
+			/* named the capability */
 		} else if (err == -EPERM && type == BPF_PROG_TYPE_TRACING) {
 			pr_err("the kernel refused fentry/fexit program '%s' "
 			       "(%s): this kernel does not allow kfunc probes",
 			       prog, strerror(-err));
 			err = -EOPNOTSUPP;
 		} else {
-			/* libbcc has printed the verifier log on stderr. */
 			pr_err("the kernel rejected program '%s': %s%s", prog,
 			       strerror(-err),
-			       *log ? " (verifier log above)" : "");
+			       have_log ? " (verifier log above)" : "");
 		}
-		free(log);
 		return err < 0 ? err : -EINVAL;
 	}
-	if (e->verbose && *log)
-		fprintf(stderr, "%s", log);
-	free(log);
 	n = realloc(e->progs, (e->nr_progs + 1) * sizeof(*n));
 	if (!n) {
 		close(fd);
@@ -477,8 +915,9 @@ static int attach_kprobe_one(struct engine *e, int fd, bool ret,
 			     const char *func, uint64_t offset)
 {
 	struct attachment a = { .kind = ret ? ATTACH_KRETPROBE : ATTACH_KPROBE };
-	char ev[256], *fixed, *p;
-	int pfd;
+	char ev[256], what[300], *fixed, *p;
+	struct chatter c;
+	int pfd, err;
 
 	fixed = kernel_fix_syscall_name(func);
 	if (!fixed)
@@ -495,13 +934,20 @@ static int attach_kprobe_one(struct engine *e, int fd, bool ret,
 	for (p = ev; *p; p++)
 		if (*p == '.' || *p == '+')
 			*p = '_';
+	chatter_begin(&c);
 	pfd = bpf_attach_kprobe(fd, ret ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
 				ev, fixed, offset, 0);
+	err = errno ? -errno : -EINVAL;
+	chatter_end(&c, false);
 	if (pfd < 0) {
-		pr_err("cannot attach %s to %s: %s", ret ? "kretprobe" : "kprobe",
-		       fixed, strerror(errno));
+		snprintf(what, sizeof(what), "attaching a %s to %s",
+			 ret ? "kretprobe" : "kprobe", fixed);
+		if (!perm_error(err, what, BPF_PROG_TYPE_KPROBE, true))
+			pr_err("cannot attach %s to %s: %s",
+			       ret ? "kretprobe" : "kprobe", fixed,
+			       strerror(-err));
 		free(fixed);
-		return -errno ? -errno : -EINVAL;
+		return err;
 	}
 	free(fixed);
 	a.fd = pfd;
@@ -561,8 +1007,9 @@ static int attach_kprobe_multi(struct engine *e, int fd,
 static int attach_tracepoint(struct engine *e, int fd, const char *target)
 {
 	struct attachment a = { .kind = ATTACH_TRACEPOINT };
+	struct chatter c;
 	char cat[128], *ev;
-	int pfd;
+	int pfd, err;
 
 	snprintf(cat, sizeof(cat), "%s", target);
 	ev = strchr(cat, ':');
@@ -571,15 +1018,22 @@ static int attach_tracepoint(struct engine *e, int fd, const char *target)
 		return -EINVAL;
 	}
 	*ev++ = '\0';
-	if (!kernel_tracepoint_exists(cat, ev)) {
-		pr_err("tracepoint %s:%s does not exist on this kernel", cat, ev);
-		return -ENOENT;
-	}
+	err = tracepoint_check(cat, ev, false);
+	if (err)
+		return err;
+	chatter_begin(&c);
 	pfd = bpf_attach_tracepoint(fd, cat, ev);
+	err = -errno;
+	chatter_end(&c, false);
 	if (pfd < 0) {
-		pr_err("cannot attach to tracepoint %s:%s: %s", cat, ev,
-		       strerror(errno));
-		return -errno;
+		char what[300];
+
+		snprintf(what, sizeof(what), "attaching to tracepoint %s:%s",
+			 cat, ev);
+		if (!perm_error(err, what, BPF_PROG_TYPE_TRACEPOINT, false))
+			pr_err("cannot attach to tracepoint %s:%s: %s", cat,
+			       ev, strerror(-err));
+		return err;
 	}
 	a.fd = pfd;
 	return add_attachment(e, a);
@@ -590,8 +1044,9 @@ static int attach_uprobe(struct engine *e, int fd, const struct attach_spec *s)
 	struct attachment a = { .kind = s->kind };
 	bool ret = s->kind == ATTACH_URETPROBE;
 	struct bcc_symbol sym = {};
-	char ev[PATH_MAX + 64], *p;
-	int pfd, pid = s->pid > 0 ? s->pid : -1;
+	char ev[PATH_MAX + 64], what[PATH_MAX + 300], *p;
+	int pfd, err, pid = s->pid > 0 ? s->pid : -1;
+	struct chatter c;
 	uint64_t addr;
 
 	if (bcc_resolve_symname(s->lib, s->target, 0, pid > 0 ? pid : 0, NULL,
@@ -611,14 +1066,20 @@ static int attach_uprobe(struct engine *e, int fd, const struct attach_spec *s)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9')))
 			*p = '_';
+	chatter_begin(&c);
 	pfd = bpf_attach_uprobe(fd, ret ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
 				ev, sym.module, addr, pid, 0);
+	err = errno ? -errno : -EINVAL;
+	chatter_end(&c, false);
 	if (pfd < 0) {
-		pr_err("cannot attach %s to %s:%s: %s",
-		       ret ? "uretprobe" : "uprobe", sym.module, s->target,
-		       strerror(errno));
+		snprintf(what, sizeof(what), "attaching a %s to %s:%s",
+			 ret ? "uretprobe" : "uprobe", sym.module, s->target);
+		if (!perm_error(err, what, BPF_PROG_TYPE_KPROBE, true))
+			pr_err("cannot attach %s to %s:%s: %s",
+			       ret ? "uretprobe" : "uprobe", sym.module,
+			       s->target, strerror(-err));
 		free((void *)sym.module);
-		return -errno;
+		return err;
 	}
 	free((void *)sym.module);
 	a.fd = pfd;
@@ -699,7 +1160,12 @@ static int bcc_attach(struct engine *e, const struct attach_spec *s)
 	}
 	if (lfd < 0) {
 		int err = -errno;
+		char what[300];
 
+		snprintf(what, sizeof(what), "attaching '%s' to %s", s->prog,
+			 s->target ? s->target : s->prog);
+		if (perm_error(err, what, k->prog_type, false))
+			return err;
 		pr_err("cannot attach '%s' to %s: %s", s->prog,
 		       s->target ? s->target : s->prog, strerror(-err));
 		if ((err == -EPERM || err == -524 /* ENOTSUPP */ || err == -EOPNOTSUPP) &&

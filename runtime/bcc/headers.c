@@ -241,7 +241,8 @@ static const char *resolve_headers(const char *override, char *dir,
 	return merged_headers(dir, common);
 }
 
-const char *kernel_headers_dir(const char *override, bool warn_mismatch)
+const char *kernel_headers_dir(const char *override, bool warn_mismatch,
+			       const char *why)
 {
 	static char dir[PATH_MAX];
 	static const char *resolved;
@@ -253,13 +254,18 @@ const char *kernel_headers_dir(const char *override, bool warn_mismatch)
 	if (!resolved)
 		resolved = resolve_headers(override, dir, sizeof(dir),
 					   un.release);
-	if (resolved && warn_mismatch && !warned &&
-	    headers_release(dir, rel, sizeof(rel)) && strcmp(rel, un.release)) {
-		warned = true;
-		pr_warn("kernel headers %s (%s) do not match the running kernel "
-			"%s: struct layouts may differ, so fields read from "
-			"kernel structs can be wrong",
-			rel, dir, un.release);
+	if (!resolved || warned || !headers_release(dir, rel, sizeof(rel)) ||
+	    !strcmp(rel, un.release))
+		return resolved;
+	if (!warn_mismatch) {
+		pr_info("kernel headers %s do not match the running kernel %s; "
+			"not warning: %s", rel, un.release, why);
+		return resolved;
 	}
+	warned = true;
+	pr_warn("kernel headers %s (%s) do not match the running kernel "
+		"%s: struct layouts may differ, so fields read from "
+		"kernel structs can be wrong", rel, dir, un.release);
+	pr_info("warned about the headers: %s", why);
 	return resolved;
 }

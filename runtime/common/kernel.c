@@ -2,12 +2,14 @@
 /* kernel.c - capability probes of the running kernel; see kernel.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
@@ -16,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
 
 #include "kernel.h"
@@ -41,6 +44,17 @@ static void mount_if_missing(const char *fstype, const char *path, long magic)
 			 strerror(errno));
 }
 
+/*
+ * Whether path exists, asked with this process's effective ids and
+ * capabilities: access() asks with the real ids and, for a non-root real
+ * uid, no capabilities at all, so a user given CAP_DAC_READ_SEARCH would
+ * be told tracefs files do not exist.  0, or -errno (-ENOENT, -EACCES).
+ */
+static int path_check(const char *path)
+{
+	return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) ? -errno : 0;
+}
+
 const char *kernel_tracefs(void)
 {
 	static const char *root;
@@ -50,7 +64,9 @@ const char *kernel_tracefs(void)
 	mount_if_missing("debugfs", "/sys/kernel/debug", DEBUGFS_MAGIC);
 	mount_if_missing("tracefs", "/sys/kernel/tracing", TRACEFS_MAGIC);
 	mount_if_missing("bpf", "/sys/fs/bpf", BPF_FS_MAGIC);
-	if (!access("/sys/kernel/tracing/events", F_OK))
+	/* statfs needs no permission on tracefs itself (mode 0700). */
+	if (is_fs("/sys/kernel/tracing", TRACEFS_MAGIC) ||
+	    !is_fs("/sys/kernel/debug/tracing", TRACEFS_MAGIC))
 		root = "/sys/kernel/tracing";
 	else
 		root = "/sys/kernel/debug/tracing";
@@ -61,19 +77,44 @@ bool kernel_has_kprobes(void)
 {
 	char path[PATH_MAX];
 
-	if (!access("/sys/bus/event_source/devices/kprobe/type", F_OK))
+	if (!path_check("/sys/bus/event_source/devices/kprobe/type"))
 		return true;
 	snprintf(path, sizeof(path), "%s/kprobe_events", kernel_tracefs());
-	return !access(path, F_OK);
+	return !path_check(path);
 }
 
-bool kernel_tracepoint_exists(const char *category, const char *event)
+int kernel_tracepoint_check(const char *category, const char *event)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/events/%s/%s/id", kernel_tracefs(),
 		 category, event);
-	return !access(path, F_OK);
+	return path_check(path);
+}
+
+bool kernel_tracepoint_exists(const char *category, const char *event)
+{
+	return !kernel_tracepoint_check(category, event);
+}
+
+bool kernel_capable(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (cap < 0 || cap >= 64 || syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+const char *kernel_tracefs_access_hint(bool write)
+{
+	return write ? "tracefs is root's (mode 0700): run as root, or "
+		       "grant CAP_DAC_OVERRIDE" :
+		       "tracefs is root's (mode 0700): run as root, or "
+		       "grant CAP_DAC_READ_SEARCH";
 }
 
 /* Calls fn for each /proc/kallsyms name until it returns true. */

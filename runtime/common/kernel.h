@@ -21,6 +21,15 @@ bool kernel_has_kprobe_multi(void);
 bool kernel_fentry_can_attach(const char *func);
 /* tracefs events/CAT/EVENT exists. */
 bool kernel_tracepoint_exists(const char *category, const char *event);
+/*
+ * The same, telling why not: 0, -ENOENT (no such tracepoint), -EACCES
+ * (tracefs cannot be read: see kernel_tracefs_access_hint()).
+ */
+int kernel_tracepoint_check(const char *category, const char *event);
+/* What to tell a user whom tracefs refused reading or writing. */
+const char *kernel_tracefs_access_hint(bool write);
+/* The capability (CAP_BPF, ...) is in this process's effective set. */
+bool kernel_capable(int cap);
 /* Symbol in /proc/kallsyms. */
 bool kernel_ksym_exists(const char *name);
 
@@ -46,12 +55,14 @@ void kernel_free_names(char **names, int n);
  * Kernel headers for BCC: --kernel-source, else BCC_KERNEL_SOURCE, else
  * /lib/modules/$(uname -r)/build, else the newest /usr/src/linux-headers-*
  * of this architecture.  Debian splits headers into -ARCH and -common
- * packages; such a pair is merged into a cached symlink tree.  With
- * warn_mismatch, warns once when the headers' version differs from the
- * running kernel.  Returns a
+ * packages; such a pair is merged into a cached symlink tree.  When the
+ * headers' version differs from the running kernel: with warn_mismatch,
+ * warns once; either way says under -v why it did or did not (why: the
+ * reason, e.g. "the program uses struct task_struct ...").  Returns a
  * directory to hand to libbcc as BCC_KERNEL_SOURCE, or NULL after an
  * error line naming the package to install.
  */
-const char *kernel_headers_dir(const char *override, bool warn_mismatch);
+const char *kernel_headers_dir(const char *override, bool warn_mismatch,
+			       const char *why);
 
 #endif /* CBCC_KERNEL_H */
