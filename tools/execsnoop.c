@@ -28,13 +28,15 @@
 #include "kernel.h"
 #include "log.h"
 #include "ndjson.h"
+#include "textesc.h"
 #include "strategy.h"
 
 #include "../bpf_src/execsnoop.h"
 
 #define MAX_CFLAGS	16
-/* Longest ARGS text: every argument quoted and escaped, plus "...". */
-#define ARGS_TEXT_MAX	(EXECSNOOP_ARGS_BYTES * 2 + 3 * \
+/* Longest ARGS text: every argument quoted and escaped (\xHH: 4 bytes
+ * per byte), plus "...". */
+#define ARGS_TEXT_MAX	(EXECSNOOP_ARGS_BYTES * 4 + 3 * \
 			 (EXECSNOOP_TOTAL_MAX_ARGS + 1) + 8)
 
 struct execsnoop_env {
@@ -360,7 +362,8 @@ static int split_args(const struct execsnoop_event *ev, size_t size,
 	return n;
 }
 
-/* Appends s to buf[*len], with bcc's -q quoting and "\n" escaping. */
+/* Appends s to buf[*len], with bcc's -q quoting, escaped (textesc.h):
+ * bcc escapes only "\n", which leaves other control bytes raw. */
 static void append_arg(char *buf, size_t *len, size_t size, const char *s,
 		       bool quote)
 {
@@ -368,16 +371,10 @@ static void append_arg(char *buf, size_t *len, size_t size, const char *s,
 
 	if (quote && n < size - 1)
 		buf[n++] = '"';
-	for (; *s && n < size - 3; s++) {
-		if (*s == '\n') {
-			buf[n++] = '\\';
-			buf[n++] = 'n';
-		} else if (quote && *s == '"') {
-			buf[n++] = '\\';
-			buf[n++] = '"';
-		} else {
-			buf[n++] = *s;
-		}
+	if (n < size - 1) {	/* room left for the closing quote */
+		textesc(buf + n, size - n - 1, s, strlen(s),
+			quote ? TEXTESC_QUOTE : 0);
+		n += strlen(buf + n);
 	}
 	if (quote && n < size - 1)
 		buf[n++] = '"';
@@ -404,13 +401,13 @@ static void print_json(struct execsnoop_state *st,
 	json_object_object_add(o, "timestamp_ns",
 		json_object_new_int64((int64_t)now.tv_sec * 1000000000LL +
 				      now.tv_nsec));
-	json_object_object_add(o, "comm", json_object_new_string(ev->comm));
+	json_object_object_add(o, "comm", ndjson_string(ev->comm));
 	json_object_object_add(o, "pid", json_object_new_int64(ev->pid));
 	json_object_object_add(o, "ppid", json_object_new_int64(ppid));
 	json_object_object_add(o, "uid", json_object_new_int64(ev->uid));
 	json_object_object_add(o, "ret", json_object_new_int(ev->retval));
 	for (i = 0; i < argc; i++)
-		json_object_array_add(args, json_object_new_string(argv[i]));
+		json_object_array_add(args, ndjson_string(argv[i]));
 	json_object_object_add(o, "args", args);
 	json_object_object_add(o, "truncated",
 			       json_object_new_boolean(ev->truncated));
@@ -425,6 +422,7 @@ static void print_text(struct execsnoop_state *st,
 {
 	const struct execsnoop_env *env = st->env;
 	char ppid_s[16] = "?";
+	char comm[4 * sizeof(ev->comm)];
 	char hms[16];
 	time_t now;
 
@@ -439,7 +437,8 @@ static void print_text(struct execsnoop_state *st,
 		printf("%-6u", ev->uid);
 	if (ppid)
 		snprintf(ppid_s, sizeof(ppid_s), "%u", ppid);
-	printf("%-16s %-7u %-7s %3d %s\n", ev->comm, ev->pid, ppid_s,
+	printf("%-16s %-7u %-7s %3d %s\n",
+	       textesc_str(comm, sizeof(comm), ev->comm), ev->pid, ppid_s,
 	       ev->retval, args);
 }
 

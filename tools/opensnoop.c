@@ -28,6 +28,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "ndjson.h"
+#include "textesc.h"
 #include "strategy.h"
 
 #include "../bpf_src/opensnoop.h"
@@ -469,17 +470,19 @@ static void print_text(struct opensnoop_state *st,
 	const struct opensnoop_env *env = st->env;
 	int fd = ev->ret >= 0 ? ev->ret : -1;
 	int err = ev->ret >= 0 ? 0 : -ev->ret;
+	char comm[4 * sizeof(ev->comm)];
 
 	if (env->timestamp)
 		printf("%-14.9f", (double)(ev->ts_ns - st->first_ts) / 1e9);
 	if (env->print_uid)
 		printf("%-6u", ev->uid);
 	printf("%-6u %-16s %4d %3d ",
-	       env->tid ? (__u32)ev->id : (__u32)(ev->id >> 32), ev->comm,
-	       fd, err);
+	       env->tid ? (__u32)ev->id : (__u32)(ev->id >> 32),
+	       textesc_str(comm, sizeof(comm), ev->comm), fd, err);
 	if (env->extended)
 		printf("%08o ", ev->flags);
-	printf("%s\n", path);
+	textesc_fputs(path, stdout);
+	putchar('\n');
 }
 
 static void print_json(struct opensnoop_state *st,
@@ -500,11 +503,11 @@ static void print_json(struct opensnoop_state *st,
 	json_object_object_add(o, "tid",
 			       json_object_new_int64((__u32)ev->id));
 	json_object_object_add(o, "uid", json_object_new_int64(ev->uid));
-	json_object_object_add(o, "comm", json_object_new_string(ev->comm));
+	json_object_object_add(o, "comm", ndjson_string(ev->comm));
 	json_object_object_add(o, "fd", json_object_new_int(fd));
 	json_object_object_add(o, "err", json_object_new_int(err));
 	json_object_object_add(o, "flags", json_object_new_int(ev->flags));
-	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "path", ndjson_string(path));
 	if (ndjson_emit(o))
 		st->write_err = -EPIPE;
 	json_object_put(o);

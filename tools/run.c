@@ -31,6 +31,7 @@
 #include "log.h"
 #include "mapdump.h"
 #include "ndjson.h"
+#include "textesc.h"
 #include "tracepipe.h"
 #include "typedesc.h"
 #include "xdp.h"
@@ -393,7 +394,7 @@ static void on_event(void *ctx, int cpu, const void *data, size_t size)
 	if (b->json) {
 		o = json_object_new_object();
 		json_object_object_add(o, "type", json_object_new_string("event"));
-		json_object_object_add(o, "map", json_object_new_string(b->name));
+		json_object_object_add(o, "map", ndjson_string(b->name));
 		json_object_object_add(o, "cpu", json_object_new_int(cpu));
 		if (b->layout && size >= typedesc_size(b->layout))
 			d = typedesc_to_json(b->layout, data, size);
@@ -426,15 +427,20 @@ static void on_trace(void *ctx, const struct trace_line *t)
 	struct json_object *obj;
 
 	if (!o->json) {
-		printf("%-16s %-7d %s\n", t->comm, t->pid, t->msg);
+		char comm[4 * sizeof(t->comm)];
+
+		printf("%-16s %-7d ", textesc_str(comm, sizeof(comm), t->comm),
+		       t->pid);
+		textesc_fputs(t->msg, stdout);
+		putchar('\n');
 		fflush(stdout);
 		return;
 	}
 	obj = json_object_new_object();
 	json_object_object_add(obj, "type", json_object_new_string("trace"));
 	json_object_object_add(obj, "pid", json_object_new_int(t->pid));
-	json_object_object_add(obj, "comm", json_object_new_string(t->comm));
-	json_object_object_add(obj, "msg", json_object_new_string(t->msg));
+	json_object_object_add(obj, "comm", ndjson_string(t->comm));
+	json_object_object_add(obj, "msg", ndjson_string(t->msg));
 	ndjson_put(obj);
 }
 
@@ -520,7 +526,7 @@ static int load_all(struct engine *e, const struct run_opts *o)
 			json_object_object_add(obj, "type",
 					       json_object_new_string("program"));
 			json_object_object_add(obj, "name",
-					       json_object_new_string(name));
+					       ndjson_string(name));
 			json_object_object_add(obj, "insns",
 					       json_object_new_int(insns));
 			ndjson_put(obj);
@@ -621,7 +627,7 @@ static void report_lost(const struct buffer *bufs, int nr, bool json)
 		o = json_object_new_object();
 		json_object_object_add(o, "type", json_object_new_string("lost"));
 		json_object_object_add(o, "map",
-				       json_object_new_string(bufs[i].name));
+				       ndjson_string(bufs[i].name));
 		json_object_object_add(o, "count",
 				       json_object_new_int64(bufs[i].lost));
 		ndjson_put(o);

@@ -23,6 +23,7 @@
 #include "probe_spec.h"
 #include "probe_syms.h"
 #include "probe_targets.h"
+#include "textesc.h"
 
 #define MAX_STACK_DEPTH	127	/* PERF_MAX_STACK_DEPTH */
 #define MAX_INCLUDES	16
@@ -264,18 +265,25 @@ static void put_value(struct tracer *t, FILE *out, const struct probe_arg *a,
 
 	if (c->letter == 's') {
 		size_t slot = probe_gen_string_slot(env.string_size);
+		char *s = strnlen(rec + off, slot) < slot ?
+			  textesc_dup(rec + off, strlen(rec + off)) : NULL;
 
+		/* escaped: the traced process chose these bytes */
 		snprintf(fmt, sizeof(fmt), "%%%ss", c->spec);
-		fprintf(out, fmt, strnlen(rec + off, slot) < slot ?
-			rec + off : "");
+		fprintf(out, fmt, s ? s : "");
+		free(s);
 		return;
 	}
 	memcpy(&v, rec + off, sizeof(v));
 	switch (c->letter) {
-	case 'c':
-		snprintf(fmt, sizeof(fmt), "%%%sc", c->spec);
-		fprintf(out, fmt, (char)v);
+	case 'c': {
+		char ch = (char)v, esc[8];
+
+		textesc(esc, sizeof(esc), &ch, 1, 0);
+		snprintf(fmt, sizeof(fmt), "%%%ss", c->spec);
+		fprintf(out, fmt, esc);
 		return;
+	}
 	case 'p':
 		snprintf(fmt, sizeof(fmt), "%%%sp", c->spec);
 		fprintf(out, fmt, (void *)(uintptr_t)v);
@@ -291,11 +299,17 @@ static void put_value(struct tracer *t, FILE *out, const struct probe_arg *a,
 		snprintf(fmt, sizeof(fmt), "%%%ss", c->spec);
 		fprintf(out, fmt, sym);
 		return;
-	case 'U':
-		usyms_format(t->usyms, tgid, v, sym, sizeof(sym));
+	case 'U': {
+		/* ELF symbol names are the traced binary's bytes */
+		const char *u = usyms_format(t->usyms, tgid, v, sym,
+					     sizeof(sym));
+		char *s = textesc_dup(u, strlen(u));
+
 		snprintf(fmt, sizeof(fmt), "%%%ss", c->spec);
-		fprintf(out, fmt, sym);
+		fprintf(out, fmt, s ? s : "");
+		free(s);
 		return;
+	}
 	case 'd':
 	case 'i': {
 		long long s;
@@ -372,8 +386,9 @@ static void print_stack(struct tracer *t, int id, pid_t tgid, bool user)
 		if (env.address)
 			printf("%16llx ", (unsigned long long)ips[i]);
 		if (user) {
-			printf("%s\n", usyms_format(t->usyms, tgid, ips[i], sym,
-						    sizeof(sym)));
+			textesc_fputs(usyms_format(t->usyms, tgid, ips[i],
+						   sym, sizeof(sym)), stdout);
+			putchar('\n');
 			continue;
 		}
 		name = ksyms_lookup(t->ksyms, ips[i], &off);
@@ -411,7 +426,7 @@ static void on_event(void *ctx, int cpu, const void *data, size_t size)
 	struct tracer *t = ctx;
 	struct trace_event_hdr h;
 	const struct probe_spec *p;
-	char comm[sizeof(h.comm) + 1];
+	char comm[sizeof(h.comm) + 1], ecomm[4 * sizeof(comm)];
 	char *msg;
 
 	if (t->done || size < sizeof(h))
@@ -436,7 +451,8 @@ static void on_event(void *ctx, int cpu, const void *data, size_t size)
 	print_time_column(t, h.ts);
 	if (env.print_cpu)
 		printf("%-3d ", cpu);
-	printf("%-7u %-7u %-15s %-16s %s\n", h.tgid, h.pid, comm,
+	printf("%-7u %-7u %-15s %-16s %s\n", h.tgid, h.pid,
+	       textesc_str(ecomm, sizeof(ecomm), comm),
 	       probe_spec_display(p), msg);
 	free(msg);
 	if (env.kernel_stack)

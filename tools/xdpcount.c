@@ -20,6 +20,7 @@
 #include "embedded.h"
 #include "engine.h"
 #include "log.h"
+#include "textesc.h"
 #include "tool.h"
 #include "xdp.h"
 #include "xdpcount_tool.h"
@@ -314,13 +315,15 @@ static int attach_all(struct env *env, struct engine *e, int prog_fd)
 
 static void print_header(const struct env *env)
 {
+	char name[4 * IF_NAMESIZE];
 	int i;
 
 	if (env->json)
 		return;
 	printf("Counting packets by %s on", xdpcount_key_name(env->key));
 	for (i = 0; i < env->ifaces.nr; i++)
-		printf("%s %s (%s)", i ? "," : "", env->ifaces.v[i].name,
+		printf("%s %s (%s)", i ? "," : "",
+		       textesc_str(name, sizeof(name), env->ifaces.v[i].name),
 		       xdp_mode_name(env->modes[i]));
 	printf("%s... Hit Ctrl-C to end.\n",
 	       env->drop ? ", dropping them" : "");

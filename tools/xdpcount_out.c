@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "ndjson.h"
+#include "textesc.h"
 #include "tool.h"
 #include "xdpcount_tool.h"
 
@@ -60,7 +61,7 @@ static void json_row(const struct xdpcount_row *r, const char *iface,
 	json_object_object_add(o, "type",
 			       json_object_new_string(interval ? "interval" :
 						      "total"));
-	json_object_object_add(o, "iface", json_object_new_string(iface));
+	json_object_object_add(o, "iface", ndjson_string(iface));
 	json_object_object_add(o, "key", key);
 	json_object_object_add(o, "packets", json_object_new_uint64(r->packets));
 	json_object_object_add(o, "bytes", json_object_new_uint64(r->bytes));
@@ -97,8 +98,11 @@ static void table_print(const struct xdpcount_snapshot *s,
 	for (i = 0; i < ifaces->nr; i++) {
 		const struct xdpcount_iface *f = &ifaces->v[i];
 		__u64 pkts = 0, bytes = 0;
+		char name[4 * IF_NAMESIZE];
 
-		printf("%s%s%s:\n", f->name, f->gone ? " (gone)" : "",
+		/* interface names may hold any byte but '/', ':', space */
+		printf("%s%s%s:\n", textesc_str(name, sizeof(name), f->name),
+		       f->gone ? " (gone)" : "",
 		       interval ? "" : " totals");
 		printf("%-*s %12s %14s %12s %14s\n", w, "KEY", "PKTS", "BYTES",
 		       "PKT/s", "BYTES/s");

@@ -244,7 +244,7 @@ static int print_json(struct dump *d)
 	int cpu;
 
 	json_object_object_add(o, "type", json_object_new_string("map"));
-	json_object_object_add(o, "name", json_object_new_string(d->m->name));
+	json_object_object_add(o, "name", ndjson_string(d->m->name));
 	for (i = 0; i < d->nr; i++) {
 		struct json_object *e = json_object_new_object();
 

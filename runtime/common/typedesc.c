@@ -12,6 +12,8 @@
 
 #include <json-c/json.h>
 
+#include "ndjson.h"
+#include "textesc.h"
 #include "typedesc.h"
 
 /* Refuse absurd descriptions instead of overflowing size arithmetic. */
@@ -349,6 +351,23 @@ static bool is_inline_record(struct json_object *f)
 				   json_type_array);
 }
 
+/*
+ * Member names become JSON keys, which must be valid UTF-8.  libbcc's are
+ * C identifiers; anything else is a broken description.
+ */
+static bool name_ok(const char *name)
+{
+	size_t n = strlen(name), i, l;
+	bool valid;
+
+	for (i = 0; i < n; i += l) {
+		l = utf8_seq((const unsigned char *)name + i, n - i, &valid);
+		if (!valid)
+			return false;
+	}
+	return true;
+}
+
 static int parse_member(struct td_member *m, struct json_object *f,
 			int depth)
 {
@@ -368,6 +387,10 @@ static int parse_member(struct td_member *m, struct json_object *f,
 	m->name = strdup(json_object_get_string(name));
 	if (!m->name)
 		return -ENOMEM;
+	if (!name_ok(m->name)) {
+		td_err("member name is not UTF-8");
+		return -EINVAL;
+	}
 	if (is_inline_record(f)) {
 		m->type = parse_type(f, depth + 1);
 		return m->type ? 0 : -errno;
@@ -660,6 +683,12 @@ struct typedesc *typedesc_from_perf_fields(const char *const *fields,
 			err = ENOMEM;
 			goto fail;
 		}
+		if (!name_ok(m->name)) {
+			free(type);
+			td_err("event field name is not UTF-8");
+			err = EINVAL;
+			goto fail;
+		}
 		m->type = parse_perf_type(type);
 		err = errno;
 		free(type);
@@ -815,47 +844,7 @@ static void u128_to_str(u128 v, bool negative, char *buf, size_t len)
 	snprintf(buf, len, "%s", tmp + i);
 }
 
-/* ---- UTF-8 ---- */
-
-/*
- * Length of the UTF-8 sequence at s (n bytes left); *valid says whether it
- * is one.  An invalid one is its "maximal subpart" (Unicode's recommended
- * practice, also Python's decode(errors="replace")): one U+FFFD each.
- */
-static size_t utf8_seq(const unsigned char *s, size_t n, bool *valid)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	*valid = s[0] < 0x80;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (s[0] == 0xed)
-			hi = 0x9f;	/* UTF-16 surrogates */
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (s[0] == 0xf4)
-			hi = 0x8f;	/* beyond U+10FFFF */
-	} else {
-		return 1;
-	}
-	for (i = 1; i < len; i++) {
-		if (i >= n || s[i] < lo || s[i] > hi)
-			return i;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*valid = true;
-	return len;
-}
+/* ---- strings ---- */
 
 static size_t cstr_len(const unsigned char *p, size_t max)
 {
@@ -864,31 +853,10 @@ static size_t cstr_len(const unsigned char *p, size_t max)
 	return nul ? (size_t)(nul - p) : max;
 }
 
+/* Up to the first NUL; invalid UTF-8 as U+FFFD (ndjson.h). */
 static struct json_object *string_to_json(const unsigned char *p, size_t n)
 {
-	struct json_object *j;
-	size_t i = 0, o = 0, l;
-	bool valid;
-	char *buf;
-
-	n = cstr_len(p, n);
-	buf = malloc(n * 3 + 1);
-	if (!buf)
-		return NULL;
-	while (i < n) {
-		l = utf8_seq(p + i, n - i, &valid);
-		if (valid) {
-			memcpy(buf + o, p + i, l);
-			o += l;
-		} else {
-			memcpy(buf + o, "\xef\xbf\xbd", 3);	/* U+FFFD */
-			o += 3;
-		}
-		i += l;
-	}
-	j = json_object_new_string_len(buf, o);
-	free(buf);
-	return j;
+	return ndjson_string_len(p, cstr_len(p, n));
 }
 
 /* ---- JSON ---- */
@@ -1054,22 +1022,25 @@ static int out_end(struct out *o)
 	return o->pos > INT_MAX ? INT_MAX : (int)o->pos;
 }
 
+/* Up to the first NUL, escaped for text output (textesc.h). */
+static void format_escaped(struct out *o, const unsigned char *p, size_t n)
+{
+	char small[256], *buf = small;
+	size_t need = textesc(NULL, 0, p, n, 0);
+
+	if (need >= sizeof(small) && !(buf = malloc(need + 1))) {
+		out_puts(o, "?");
+		return;
+	}
+	textesc(buf, need + 1, p, n, 0);
+	out_puts(o, buf);
+	if (buf != small)
+		free(buf);
+}
+
 static void format_string(struct out *o, const unsigned char *p, size_t n)
 {
-	size_t i = 0, l;
-	bool valid;
-
-	n = cstr_len(p, n);
-	while (i < n) {
-		l = utf8_seq(p + i, n - i, &valid);
-		if (valid && (l > 1 || (p[i] >= 0x20 && p[i] != 0x7f))) {
-			while (l--)
-				out_putc(o, p[i++]);
-		} else {
-			while (l--)
-				out_printf(o, "\\x%02x", p[i++]);
-		}
-	}
+	format_escaped(o, p, cstr_len(p, n));
 }
 
 static void format_value(struct out *o, const struct typedesc *t,
@@ -1095,7 +1066,8 @@ static void format_members(struct out *o, const struct typedesc *t,
 		if (!*first)
 			out_puts(o, ", ");
 		*first = false;
-		out_puts(o, m->name);
+		format_escaped(o, (const unsigned char *)m->name,
+			       strlen(m->name));
 		out_puts(o, ": ");
 		format_value(o, m->type, m, p + m->offset, avail - m->offset);
 	}

@@ -32,8 +32,8 @@
  *      integers   decimal (signed types signed): 42, -1
  *      _Bool      true / false
  *      float      %g
- *      char[N]    the bytes bare, up to the first NUL; control bytes,
- *                 DEL and invalid UTF-8 bytes as \xNN: bash, a\x0ab
+ *      char[N]    the bytes bare, up to the first NUL, escaped as
+ *                 textesc.h says: bash, a\nb, \x1b[2J
  *      arrays     [1, 2, 3]
  *      records    {pid: 42, comm: bash} (padding omitted, anonymous
  *                 members' fields lifted, nested records nested)

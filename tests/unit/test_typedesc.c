@@ -273,7 +273,7 @@ static void test_string_bytes(void **state)
 		JSON_C_TO_STRING_PLAIN), "a\\nb"));
 	json_object_put(j);
 	expect_text(t, &k, sizeof(k),
-		    "{pid: 1, comm: a\\x0ab\\xff\xc3\xa9\\x80\\xe2\\x82"
+		    "{pid: 1, comm: a\\nb\\xff\xc3\xa9\\x80\\xe2\\x82"
 		    "\\xc0\\xaf}");
 	typedesc_free(t);
 }
