@@ -5,7 +5,6 @@
  * NAME), plus the processes holding each one; with a program id, that
  * program and its maps.  Reads the kernel only: works under either engine.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -20,15 +19,12 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "fdinfo.h"
 #include "log.h"
 #include "ndjson.h"
+#include "textesc.h"
 
 #define MAX_HOLDERS 4
-
-struct holder {
-	int pid;
-	char comm[17];
-};
 
 static const char usage_text[] =
 "Usage: cbcc bps [--json] [BID]\n"
@@ -36,60 +32,6 @@ static const char usage_text[] =
 "details and maps.\n\n"
 "      --json   NDJSON on stdout\n"
 "  -h, --help   this help\n";
-
-/* Processes with an fd (or link fd) on program id. */
-static int find_holders(__u32 id, struct holder *out, int max)
-{
-	char path[320], line[128];
-	struct dirent *p, *fd;
-	DIR *proc, *fds;
-	int n = 0;
-
-	proc = opendir("/proc");
-	if (!proc)
-		return 0;
-	while (n < max && (p = readdir(proc))) {
-		bool held = false;
-
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fdinfo", p->d_name);
-		fds = opendir(path);
-		if (!fds)
-			continue;
-		while (!held && (fd = readdir(fds))) {
-			FILE *f;
-
-			snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s",
-				 p->d_name, fd->d_name);
-			f = fopen(path, "re");
-			if (!f)
-				continue;
-			while (fgets(line, sizeof(line), f))
-				if (!strncmp(line, "prog_id:", 8) &&
-				    (__u32)atol(line + 8) == id)
-					held = true;
-			fclose(f);
-		}
-		closedir(fds);
-		if (held) {
-			FILE *f;
-
-			out[n].pid = atoi(p->d_name);
-			out[n].comm[0] = '\0';
-			snprintf(path, sizeof(path), "/proc/%s/comm", p->d_name);
-			f = fopen(path, "re");
-			if (f) {
-				if (fgets(out[n].comm, sizeof(out[n].comm), f))
-					out[n].comm[strcspn(out[n].comm, "\n")] = 0;
-				fclose(f);
-			}
-			n++;
-		}
-	}
-	closedir(proc);
-	return n;
-}
 
 /* load_time is boot-based nanoseconds; show wall-clock time. */
 static time_t load_wall_time(__u64 load_time_ns)
@@ -129,10 +71,11 @@ static int prog_info(__u32 id, struct bpf_prog_info *info, __u32 *map_ids,
 static void print_prog(__u32 id, const struct bpf_prog_info *info,
 		       bool json)
 {
-	struct holder h[MAX_HOLDERS];
-	int nh = find_holders(id, h, MAX_HOLDERS), i;
+	struct fdinfo_holder h[MAX_HOLDERS];
+	/* program fds, and link fds holding the program */
+	int nh = fdinfo_holders("prog_id", id, h, MAX_HOLDERS), i;
 	time_t t = load_wall_time(info->load_time);
-	char when[32];
+	char when[32], comm[4 * sizeof(h[0].comm)];
 
 	if (json) {
 		struct json_object *o = json_object_new_object();
@@ -143,7 +86,7 @@ static void print_prog(__u32 id, const struct bpf_prog_info *info,
 		json_object_object_add(o, "prog_type",
 			json_object_new_string(prog_type_name(info->type)));
 		json_object_object_add(o, "name",
-				       json_object_new_string(info->name));
+				       ndjson_string(info->name));
 		json_object_object_add(o, "uid",
 				       json_object_new_int64(info->created_by_uid));
 		json_object_object_add(o, "nr_maps",
@@ -158,7 +101,7 @@ static void print_prog(__u32 id, const struct bpf_prog_info *info,
 			json_object_object_add(p, "pid",
 					       json_object_new_int(h[i].pid));
 			json_object_object_add(p, "comm",
-					       json_object_new_string(h[i].comm));
+					       ndjson_string(h[i].comm));
 			json_object_array_add(pids, p);
 		}
 		json_object_object_add(o, "pids", pids);
@@ -169,7 +112,8 @@ static void print_prog(__u32 id, const struct bpf_prog_info *info,
 	printf("%8u %-15s %8u %5u %-12s %-16s", id, prog_type_name(info->type),
 	       info->created_by_uid, info->nr_map_ids, when, info->name);
 	for (i = 0; i < nh; i++)
-		printf("%s%s(%d)", i ? "," : " ", h[i].comm, h[i].pid);
+		printf("%s%s(%d)", i ? "," : " ",
+		       textesc_str(comm, sizeof(comm), h[i].comm), h[i].pid);
 	printf("\n");
 }
 
@@ -236,7 +180,7 @@ static int show_one(__u32 id, bool json)
 			json_object_object_add(o, "map_type",
 				json_object_new_string(t ? t : "unknown"));
 			json_object_object_add(o, "name",
-					       json_object_new_string(mi.name));
+					       ndjson_string(mi.name));
 			json_object_object_add(o, "key_size",
 					       json_object_new_int64(mi.key_size));
 			json_object_object_add(o, "value_size",

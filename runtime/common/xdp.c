@@ -3,7 +3,6 @@
  * xdp.c - attach XDP programs through a BPF link, else netlink; refuse to
  * clobber a program someone else attached unless asked to.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,7 +20,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "fdinfo.h"
 #include "log.h"
+#include "textesc.h"
 #include "xdp.h"
 
 struct xdp_attachment {
@@ -147,71 +148,17 @@ static __u32 find_xdp_link(int ifindex, __u32 prog_id)
 	return 0;
 }
 
-static bool fdinfo_has_link(const char *path, __u32 link_id)
-{
-	char line[128], want[32];
-	bool found = false;
-	FILE *f;
-
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	snprintf(want, sizeof(want), "link_id:\t%u\n", link_id);
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strcmp(line, want);
-	fclose(f);
-	return found;
-}
-
-static bool pid_holds_link(int pid, __u32 link_id)
-{
-	char dir[64], path[320];
-	struct dirent *fde;
-	bool found = false;
-	DIR *fds;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
-	fds = opendir(dir);
-	if (!fds)
-		return false;
-	while (!found && (fde = readdir(fds))) {
-		if (fde->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, fde->d_name);
-		found = fdinfo_has_link(path, link_id);
-	}
-	closedir(fds);
-	return found;
-}
-
 /* " (held by pid N 'comm')" for the process holding link_id, or "". */
 static void link_owner(__u32 link_id, char *buf, size_t len)
 {
-	struct dirent *de;
-	DIR *proc;
+	struct fdinfo_holder h;
+	char comm[4 * sizeof(h.comm)];
 
 	buf[0] = '\0';
-	proc = opendir("/proc");
-	if (!proc)
+	if (fdinfo_holders("link_id", link_id, &h, 1) != 1)
 		return;
-	while ((de = readdir(proc))) {
-		char path[64], comm[32] = "?";
-		int pid = atoi(de->d_name);
-		FILE *f;
-
-		if (pid <= 0 || !pid_holds_link(pid, link_id))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		f = fopen(path, "re");
-		if (f) {
-			if (fgets(comm, sizeof(comm), f))
-				comm[strcspn(comm, "\n")] = '\0';
-			fclose(f);
-		}
-		snprintf(buf, len, " (held by pid %d '%s')", pid, comm);
-		break;
-	}
-	closedir(proc);
+	snprintf(buf, len, " (held by pid %d '%s')", h.pid,
+		 h.comm[0] ? textesc_str(comm, sizeof(comm), h.comm) : "?");
 }
 
 struct xdp_current {

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* fdinfo.c - see fdinfo.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fdinfo.h"
+
+/*
+ * A BPF object's fdinfo is a few hundred bytes and its ids come first;
+ * other fds (epoll, ...) can be long, and are never what we look for.
+ */
+#define FDINFO_READ_MAX	4096
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int fdinfo_parse_u32(const char *text, size_t len, const char *key,
+		     uint32_t *val)
+{
+	size_t klen = strlen(key), i = 0;
+
+	while (i < len) {
+		const char *line = text + i;
+		const char *nl = memchr(line, '\n', len - i);
+		size_t n, j;
+		uint64_t v = 0;
+
+		if (!nl)
+			return -ENOENT;	/* cut short: not a whole line */
+		n = nl - line;
+		i += n + 1;
+		if (n <= klen || memcmp(line, key, klen) || line[klen] != ':')
+			continue;
+		for (j = klen + 1; j < n && is_blank(line[j]); j++)
+			;
+		if (j == n || line[j] < '0' || line[j] > '9')
+			return -EINVAL;
+		for (; j < n && line[j] >= '0' && line[j] <= '9'; j++) {
+			v = v * 10 + (line[j] - '0');
+			if (v > UINT32_MAX)
+				return -EINVAL;
+		}
+		for (; j < n && is_blank(line[j]); j++)
+			;
+		if (j != n)
+			return -EINVAL;
+		*val = v;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+void fdinfo_parse_comm(const char *text, size_t len, char *comm,
+		       size_t size)
+{
+	size_t n = 0;
+
+	while (n < len && n < size - 1 && text[n] != '\n' && text[n])
+		n++;
+	memcpy(comm, text, n);
+	comm[n] = '\0';
+}
+
+/* Up to size bytes of path; length read, or -1. */
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n, got = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((size_t)got < size) {
+		n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	return got;
+}
+
+static bool pid_holds(const char *pid, const char *key, uint32_t id)
+{
+	char path[320], buf[FDINFO_READ_MAX];
+	struct dirent *de;
+	bool found = false;
+	uint32_t v;
+	ssize_t n;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%s/fdinfo", pid);
+	fds = opendir(path);
+	if (!fds)
+		return false;
+	while (!found && (de = readdir(fds))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", pid,
+			 de->d_name);
+		n = read_file(path, buf, sizeof(buf));
+		found = n > 0 && !fdinfo_parse_u32(buf, n, key, &v) && v == id;
+	}
+	closedir(fds);
+	return found;
+}
+
+int fdinfo_holders(const char *key, uint32_t id, struct fdinfo_holder *out,
+		   int max)
+{
+	char path[300], buf[64];
+	struct dirent *de;
+	int n = 0;
+	ssize_t len;
+	DIR *proc;
+
+	proc = opendir("/proc");
+	if (!proc)
+		return 0;
+	while (n < max && (de = readdir(proc))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    !pid_holds(de->d_name, key, id))
+			continue;
+		out[n].pid = atoi(de->d_name);
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		len = read_file(path, buf, sizeof(buf));
+		fdinfo_parse_comm(buf, len > 0 ? len : 0, out[n].comm,
+				  sizeof(out[n].comm));
+		n++;
+	}
+	closedir(proc);
+	return n;
+}
