@@ -58,9 +58,21 @@ bool trace_line_parse(char *line, struct trace_line *out)
 	if (msg) {
 		msg += strlen("bpf_trace_printk: ");
 	} else {
-		/* " sym: msg": skip the symbol field */
-		msg = strchr(colon + 2, ':');
-		msg = msg ? msg + 2 : colon + 2;
+		/*
+		 * " sym: msg": skip the symbol field.  Each step checks for
+		 * the end: a line may stop right after any colon.
+		 */
+		p = colon + 1;
+		if (*p == ' ')
+			p++;
+		msg = strchr(p, ':');
+		if (msg) {
+			msg++;
+			if (*msg == ' ')
+				msg++;
+		} else {
+			msg = p;
+		}
 	}
 	out->msg = msg;
 	return true;
