@@ -1,9 +1,10 @@
 # cbcc - BCC-compatible runtime-compiling eBPF tracer.
-# make [all] | deps | demo | test | test-host | test-vm | bench | compare |
-#      install | clean
+# make [all] | deps | demo | test | test-host | test-vm | fuzz | bench |
+#      compare | install | clean
 # Builds two binaries: cbcc (libbcc, compiles BPF C at run time) and
 # cbcc-core (libbpf CO-RE objects built here, needs only libc at run time).
-# V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san.
+# V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san;
+# FUZZ_SECONDS=N sets how long `make fuzz` runs each harness.
 
 prefix ?= /usr/local
 DESTDIR ?=
@@ -74,9 +75,25 @@ CORE_TOOL_OBJS := $(filter-out $(OUT)/tools/main.o,$(TOOL_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
+# libFuzzer harnesses (tests/fuzz): clang, ASan + UBSan, over the
+# engine-neutral parsers (plus probe_gen, which turns parsed probes to C).
+FUZZ_SECONDS ?= 60
+FUZZ_SHORT := 10
+FUZZ_OUT := build/fuzz
+FUZZ_CC := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	    -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNFLAGS) -Wno-unknown-warning-option \
+	       $(FUZZ_SAN) -D_GNU_SOURCE -Iruntime -Iruntime/common \
+	       -Iruntime/bcc -Itests/fuzz
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
+FUZZ_OBJS := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(RUNTIME_SRCS) \
+	       runtime/bcc/probe_gen.c)
+
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-host test-unit test-san test-vm bench \
-	compare install clean
+	compare install clean fuzz fuzz-build test-fuzz
 
 # vmlinux.h too: the tests compile CO-RE programs against it.
 all: $(OUT)/cbcc $(OUT)/cbcc-core $(OUT)/vmlinux.h
@@ -168,6 +185,33 @@ $(OUT)/tests/test_btf_desc: tests/unit/test_btf_desc.c \
 test-unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
+$(FUZZ_OUT)/%.o: %.c $(wildcard runtime/*.h runtime/*/*.h)
+	$(call msg,FUZZCC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_OUT)/libruntime.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OUT)/libruntime.a
+	$(call msg,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_OUT)/libruntime.a -lbpf -ljson-c -lelf -lz
+
+fuzz-build: $(FUZZ_BINS)
+
+# Every harness for FUZZ_SECONDS, after its kept corpus.
+fuzz: fuzz-build
+	$(Q)set -e; for b in $(FUZZ_BINS); do \
+		sh tests/fuzz/run.sh $$b $$(basename $$b) $(FUZZ_SECONDS); done
+
+# The short run `make test` does: the kept corpus plus FUZZ_SHORT seconds.
+test-fuzz: fuzz-build
+	$(Q)set -e; for b in $(FUZZ_BINS); do \
+		sh tests/fuzz/run.sh $$b $$(basename $$b) $(FUZZ_SHORT); done
+
 # The sanitizer build: unit tests plus end-to-end cbcc runs under ASan.
 test-san:
 	$(MAKE) SANITIZE=1 test-unit build/san/cbcc
@@ -175,7 +219,7 @@ test-san:
 
 # VM-lane tests are collected here too and reported as skipped; the VM
 # lane (tests/vm) runs them.
-test-host: all test-unit test-san
+test-host: all test-unit test-san test-fuzz
 	$(PYTHON) -m pytest -q tests
 
 # The VM lane tests the binary just built (CBCC_BIN overrides it).
