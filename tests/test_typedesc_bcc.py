@@ -222,7 +222,10 @@ def typedesc_dump(tmp_path_factory):
          "-D_GNU_SOURCE", "-I" + os.path.join(REPO, "runtime"),
          "-I" + os.path.join(REPO, "runtime/common"), "-o", exe,
          os.path.join(REPO, "tests/unit/typedesc_dump.c"),
-         os.path.join(REPO, "runtime/common/typedesc.c"), "-ljson-c"],
+         os.path.join(REPO, "runtime/common/typedesc.c"),
+         # typedesc's strings: U+FFFD in JSON, escapes in text
+         os.path.join(REPO, "runtime/common/ndjson.c"),
+         os.path.join(REPO, "runtime/common/textesc.c"), "-ljson-c"],
         check=True)
     return exe
 

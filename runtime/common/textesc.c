@@ -142,14 +142,14 @@ int textesc_fputs(const char *s, FILE *f)
 	 * most 256 bytes, and a UTF-8 sequence is at most 4 bytes long.
 	 */
 	while (i < len) {
+		const unsigned char *p = (const unsigned char *)s + i;
 		size_t n = len - i < 64 ? len - i : 64;
 		bool valid;
 
 		/* extend the chunk to the end of the sequence it cuts */
-		for (l = 0; l < n; l += utf8_seq((const unsigned char *)s + i + l,
-						 len - i - l, &valid))
+		for (l = 0; l < n; l += utf8_seq(p + l, len - i - l, &valid))
 			;
-		textesc(buf, sizeof(buf), s + i, l, 0);
+		textesc(buf, sizeof(buf), p, l, 0);
 		if (fputs(buf, f) == EOF)
 			return EOF;
 		i += l;

@@ -67,7 +67,8 @@ static void gen_member(struct gen *g, int depth, int i)
 	else if (c % 11 == 1)
 		snprintf(buf, sizeof(buf), "[\"__pad_%d\", ", i);
 	else if (c % 11 == 2)
-		snprintf(buf, sizeof(buf), "[\"n\\n\\u001b%d\\u00e9\", ", i);
+		snprintf(buf, sizeof(buf), "[\"n\\n\\u001b%d\\u00e9\", ",
+			 i);
 	else
 		snprintf(buf, sizeof(buf), "[\"m%d\", ", i);
 	emit(g, buf);
@@ -107,7 +108,8 @@ static void gen_type(struct gen *g, int depth)
 
 	if (depth > 6 || c % 4) {
 		emit(g, "\"");
-		emit(g, scalars[take(g) % (sizeof(scalars) / sizeof(*scalars))]);
+		emit(g, scalars[take(g) %
+				(sizeof(scalars) / sizeof(*scalars))]);
 		emit(g, "\"");
 		return;
 	}
