@@ -212,10 +212,23 @@ test-fuzz: fuzz-build
 	$(Q)set -e; for b in $(FUZZ_BINS); do \
 		sh tests/fuzz/run.sh $$b $$(basename $$b) $(FUZZ_SHORT); done
 
-# The sanitizer build: unit tests plus end-to-end cbcc runs under ASan.
+# The sanitizer build: unit tests, then every host-lane pytest test with
+# build/san/cbcc.  Reports (ASan, UBSan, LSan at exit) go to files that
+# conftest.py turns into a failure of the test that caused them; LSan
+# suppresses libbcc's and LLVM's process-lifetime allocations only
+# (tests/lsan.supp says why).  exitcode 86: a sanitizer failure is never
+# mistaken for cbcc's own exit status 1.  SAN_TESTS=-m san: the quick
+# subset.
+SAN_REPORTS := $(CURDIR)/build/san/reports
+SAN_TESTS ?=
+SAN_ENV := CBCC_BIN=$(CURDIR)/build/san/cbcc CBCC_SAN_REPORTS=$(SAN_REPORTS) \
+	ASAN_OPTIONS=detect_leaks=1:exitcode=86:log_path=$(SAN_REPORTS)/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$(SAN_REPORTS)/ubsan \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 test-san:
 	$(MAKE) SANITIZE=1 test-unit build/san/cbcc
-	CBCC_BIN=$(CURDIR)/build/san/cbcc $(PYTHON) -m pytest -q -m san tests
+	rm -rf $(SAN_REPORTS) && mkdir -p $(SAN_REPORTS)
+	$(SAN_ENV) $(PYTHON) -m pytest -q $(SAN_TESTS) tests
 
 # VM-lane tests are collected here too and reported as skipped; the VM
 # lane (tests/vm) runs them.

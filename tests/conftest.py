@@ -62,6 +62,31 @@ def require_root():
         pytest.skip("cbcc's tests need root")
 
 
+SAN_REPORTS = os.environ.get("CBCC_SAN_REPORTS")
+
+
+@pytest.fixture(autouse=True)
+def sanitizer_reports():
+    """Under `make test-san`: fail the test during which cbcc wrote an
+    ASan/UBSan/LSan report.  Reports go to files (log_path), not stderr,
+    so they are caught whatever the test does with cbcc's stderr and exit
+    status, in child processes too."""
+    if not SAN_REPORTS:
+        yield
+        return
+    before = set(os.listdir(SAN_REPORTS))
+    yield
+    # A tool stopped at the end of the test may still be writing.
+    time.sleep(0.05)
+    new = sorted(set(os.listdir(SAN_REPORTS)) - before)
+    if new:
+        text = ""
+        for f in new:
+            with open(os.path.join(SAN_REPORTS, f), errors="replace") as fh:
+                text += f"--- {f}\n" + fh.read()[:20000]
+        pytest.fail(f"sanitizer report(s) from cbcc:\n{text}")
+
+
 @pytest.fixture(scope="session")
 def cbcc():
     path = cbcc_path()
