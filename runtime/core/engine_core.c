@@ -17,6 +17,8 @@
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
@@ -152,26 +154,72 @@ static int check_kernel_btf(void)
 	return -EOPNOTSUPP;
 }
 
-/* Say what the file is when it is not an ELF object at all. */
+/*
+ * A .BTF section, checked before libbpf sees the object: without one,
+ * libbpf fails on BTF-defined maps with its own words, and nothing could
+ * be relocated or described anyway.  Unreadable ELF: libbpf will say.
+ */
+static bool elf_has_btf(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+	const char *n;
+
+	if (!elf || elf_kind(elf) != ELF_K_ELF ||
+	    elf_getshdrstrndx(elf, &shstrndx))
+		return true;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		n = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (n && !strcmp(n, ".BTF"))
+			return true;
+	}
+	return false;
+}
+
+static int check_btf_section(const char *name, int fd, const void *buf,
+			     size_t size)
+{
+	bool ok;
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	elf = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) :
+			elf_memory((char *)buf, size);
+	ok = elf_has_btf(elf);
+	elf_end(elf);
+	if (ok)
+		return 0;
+	pr_err("%s has no BTF (.BTF section): compile it with clang -g "
+	       "(llvm-strip -g keeps .BTF; strip --strip-all does not)", name);
+	return -EINVAL;
+}
+
+/* Say what the file is when it is not an ELF object with BTF. */
 static int check_elf_file(const char *path)
 {
 	unsigned char magic[4];
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		pr_err("cannot open %s: %s", path, strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_err("cannot open %s: %s", path, strerror(-err));
+		return err;
 	}
 	n = read(fd, magic, sizeof(magic));
-	close(fd);
 	if (n != sizeof(magic) || memcmp(magic, "\177ELF", 4)) {
+		close(fd);
 		pr_err("%s is not an ELF object: cbcc-core runs compiled BPF "
 		       "objects (clang -g -O2 -target bpf -c X.bpf.c)", path);
 		return -EINVAL;
 	}
-	return 0;
+	err = check_btf_section(path, fd, NULL, 0);
+	close(fd);
+	return err;
 }
 
 static int index_object(struct engine *e)
@@ -230,11 +278,13 @@ static int core_open(const struct engine_opts *opts, struct engine **out)
 	err = check_kernel_btf();
 	if (err)
 		return err;
-	if (opts->obj_path) {
+	if (opts->obj_path)
 		err = check_elf_file(opts->obj_path);
-		if (err)
-			return err;
-	}
+	else
+		err = check_btf_section(opts->name ? opts->name : "object", -1,
+					opts->obj, opts->obj_size);
+	if (err)
+		return err;
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
