@@ -221,12 +221,14 @@ test-fuzz: fuzz-build
 # subset.
 SAN_REPORTS := $(CURDIR)/build/san/reports
 SAN_TESTS ?=
-SAN_ENV := CBCC_BIN=$(CURDIR)/build/san/cbcc CBCC_SAN_REPORTS=$(SAN_REPORTS) \
+SAN_ENV := CBCC_BIN=$(CURDIR)/build/san/cbcc \
+	CBCC_CORE_BIN=$(CURDIR)/build/san/cbcc-core CBCC_SAN_REPORTS=$(SAN_REPORTS) \
 	ASAN_OPTIONS=detect_leaks=1:exitcode=86:log_path=$(SAN_REPORTS)/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$(SAN_REPORTS)/ubsan \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 test-san:
-	$(MAKE) SANITIZE=1 test-unit build/san/cbcc
+	$(MAKE) SANITIZE=1 test-unit build/san/cbcc build/san/cbcc-core \
+		build/san/vmlinux.h
 	rm -rf $(SAN_REPORTS) && mkdir -p $(SAN_REPORTS)
 	$(SAN_ENV) $(PYTHON) -m pytest -q $(SAN_TESTS) tests
 
