@@ -66,7 +66,9 @@ CORE_SKELS := $(patsubst %,$(OUT)/%.skel.h,$(CORE_NAMES))
 RUNTIME_OBJS := $(patsubst %.c,$(OUT)/%.o,$(RUNTIME_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TOOL_SRCS))
 BCC_OBJS := $(patsubst %.c,$(OUT)/%.o,$(BCC_SRCS)) $(OUT)/embedded.o
-CORE_OBJS := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS)) $(OUT)/embedded_core.o
+CORE_ELF_OBJS := $(patsubst %,$(OUT)/core_obj/%.o,$(CORE_NAMES))
+CORE_OBJS := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS)) $(OUT)/embedded_core.o \
+	     $(CORE_ELF_OBJS)
 # main.c is built once per binary; every other tool object is shared, and
 # cbcc-core takes them from an archive so that tools its command table
 # leaves out (those that compile at run time) are not linked in.
@@ -93,7 +95,7 @@ FUZZ_OBJS := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(RUNTIME_SRCS) \
 
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-host test-unit test-san test-vm bench \
-	compare install clean fuzz fuzz-build test-fuzz
+	compare install clean fuzz fuzz-build test-fuzz FORCE
 
 # vmlinux.h too: the tests compile CO-RE programs against it.
 all: $(OUT)/cbcc $(OUT)/cbcc-core $(OUT)/vmlinux.h
@@ -136,9 +138,32 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/embedded_core.c: tools/gen-embedded-core.sh $(CORE_SKELS)
+# Rewritten only when the set of tools changes (a file added or removed).
+$(OUT)/core_names: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(CORE_NAMES)' | cmp -s - $@ 2>/dev/null || \
+		echo '$(CORE_NAMES)' > $@
+
+FORCE:
+
+$(OUT)/embedded_core.c: tools/gen-embedded-core.sh $(OUT)/core_names
 	$(call msg,GEN,$@)
 	$(Q)sh tools/gen-embedded-core.sh $@ $(CORE_NAMES)
+
+# Kept (not removed as intermediates): `cbcc-core run build/bpf/X.bpf.o`
+# runs a tool's object by hand, and bpftool can inspect it.
+.SECONDARY: $(patsubst %,$(OUT)/bpf/%.bpf.o,$(CORE_NAMES)) \
+	    $(patsubst %,$(OUT)/core_obj/%.c,$(CORE_NAMES))
+
+# One file per skeleton, compiled after bpf_src/X.h (see the script).
+$(OUT)/core_obj/%.c: $(OUT)/%.skel.h tools/gen-embedded-core.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sh tools/gen-embedded-core.sh --obj $@ $*
+
+$(CORE_ELF_OBJS): $(OUT)/core_obj/%.o: $(OUT)/core_obj/%.c $(BPF_HDRS)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -Ibpf_src -c -o $@ $<
 
 $(OUT)/embedded_core.o: $(OUT)/embedded_core.c runtime/common/embedded.h
 	$(call msg,CC,$<)
