@@ -46,7 +46,8 @@ struct engine_opts {
 	const char *name;	/* shown in messages: file or tool name */
 	/* bcc engine: BCC C source (an embedded X.bcc.c or the user's). */
 	const char *text;
-	const char *const *cflags;	/* extra clang flags: -D, -I, -w ... */
+	const char *const *cflags;	/* extra clang flags: -D, -I, -w ...;
+					 * core: -DNAME=VALUE sets .rodata NAME */
 	int ncflags;
 	const char *kernel_source;	/* --kernel-source; NULL: auto */
 	/* core engine: an ELF object in memory (a skeleton's) or a path. */

@@ -78,6 +78,8 @@ static const char core_usage_text[] =
 "                          kretfunc:FUNC=PROG, lsm:HOOK=PROG,\n"
 "                          uprobe:LIB:SYM=PROG, uretprobe:LIB:SYM=PROG,\n"
 "                          xdp:IFACE=PROG\n"
+"  -D NAME=VALUE           set the 'const volatile' global NAME (an\n"
+"                          integer or a char array) before loading\n"
 "  -c CMD                  run CMD once attached; stop when it exits\n"
 "  -d SECONDS              stop after SECONDS\n"
 "      --xdp-mode MODE     auto, native, generic or offload\n"
@@ -194,7 +196,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			o->specs[o->nr_specs++] = optarg;
 			break;
 		case 'D':
-			o->compile_opt = o->compile_opt ?: "-D";
+			/* cbcc-core: sets a .rodata global (engine_core) */
 			if (add_cflag(o, "-D", optarg))
 				return EXIT_USAGE;
 			break;

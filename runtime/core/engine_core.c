@@ -258,11 +258,92 @@ static int index_object(struct engine *e)
 	return 0;
 }
 
+/*
+ * `cbcc-core run -D NAME=VALUE`: the core engine's cflags set .rodata
+ * globals (`const volatile int NAME`, `const volatile char NAME[16]`), the
+ * CO-RE counterpart of a BCC -D: integers of any size, or strings.
+ */
+static int set_rodata_global(struct engine *e, const char *def)
+{
+	const struct btf *btf = bpf_object__btf(e->obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec, *var, *t;
+	struct bpf_map *rodata = NULL, *m;
+	char name[128], *val, *end;
+	const void *init;
+	unsigned char *copy;
+	size_t size, len;
+	long long num;
+	int id, i, err;
+
+	snprintf(name, sizeof(name), "%s", def);
+	val = strchr(name, '=');
+	if (val)
+		*val++ = '\0';
+	else
+		val = "1";
+	len = strlen(val);
+	if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+		val[len - 1] = '\0';
+		val++;
+	}
+	bpf_object__for_each_map(m, e->obj) {
+		const char *n = bpf_map__name(m);
+
+		len = strlen(n);
+		if (bpf_map__is_internal(m) && len >= 7 &&
+		    !strcmp(n + len - 7, ".rodata"))
+			rodata = m;
+	}
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	sec = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	vs = sec ? btf_var_secinfos(sec) : NULL;
+	for (i = 0; rodata && sec && i < btf_vlen(sec); i++, vs++) {
+		var = btf__type_by_id(btf, vs->type);
+		if (strcmp(btf__name_by_offset(btf, var->name_off), name))
+			continue;
+		t = btf__type_by_id(btf, var->type);
+		while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+			t = btf__type_by_id(btf, t->type);
+		init = bpf_map__initial_value(rodata, &size);
+		if (!t || !init || vs->offset + vs->size > size)
+			break;
+		copy = malloc(size);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, init, size);
+		if (btf_is_array(t)) {
+			memset(copy + vs->offset, 0, vs->size);
+			strncpy((char *)copy + vs->offset, val, vs->size - 1);
+		} else if (btf_is_int(t) || btf_is_enum(t)) {
+			errno = 0;
+			num = strtoll(val, &end, 0);
+			if (errno || *end) {
+				free(copy);
+				pr_err("-D %s: '%s' is not a number", name, val);
+				return -EINVAL;
+			}
+			memcpy(copy + vs->offset, &num, vs->size < sizeof(num) ?
+			       vs->size : sizeof(num));
+		} else {
+			free(copy);
+			pr_err("-D %s: only integer and char array globals can "
+			       "be set", name);
+			return -EINVAL;
+		}
+		err = bpf_map__set_initial_value(rodata, copy, size);
+		free(copy);
+		return err;
+	}
+	pr_err("-D %s: no such 'const volatile' global in %s", name, e->name);
+	return -ENOENT;
+}
+
 static int core_open(const struct engine_opts *opts, struct engine **out)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	struct engine *e;
-	int err;
+	int i, err;
 
 	*out = NULL;
 	libbpf_set_print(libbpf_print);
@@ -316,6 +397,9 @@ static int core_open(const struct engine_opts *opts, struct engine **out)
 		return -EINVAL;
 	}
 	err = index_object(e);
+	for (i = 0; !err && i < opts->ncflags; i++)
+		err = strncmp(opts->cflags[i], "-D", 2) ? -EINVAL :
+		      set_rodata_global(e, opts->cflags[i] + 2);
 	if (err) {
 		core_close(e);
 		return err;
