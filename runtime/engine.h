@@ -46,9 +46,16 @@ struct engine_opts {
 	const char *name;	/* shown in messages: file or tool name */
 	/* bcc engine: BCC C source (an embedded X.bcc.c or the user's). */
 	const char *text;
-	const char *const *cflags;	/* extra clang flags: -D, -I, -w ...;
-					 * core: -DNAME=VALUE sets .rodata NAME */
+	/* bcc engine: extra clang flags (-I, -w, ...); core: ignored. */
+	const char *const *cflags;
 	int ncflags;
+	/*
+	 * NAME[=VALUE] definitions, applied the engine's way: bcc: -D flags
+	 * (a macro); core: the `const volatile` global NAME in .rodata is
+	 * set to VALUE (an integer, or a string for a char array).
+	 */
+	const char *const *defines;
+	int ndefines;
 	const char *kernel_source;	/* --kernel-source; NULL: auto */
 	/* core engine: an ELF object in memory (a skeleton's) or a path. */
 	const void *obj;

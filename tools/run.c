@@ -10,18 +10,15 @@
  * engine's to say (engine_default()->compiles), not a build flag.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <net/if.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <linux/capability.h>
 
 #include "attach_spec.h"
 #include "cli.h"
@@ -32,6 +29,7 @@
 #include "mapdump.h"
 #include "ndjson.h"
 #include "textesc.h"
+#include "tool.h"
 #include "tracepipe.h"
 #include "typedesc.h"
 #include "xdp.h"
@@ -39,13 +37,23 @@
 #define MAX_SPECS	64
 #define MAX_CFLAGS	256
 #define MAX_BUFFERS	32
+/*
+ * The largest program source read: bcc's biggest tools are ~100 KiB, so
+ * anything past this is not a BPF program (cbcc run /dev/zero).
+ */
+#define MAX_SOURCE	(16u << 20)
 
 struct run_opts {
 	const char *file;
-	const char *specs[MAX_SPECS];
+	/* -a specs, parsed and checked before anything is compiled. */
+	const char *spec_text[MAX_SPECS];
+	struct attach_spec specs[MAX_SPECS];
+	char *spec_bufs[MAX_SPECS];
 	int nr_specs;
 	const char *cflags[MAX_CFLAGS];
 	int ncflags;
+	const char *defines[MAX_CFLAGS];
+	int ndefines;
 	const char *cmd;
 	unsigned int duration;
 	enum xdp_mode xdp_mode;
@@ -54,8 +62,14 @@ struct run_opts {
 	int nr_linear;
 	bool json, no_maps, compile_only, load_only, force;
 	int verbose;
-	/* Compiler-only options given (-D, -I, --cflag, ...): the first. */
+	/* Compiler-only options given (-I, --cflag, ...): the first. */
 	const char *compile_opt;
+};
+
+/* What the poll loop's callbacks need. */
+struct run_ctx {
+	const struct run_opts *o;
+	struct tracepipe *tp;
 };
 
 /* One perf/ring buffer being read: its record layout and lost count. */
@@ -66,81 +80,25 @@ struct buffer {
 	bool json;
 };
 
-static const char core_usage_text[] =
-"Usage: cbcc-core run [OPTIONS] OBJ.bpf.o\n"
-"Load a compiled BPF CO-RE object (clang -g -O2 -target bpf), attach every\n"
-"program by its SEC() name, print events, trace_printk lines and, at exit,\n"
-"its maps.\n\n"
-"  -a, --attach SPEC       attach a program (repeatable):\n"
-"                          kprobe:FUNC=PROG kretprobe:FUNC=PROG,\n"
-"                          tracepoint:CAT:EVENT=PROG,\n"
-"                          raw_tracepoint:EVENT=PROG, kfunc:FUNC=PROG,\n"
-"                          kretfunc:FUNC=PROG, lsm:HOOK=PROG,\n"
-"                          uprobe:LIB:SYM=PROG, uretprobe:LIB:SYM=PROG,\n"
-"                          xdp:IFACE=PROG\n"
-"  -D NAME=VALUE           set the 'const volatile' global NAME (an\n"
-"                          integer or a char array) before loading\n"
-"  -c CMD                  run CMD once attached; stop when it exits\n"
-"  -d SECONDS              stop after SECONDS\n"
-"      --xdp-mode MODE     auto, native, generic or offload\n"
-"      --force             replace an XDP program already attached\n"
-"      --json              NDJSON on stdout\n"
-"      --no-maps           do not print maps at exit\n"
-"      --linear MAP        print MAP as a linear histogram\n"
-"      --load-only         load, print instruction counts\n"
-"  -v, --verbose           -v: libbpf warnings and verifier log; -vv: debug\n"
-"  -h, --help              this help\n"
+static const char spec_grammar[] =
+"attach specs (-a, repeatable; PROG is a function of the program):\n"
+"    kprobe:FUNC=PROG  kretprobe:FUNC=PROG   FUNC: name, sys_NAME, /REGEX/\n"
+"    tracepoint:CAT:EVENT=PROG               raw_tracepoint:EVENT=PROG\n"
+"    kfunc:FUNC=PROG   kretfunc:FUNC=PROG    lsm:HOOK=PROG\n"
+"    uprobe:LIB:SYM=PROG  uretprobe:LIB:SYM=PROG   LIB: path or name (c)\n"
+"    xdp:IFACE=PROG                          with --xdp-mode\n";
+
+static const char bcc_examples[] =
+"    cbcc run prog.c                      # auto-attach as bcc, Ctrl-C ends\n"
+"    cbcc run prog.c -c 'ls -l' --json    # attach, run a command, NDJSON\n"
+"    cbcc run -a xdp:eth0=count xdp.c -d 5\n";
+
+static const char core_examples[] =
+"    cbcc-core run prog.bpf.o             # attach by SEC() names\n"
+"    cbcc-core run prog.bpf.o -D targ_pid=42 -d 5\n"
 "Maps tagged btf_decl_tag(\"cbcc:hist\") print as log2 histograms; buffer\n"
 "M's records are decoded as the type of `T *__cbcc_event_M`, or as\n"
 "`struct event` when there is one buffer (see README).\n";
-
-static const char usage_text[] =
-"Usage: cbcc run [OPTIONS] FILE.c|-\n"
-"Compile a BCC program, load and attach it, print events, trace_printk\n"
-"lines and, at exit, its maps.\n\n"
-"  -a, --attach SPEC       attach a program (repeatable):\n"
-"                          kprobe:FUNC=PROG kretprobe:FUNC=PROG (FUNC: name,\n"
-"                          sys_NAME or /REGEX/), tracepoint:CAT:EVENT=PROG,\n"
-"                          raw_tracepoint:EVENT=PROG, kfunc:FUNC=PROG,\n"
-"                          kretfunc:FUNC=PROG, lsm:HOOK=PROG,\n"
-"                          uprobe:LIB:SYM=PROG, uretprobe:LIB:SYM=PROG,\n"
-"                          xdp:IFACE=PROG\n"
-"  -D NAME[=VALUE]         define a macro\n"
-"  -I DIR                  add an include directory\n"
-"      --cflag FLAG        pass FLAG to clang\n"
-"  -c CMD                  run CMD once attached; stop when it exits\n"
-"  -d SECONDS              stop after SECONDS\n"
-"      --xdp-mode MODE     auto, native, generic or offload\n"
-"      --force             replace an XDP program already attached\n"
-"      --json              NDJSON on stdout\n"
-"      --no-maps           do not print maps at exit\n"
-"      --linear MAP        print MAP as a linear histogram\n"
-"      --compile-only      compile, then exit\n"
-"      --load-only         compile and load, print instruction counts\n"
-"      --kernel-source DIR kernel headers to compile against\n"
-"  -v, --verbose           libbcc debug output and verifier log\n"
-"  -h, --help              this help\n";
-
-enum {
-	OPT_CFLAG = 256, OPT_XDP_MODE, OPT_FORCE, OPT_JSON, OPT_NO_MAPS,
-	OPT_LINEAR, OPT_COMPILE_ONLY, OPT_LOAD_ONLY, OPT_KSRC,
-};
-
-static const struct option long_opts[] = {
-	{ "attach", required_argument, NULL, 'a' },
-	{ "cflag", required_argument, NULL, OPT_CFLAG },
-	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "no-maps", no_argument, NULL, OPT_NO_MAPS },
-	{ "linear", required_argument, NULL, OPT_LINEAR },
-	{ "compile-only", no_argument, NULL, OPT_COMPILE_ONLY },
-	{ "load-only", no_argument, NULL, OPT_LOAD_ONLY },
-	{ "kernel-source", required_argument, NULL, OPT_KSRC },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{}
-};
 
 /* This binary's engine compiles C (cbcc), or loads objects (cbcc-core). */
 static bool compiles(void)
@@ -148,126 +106,223 @@ static bool compiles(void)
 	return engine_default()->compiles;
 }
 
-static const char *usage(void)
+static int opt_attach(const char *arg, void *env)
 {
-	return compiles() ? usage_text : core_usage_text;
-}
+	struct run_opts *o = env;
+	int n = o->nr_specs;
 
-static char *cflag_storage[MAX_CFLAGS];
-
-static int add_cflag(struct run_opts *o, const char *prefix, const char *arg)
-{
-	char *f;
-
-	if (o->ncflags == MAX_CFLAGS) {
-		pr_err("too many compiler flags");
+	if (n == MAX_SPECS) {
+		pr_err("too many -a specs (at most %d)", MAX_SPECS);
 		return -E2BIG;
 	}
-	if (asprintf(&f, "%s%s", prefix, arg) < 0)
-		return -ENOMEM;
-	cflag_storage[o->ncflags] = f;
-	o->cflags[o->ncflags++] = f;
+	if (attach_spec_parse(arg, &o->specs[n], &o->spec_bufs[n])) {
+		free(o->spec_bufs[n]);
+		o->spec_bufs[n] = NULL;
+		return -EINVAL;
+	}
+	o->spec_text[n] = arg;
+	o->nr_specs++;
 	return 0;
 }
 
-static void free_cflags(void)
+static int add_flag(struct run_opts *o, const char *flag)
+{
+	if (o->ncflags == MAX_CFLAGS) {
+		pr_err("too many compiler flags (at most %d)", MAX_CFLAGS);
+		return -E2BIG;
+	}
+	o->cflags[o->ncflags++] = flag;
+	return 0;
+}
+
+/* -D: a macro to cbcc, a `const volatile` global to cbcc-core. */
+static int opt_define(const char *arg, void *env)
+{
+	struct run_opts *o = env;
+
+	if (!*arg || *arg == '=') {
+		pr_err("-D needs NAME[=VALUE], not '%s'", arg);
+		return -EINVAL;
+	}
+	if (o->ndefines == MAX_CFLAGS) {
+		pr_err("too many -D definitions (at most %d)", MAX_CFLAGS);
+		return -E2BIG;
+	}
+	o->defines[o->ndefines++] = arg;
+	return 0;
+}
+
+static int opt_include(const char *arg, void *env)
+{
+	struct run_opts *o = env;
+	static char *bufs[MAX_CFLAGS];
+	static int n;
+
+	o->compile_opt = o->compile_opt ?: "-I";
+	if (n == MAX_CFLAGS || asprintf(&bufs[n], "-I%s", arg) < 0)
+		return -E2BIG;
+	return add_flag(o, bufs[n++]);
+}
+
+static int opt_cflag(const char *arg, void *env)
+{
+	struct run_opts *o = env;
+
+	o->compile_opt = o->compile_opt ?: "--cflag";
+	return add_flag(o, arg);
+}
+
+static int opt_xdp_mode(const char *arg, void *env)
+{
+	struct run_opts *o = env;
+
+	if (xdp_mode_parse(arg, &o->xdp_mode)) {
+		pr_err("invalid --xdp-mode '%s' (auto, native, generic or "
+		       "offload)", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_linear(const char *arg, void *env)
+{
+	struct run_opts *o = env;
+
+	if (o->nr_linear == MAX_SPECS) {
+		pr_err("too many --linear maps (at most %d)", MAX_SPECS);
+		return -E2BIG;
+	}
+	o->linear[o->nr_linear++] = arg;
+	return 0;
+}
+
+static int opt_compile_only(const char *arg, void *env)
+{
+	struct run_opts *o = env;
+
+	(void)arg;
+	o->compile_opt = o->compile_opt ?: "--compile-only";
+	o->compile_only = true;
+	return 0;
+}
+
+static int opt_kernel_source(const char *arg, void *env)
+{
+	struct run_opts *o = env;
+
+	o->compile_opt = o->compile_opt ?: "--kernel-source";
+	o->kernel_source = arg;
+	return 0;
+}
+
+#define RUN_CALLBACK_FLAG(k, n, fn, h) \
+	{ .key = (k), .name = (n), .type = TOOL_OPT_CALLBACK, .parse = (fn), \
+	  .help = (h) }
+
+/* Options of both binaries; compiler-only ones are hidden in cbcc-core. */
+static struct tool_opt run_opts_table[] = {
+	TOOL_OPT_CALLBACK('a', "attach", opt_attach, "SPEC",
+			  "attach a program (repeatable; grammar below)"),
+	TOOL_OPT_CALLBACK('D', NULL, opt_define, "NAME[=VALUE]",
+			  "define a macro (cbcc-core: set the const volatile "
+			  "global NAME)"),
+	TOOL_OPT_CALLBACK('I', NULL, opt_include, "DIR",
+			  "add an include directory"),
+	TOOL_OPT_CALLBACK(0, "cflag", opt_cflag, "FLAG", "pass FLAG to clang"),
+	TOOL_OPT_COMMAND(struct run_opts, cmd),
+	TOOL_OPT_SECONDS('d', "duration", struct run_opts, duration,
+			 "stop after SECS"),
+	TOOL_OPT_CALLBACK(0, "xdp-mode", opt_xdp_mode, "MODE",
+			  "auto, native, generic or offload"),
+	TOOL_OPT_FLAG(0, "force", struct run_opts, force,
+		      "replace an XDP program already attached"),
+	TOOL_OPT_JSON(struct run_opts, json),
+	TOOL_OPT_FLAG(0, "no-maps", struct run_opts, no_maps,
+		      "do not print maps at exit"),
+	TOOL_OPT_CALLBACK(0, "linear", opt_linear, "MAP",
+			  "print MAP as a linear histogram"),
+	RUN_CALLBACK_FLAG(0, "compile-only", opt_compile_only,
+			  "compile, then exit"),
+	TOOL_OPT_FLAG(0, "load-only", struct run_opts, load_only,
+		      "load, print each program's instruction count"),
+	TOOL_OPT_CALLBACK(0, "kernel-source", opt_kernel_source, "DIR",
+			  "kernel headers to compile against"),
+	TOOL_OPT_VERBOSE(struct run_opts, verbose),
+	{}
+};
+
+static const struct tool_desc bcc_desc = {
+	.name = "run",
+	.summary = "Compile a BCC program, load and attach it, print events, "
+		   "trace_printk lines\nand, at exit, its maps.",
+	.args = "FILE.c|-",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = run_opts_table,
+	.epilog = spec_grammar,
+	.examples = bcc_examples,
+};
+
+static const struct tool_desc core_desc = {
+	.name = "run",
+	.summary = "Load a compiled BPF CO-RE object (clang -g -O2 -target "
+		   "bpf), attach every\nprogram by its SEC() name, print "
+		   "events, trace_printk lines and, at exit,\nits maps.",
+	.args = "OBJ.bpf.o",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = run_opts_table,
+	.epilog = spec_grammar,
+	.examples = core_examples,
+};
+
+static void free_opts(struct run_opts *o)
 {
 	int i;
 
-	for (i = 0; i < MAX_CFLAGS; i++)
-		free(cflag_storage[i]);
+	for (i = 0; i < o->nr_specs; i++)
+		free(o->spec_bufs[i]);
+}
+
+/*
+ * Everything that can be checked before compiling is: specs parsed while
+ * reading the options; here, what they name must exist (an XDP
+ * interface), so a typo costs no compile and gets the usage exit code.
+ */
+static int check_specs(const struct run_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->nr_specs; i++) {
+		const struct attach_spec *s = &o->specs[i];
+
+		if (s->kind == ATTACH_XDP && !if_nametoindex(s->target)) {
+			pr_err("interface '%s' does not exist (in -a %s)",
+			       s->target, o->spec_text[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
-	int c;
+	const struct tool_desc *d = compiles() ? &bcc_desc : &core_desc;
+	struct tool_opt *t;
+	int first, err;
 
 	o->xdp_mode = XDP_MODE_AUTO;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "a:D:I:c:d:vh", long_opts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (o->nr_specs == MAX_SPECS) {
-				pr_err("too many -a specs (at most %d)",
-				       MAX_SPECS);
-				return EXIT_USAGE;
-			}
-			o->specs[o->nr_specs++] = optarg;
-			break;
-		case 'D':
-			/* cbcc-core: sets a .rodata global (engine_core) */
-			if (add_cflag(o, "-D", optarg))
-				return EXIT_USAGE;
-			break;
-		case 'I':
-			o->compile_opt = o->compile_opt ?: "-I";
-			if (add_cflag(o, "-I", optarg))
-				return EXIT_USAGE;
-			break;
-		case OPT_CFLAG:
-			o->compile_opt = o->compile_opt ?: "--cflag";
-			if (add_cflag(o, "", optarg))
-				return EXIT_USAGE;
-			break;
-		case 'c':
-			o->cmd = optarg;
-			break;
-		case 'd':
-			if (cli_parse_seconds(optarg, "duration", &o->duration))
-				return EXIT_USAGE;
-			break;
-		case OPT_XDP_MODE:
-			if (xdp_mode_parse(optarg, &o->xdp_mode)) {
-				pr_err("invalid --xdp-mode '%s' (auto, native, "
-				       "generic or offload)", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_FORCE:
-			o->force = true;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_NO_MAPS:
-			o->no_maps = true;
-			break;
-		case OPT_LINEAR:
-			if (o->nr_linear < MAX_SPECS)
-				o->linear[o->nr_linear++] = optarg;
-			break;
-		case OPT_COMPILE_ONLY:
-			o->compile_opt = o->compile_opt ?: "--compile-only";
-			o->compile_only = true;
-			break;
-		case OPT_LOAD_ONLY:
-			o->load_only = true;
-			break;
-		case OPT_KSRC:
-			o->compile_opt = o->compile_opt ?: "--kernel-source";
-			o->kernel_source = optarg;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'h':
-			fputs(usage(), stdout);
-			return -1;
-		default:
-			fputs(usage(), stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		pr_err(optind == argc ? "no program file given (%s)" :
-					"more than one program file given",
-		       compiles() ? "FILE.c or -" : "OBJ.bpf.o");
-		fputs(usage(), stderr);
-		return EXIT_USAGE;
-	}
-	o->file = argv[optind];
-	return 0;
+	xdp_set_mode_option("--xdp-mode");
+	for (t = run_opts_table; t->key || t->name; t++)
+		t->hidden = !compiles() &&
+			    (t->parse == opt_include || t->parse == opt_cflag ||
+			     t->parse == opt_compile_only ||
+			     t->parse == opt_kernel_source);
+	err = tool_parse(d, argc, argv, o, &first);
+	if (err)
+		return err;
+	o->file = argv[first];
+	return check_specs(o);
 }
 
 /* The first bytes of FILE are an ELF header ("-" never is). */
@@ -321,51 +376,66 @@ static int check_input_kind(const struct run_opts *o)
 	return 0;
 }
 
+/*
+ * The program text, NUL-terminated; NULL after one line saying why (a
+ * directory, a read error, more than MAX_SOURCE bytes).
+ */
 static char *read_source(const char *file)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "re") : stdin;
-	char *buf = NULL;
-	size_t len = 0, n;
-	char chunk[65536];
+	const char *name = f == stdin ? "<stdin>" : file;
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, n;
 
 	if (!f) {
 		pr_err("cannot open %s: %s", file, strerror(errno));
 		return NULL;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		char *nb = realloc(buf, len + n + 1);
-
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-			break;
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? 2 * cap : 65536 + 1;
+			if (cap > MAX_SOURCE + 1)
+				cap = MAX_SOURCE + 1;
+			if (cap - len <= 1) {
+				pr_err("%s is larger than %u MiB: not a BPF "
+				       "program", name, MAX_SOURCE >> 20);
+				goto fail;
+			}
+			nb = realloc(buf, cap);
+			if (!nb) {
+				pr_err("reading %s: %s", name,
+				       strerror(ENOMEM));
+				goto fail;
+			}
+			buf = nb;
 		}
-		buf = nb;
-		memcpy(buf + len, chunk, n);
+		n = fread(buf + len, 1, cap - len - 1, f);
 		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		/* fopen() succeeds on a directory; reading it fails. */
+		pr_err("cannot read %s: %s", name, strerror(errno));
+		goto fail;
 	}
 	if (f != stdin)
 		fclose(f);
 	if (!buf)
 		buf = calloc(1, 1);
-	if (buf)
+	else
 		buf[len] = '\0';
+	if (!len) {
+		pr_err("%s is empty: no BPF program to run", name);
+		free(buf);
+		return NULL;
+	}
 	return buf;
-}
-
-/* BPF programs need CAP_BPF+CAP_PERFMON, or CAP_SYS_ADMIN. */
-static bool have_bpf_caps(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = {};
-
-	if (syscall(SYS_capget, &hdr, data))
-		return geteuid() == 0;
-#define HAS_CAP(c) (data[(c) / 32].effective & (1u << ((c) % 32)))
-	return HAS_CAP(CAP_SYS_ADMIN) || (HAS_CAP(CAP_BPF) && HAS_CAP(CAP_PERFMON));
-#undef HAS_CAP
+fail:
+	if (f != stdin)
+		fclose(f);
+	free(buf);
+	return NULL;
 }
 
 /* Names given to BPF_HISTOGRAM(name, ...) in the source. */
@@ -452,38 +522,94 @@ static void discard_trace(void *ctx, const struct trace_line *t)
 	(void)t;
 }
 
-/* Explicit specs first, then bcc's name-prefix auto-attach for the rest. */
+/* The -a spec naming program PROG, or NULL. */
+static const struct attach_spec *spec_for(const struct run_opts *o,
+					  const char *prog)
+{
+	int j;
+
+	for (j = 0; j < o->nr_specs; j++)
+		if (!strcmp(o->specs[j].prog, prog))
+			return &o->specs[j];
+	return NULL;
+}
+
+/*
+ * Programs whose attach point is fixed when they are loaded (kfunc, lsm:
+ * bcc's kfunc__F/lsm__HOOK names, a core object's SEC()) cannot be moved
+ * by an -a spec: a spec naming another target is an error, not ignored.
+ */
+static int check_fixed_targets(struct engine *e, const struct run_opts *o)
+{
+	struct attach_spec as;
+	size_t i, n = engine_nr_progs(e);
+	int j;
+
+	for (j = 0; j < o->nr_specs; j++) {
+		const struct attach_spec *s = &o->specs[j];
+		bool found = false;
+
+		for (i = 0; i < n; i++) {
+			if (strcmp(engine_prog_name(e, i), s->prog))
+				continue;
+			found = true;
+			if (s->kind != ATTACH_KFUNC && s->kind != ATTACH_KRETFUNC &&
+			    s->kind != ATTACH_LSM)
+				break;
+			if (engine_auto_spec(e, i, &as) || as.kind != s->kind ||
+			    !as.target || strcmp(as.target, s->target)) {
+				pr_err("-a %s: program '%s' attaches to %s "
+				       "(fixed when it is loaded), not %s",
+				       o->spec_text[j], s->prog,
+				       !engine_auto_spec(e, i, &as) && as.target ?
+				       as.target : "nothing it can name",
+				       s->target);
+				return -EINVAL;
+			}
+			break;
+		}
+		if (!found) {
+			pr_err("-a %s: no program '%s' in %s", o->spec_text[j],
+			       s->prog, o->file);
+			return -EINVAL;
+		}
+	}
+	for (j = 0; j < o->nr_linear; j++) {
+		struct engine_map m;
+		size_t k, nm = engine_nr_maps(e);
+
+		for (k = 0; k < nm; k++)
+			if (!engine_map(e, k, &m) && !strcmp(m.name, o->linear[j]))
+				break;
+		if (k == nm) {
+			pr_err("--linear %s: no map of that name in %s",
+			       o->linear[j], o->file);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Explicit specs first, then auto-attach (bcc prefixes, SEC()) for the rest. */
 static int attach_all(struct engine *e, const struct run_opts *o)
 {
 	struct attach_spec spec;
-	char *buf;
 	size_t i, n;
 	int j, err = 0;
 
 	for (j = 0; j < o->nr_specs && !err; j++) {
-		err = attach_spec_parse(o->specs[j], &spec, &buf);
-		if (!err) {
-			spec.xdp_mode = o->xdp_mode;
-			spec.xdp_force = o->force;
-			err = engine_attach(e, &spec);
-			if (!err)
-				pr_info("attached %s to %s", spec.prog,
-					spec.target);
-		}
-		free(buf);
+		spec = o->specs[j];
+		spec.xdp_mode = o->xdp_mode;
+		spec.xdp_force = o->force;
+		err = engine_attach(e, &spec);
+		if (!err)
+			pr_info("attached %s to %s", spec.prog, spec.target);
 	}
 	n = engine_nr_progs(e);
 	for (i = 0; i < n && !err; i++) {
 		const char *name = engine_prog_name(e, i);
-		bool explicit = false;
 
-		for (j = 0; j < o->nr_specs; j++) {
-			const char *eq = strrchr(o->specs[j], '=');
-
-			if (eq && !strcmp(eq + 1, name))
-				explicit = true;
-		}
-		if (explicit || engine_auto_spec(e, i, &spec))
+		if (spec_for(o, name) || engine_auto_spec(e, i, &spec))
 			continue;
 		spec.xdp_mode = o->xdp_mode;
 		spec.xdp_force = o->force;
@@ -499,29 +625,26 @@ static int attach_all(struct engine *e, const struct run_opts *o)
 /* --load-only: every function whose type is known, with its size. */
 static int load_all(struct engine *e, const struct run_opts *o)
 {
+	const struct attach_spec *given;
 	struct attach_spec spec;
 	unsigned int insns;
 	size_t i, n = engine_nr_progs(e);
-	int j, kind, fd, err = 0;
-	char *buf;
+	int kind, fd;
 
 	for (i = 0; i < n; i++) {
 		const char *name = engine_prog_name(e, i);
 
-		kind = engine_auto_spec(e, i, &spec) ? -1 : (int)spec.kind;
-		for (j = 0; kind < 0 && j < o->nr_specs; j++) {
-			if (attach_spec_parse(o->specs[j], &spec, &buf) == 0 &&
-			    !strcmp(spec.prog, name))
-				kind = spec.kind;
-			free(buf);
-		}
+		given = spec_for(o, name);
+		if (given)
+			kind = given->kind;
+		else
+			kind = engine_auto_spec(e, i, &spec) ? -1 :
+							       (int)spec.kind;
 		if (kind < 0)
 			continue;	/* a helper, or a tail-call target */
 		fd = engine_prog_fd(e, name, kind, &insns);
-		if (fd < 0) {
-			err = fd;
-			break;
-		}
+		if (fd < 0)
+			return fd;
 		if (o->json) {
 			struct json_object *obj = json_object_new_object();
 
@@ -536,7 +659,7 @@ static int load_all(struct engine *e, const struct run_opts *o)
 			printf("%-40s %u insns\n", name, insns);
 		}
 	}
-	return err;
+	return 0;
 }
 
 static int open_buffers(struct engine *e, const struct run_opts *o,
@@ -569,27 +692,6 @@ static int open_buffers(struct engine *e, const struct run_opts *o,
 		(*nr)++;
 	}
 	return 0;
-}
-
-/* With --json, CMD's stdout goes to stderr: stdout stays pure NDJSON. */
-static pid_t start_command(const char *cmd, bool json)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		if (json)
-			dup2(STDERR_FILENO, STDOUT_FILENO);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0)
-		pr_err("cannot run '%s': %s", cmd, strerror(errno));
-	return pid;
 }
 
 static void print_maps(struct engine *e, const struct run_opts *o,
@@ -636,27 +738,13 @@ static void report_lost(const struct buffer *bufs, int nr, bool json)
 	}
 }
 
-/* Events, trace lines and the -c command until something says stop. */
-static int trace_loop(struct engine *e, const struct run_opts *o,
-		      struct tracepipe *tp, pid_t child, int *child_status)
+/* trace_printk lines arrive between buffer polls. */
+static int read_trace_lines(void *ctx)
 {
-	struct cli_deadline dl;
-	int err, status;
+	struct run_ctx *r = ctx;
 
-	cli_deadline_init(&dl, o->duration);
-	while (!cli_stop_requested() && !cli_deadline_passed(&dl)) {
-		err = engine_poll(e, cli_deadline_left_ms(&dl, 100));
-		if (err < 0) {
-			pr_err("reading events: %s", strerror(-err));
-			return err;
-		}
-		if (tp)
-			tracepipe_read(tp, on_trace, (void *)o);
-		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
-			*child_status = status;
-			break;
-		}
-	}
+	if (r->tp)
+		tracepipe_read(r->tp, on_trace, (void *)r->o);
 	return 0;
 }
 
@@ -665,31 +753,28 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o = {};
 	struct engine_opts eo = {};
 	struct buffer bufs[MAX_BUFFERS] = {};
-	struct tracepipe *tp = NULL;
+	struct run_ctx rc = { .o = &o };
+	struct tool_loop loop = {};
 	struct engine *e = NULL;
-	int ret, err, nbufs = 0, status = 0, i;
-	pid_t child = 0;
+	int ret, err, nbufs = 0, i;
 	char *src = NULL;
 
 	ret = parse_args(argc, argv, &o);
 	if (!ret)
 		ret = check_input_kind(&o);
 	if (ret) {
-		free_cflags();
-		return ret < 0 ? EXIT_OK : ret;
+		free_opts(&o);
+		return ret > 0 ? (ret == 1 ? EXIT_OK : ret) : EXIT_USAGE;
 	}
 	log_set_verbosity(o.verbose);
-	if (!have_bpf_caps()) {
-		pr_err("loading BPF programs needs root (or CAP_BPF and "
-		       "CAP_PERFMON)");
-		free_cflags();
-		return EXIT_RUNTIME;
-	}
+	err = tool_require_caps(TOOL_CAP_BPF, "loading BPF programs");
+	if (err)
+		goto out;
 	if (compiles()) {
 		src = read_source(o.file);
 		if (!src) {
-			free_cflags();
-			return EXIT_RUNTIME;
+			err = -EIO;
+			goto out;
 		}
 	}
 	cli_catch_stop_signals();
@@ -699,6 +784,8 @@ int cmd_run(int argc, char **argv)
 		eo.obj_path = o.file;
 	eo.cflags = o.cflags;
 	eo.ncflags = o.ncflags;
+	eo.defines = o.defines;
+	eo.ndefines = o.ndefines;
 	eo.kernel_source = o.kernel_source;
 	eo.verbose = o.verbose;
 	err = engine_open(&eo, &e);
@@ -707,6 +794,11 @@ int cmd_run(int argc, char **argv)
 	err = engine_load(e);
 	if (err)
 		goto out;
+	if (check_fixed_targets(e, &o)) {
+		err = -EINVAL;
+		ret = EXIT_USAGE;
+		goto out;
+	}
 	if (o.compile_only) {
 		pr_info("compiled %s: %zu functions, %zu maps", eo.name,
 			engine_nr_progs(e), engine_nr_maps(e));
@@ -720,13 +812,13 @@ int cmd_run(int argc, char **argv)
 	if (err)
 		goto out;
 	if (engine_uses_trace_printk(e)) {
-		tp = tracepipe_open();
-		if (!tp) {
+		rc.tp = tracepipe_open();
+		if (!rc.tp) {
 			err = -EIO;
 			goto out;
 		}
 		/* Lines already queued came from before us: not ours. */
-		tracepipe_read(tp, discard_trace, NULL);
+		tracepipe_read(rc.tp, discard_trace, NULL);
 	}
 	err = attach_all(e, &o);
 	if (err)
@@ -735,41 +827,39 @@ int cmd_run(int argc, char **argv)
 	if (!o.cmd)
 		fprintf(stderr, "Tracing... Hit Ctrl-C to end.\n");
 	if (o.cmd) {
-		child = start_command(o.cmd, o.json);
-		if (child < 0) {
-			err = -errno;
+		/* With --json, CMD's stdout goes to stderr: NDJSON stays pure. */
+		loop.child = tool_child_start(o.cmd, o.json);
+		if (!loop.child) {
+			err = -errno ?: -ENOMEM;
 			goto out;
 		}
 	}
-	err = trace_loop(e, &o, tp, child, &status);
+	loop.e = e;
+	loop.duration = o.duration;
+	loop.on_poll = read_trace_lines;
+	loop.ctx = &rc;
+	err = tool_loop(&loop);
 	/* What is still in flight when we stop belongs to the run. */
-	if (!err) {
-		engine_poll(e, 0);
-		if (tp) {
-			usleep(100 * 1000);
-			tracepipe_read(tp, on_trace, &o);
-		}
+	if (!err && rc.tp && tool_output_check() != -EPIPE) {
+		usleep(100 * 1000);
+		tracepipe_read(rc.tp, on_trace, &o);
 	}
-	if (!err && !o.no_maps)
+	if (!err && !o.no_maps && tool_output_check() != -EPIPE)
 		print_maps(e, &o, src);
 	report_lost(bufs, nbufs, o.json);
 out:
-	if (child > 0 && waitpid(child, &status, WNOHANG) == 0) {
-		kill(child, SIGTERM);
-		waitpid(child, &status, 0);
-	}
+	tool_child_stop(loop.child);
 	engine_close(e);
-	tracepipe_close(tp);
+	tracepipe_close(rc.tp);
 	for (i = 0; i < nbufs; i++)
 		typedesc_free(bufs[i].layout);
 	free(src);
-	free_cflags();
+	free_opts(&o);
+	if (ret)
+		return ret;
 	if (err)
 		return exit_code_for(err);
-	if (o.cmd && child > 0) {
-		if (WIFEXITED(status))
-			return WEXITSTATUS(status);
-		return 128 + WTERMSIG(status);
-	}
+	if (o.cmd && loop.child_exited)
+		return tool_child_exit_code(loop.child_status);
 	return EXIT_OK;
 }

@@ -697,7 +697,7 @@ static int bcc_open(const struct engine_opts *opts, struct engine **out)
 		pr_err("no BPF C source given");
 		return -EINVAL;
 	}
-	if (opts->ncflags > MAX_CFLAGS) {
+	if (opts->ncflags + opts->ndefines > MAX_CFLAGS) {
 		pr_err("too many compiler flags (at most %d)", MAX_CFLAGS);
 		return -E2BIG;
 	}
@@ -712,8 +712,15 @@ static int bcc_open(const struct engine_opts *opts, struct engine **out)
 	    (opts->kernel_source && !e->kernel_source))
 		goto nomem;
 	for (i = 0; i < opts->ncflags; i++) {
-		e->cflags[i] = strdup(opts->cflags[i]);
-		if (!e->cflags[i])
+		e->cflags[e->ncflags] = strdup(opts->cflags[i]);
+		if (!e->cflags[e->ncflags])
+			goto nomem;
+		e->ncflags++;
+	}
+	/* A definition is a macro to the BCC side. */
+	for (i = 0; i < opts->ndefines; i++) {
+		if (asprintf(&e->cflags[e->ncflags], "-D%s",
+			     opts->defines[i]) < 0)
 			goto nomem;
 		e->ncflags++;
 	}

@@ -58,6 +58,8 @@ void tool_usage(const struct tool_desc *d, FILE *f)
 		fprintf(f, "  %-24s %s\n", left, o->help);
 	}
 	fprintf(f, "  %-24s %s\n", "-h, --help", "show this help and exit");
+	if (d->epilog)
+		fprintf(f, "\n%s", d->epilog);
 	if (d->examples)
 		fprintf(f, "\nexamples:\n%s", d->examples);
 	fprintf(f, "\nExit status: 0 ok, 1 runtime error, 2 usage error, "
@@ -394,6 +396,11 @@ static int loop_step(struct tool_loop *l, int timeout_ms)
 		}
 	} else if (timeout_ms > 0) {
 		usleep((useconds_t)timeout_ms * 1000);
+	}
+	if (l->on_poll) {
+		n = l->on_poll(l->ctx);
+		if (n)
+			return n;
 	}
 	return tool_output_check();
 }

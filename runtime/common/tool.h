@@ -115,6 +115,7 @@ struct tool_desc {
 	const char *args;	/* after [OPTIONS]: "PATTERN", or NULL */
 	int min_args, max_args;	/* positional argument count bounds */
 	const struct tool_opt *opts;	/* ends with {} */
+	const char *epilog;	/* more help after the options, or NULL */
 	const char *examples;	/* the examples block, or NULL */
 };
 
@@ -172,6 +173,8 @@ struct tool_loop {
 	unsigned int duration;		/* seconds, 0: none */
 	unsigned int interval;		/* seconds, 0: none */
 	int (*on_interval)(void *ctx);	/* 0 or -errno (ends the loop) */
+	/* After each poll (e.g. read trace_pipe); 0 or -errno (ends it). */
+	int (*on_poll)(void *ctx);
 	void *ctx;
 	struct tool_child *child;	/* -c: ends when it exits */
 	int child_status;		/* out: its wait status */

@@ -41,6 +41,14 @@ static const char *const mode_names[] = {
 	[XDP_MODE_OFFLOAD] = "offload",
 };
 
+/* The tool's option that picks the mode, named in hints. */
+static const char *mode_option = "--mode";
+
+void xdp_set_mode_option(const char *opt)
+{
+	mode_option = opt;
+}
+
 int xdp_mode_parse(const char *s, enum xdp_mode *mode)
 {
 	size_t i;
@@ -361,8 +369,9 @@ static void report_failure(const struct xdp_attachment *a,
 		pr_err("generic XDP refused on '%s' (driver '%s'): %s",
 		       a->ifname, drv, strerror(-err));
 	else
-		pr_err("%s XDP mode refused by driver '%s' on '%s': %s; try --mode generic",
-		       xdp_mode_name(mode), drv, a->ifname, strerror(-err));
+		pr_err("%s XDP mode refused by driver '%s' on '%s': %s; try %s generic",
+		       xdp_mode_name(mode), drv, a->ifname, strerror(-err),
+		       mode_option);
 }
 
 static int attach_any(struct xdp_attachment *a, int prog_fd,

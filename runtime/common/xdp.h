@@ -26,6 +26,8 @@ enum xdp_mode {
 
 /* "auto", "native", "generic", "offload" -> *mode; -EINVAL otherwise. */
 int xdp_mode_parse(const char *s, enum xdp_mode *mode);
+/* How the tool spells its mode option in hints ("--mode" by default). */
+void xdp_set_mode_option(const char *opt);
 const char *xdp_mode_name(enum xdp_mode mode);
 
 struct xdp_attachment;

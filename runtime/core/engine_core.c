@@ -259,7 +259,7 @@ static int index_object(struct engine *e)
 }
 
 /*
- * `cbcc-core run -D NAME=VALUE`: the core engine's cflags set .rodata
+ * `cbcc-core run -D NAME=VALUE`: the core engine's defines set .rodata
  * globals (`const volatile int NAME`, `const volatile char NAME[16]`), the
  * CO-RE counterpart of a BCC -D: integers of any size, or strings.
  */
@@ -397,9 +397,8 @@ static int core_open(const struct engine_opts *opts, struct engine **out)
 		return -EINVAL;
 	}
 	err = index_object(e);
-	for (i = 0; !err && i < opts->ncflags; i++)
-		err = strncmp(opts->cflags[i], "-D", 2) ? -EINVAL :
-		      set_rodata_global(e, opts->cflags[i] + 2);
+	for (i = 0; !err && i < opts->ndefines; i++)
+		err = set_rodata_global(e, opts->defines[i]);
 	if (err) {
 		core_close(e);
 		return err;
