@@ -165,7 +165,8 @@ $(CORE_ELF_OBJS): $(OUT)/core_obj/%.o: $(OUT)/core_obj/%.c $(BPF_HDRS)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -Ibpf_src -c -o $@ $<
 
-$(OUT)/embedded_core.o: $(OUT)/embedded_core.c runtime/common/embedded.h
+$(OUT)/embedded_core.o: $(OUT)/embedded_core.c runtime/common/embedded.h \
+			runtime/engine.h
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -183,7 +184,7 @@ $(OUT)/embedded.c: tools/gen-embedded.sh $(BPF_SRCS) $(BPF_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)sh tools/gen-embedded.sh $@ $(BPF_SRCS)
 
-$(OUT)/embedded.o: $(OUT)/embedded.c runtime/common/embedded.h
+$(OUT)/embedded.o: $(OUT)/embedded.c runtime/common/embedded.h runtime/engine.h
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
