@@ -133,6 +133,8 @@ static int find_candidates(struct counter *c, const struct probe_pattern *p)
 			return EXIT_RUNTIME;
 		}
 		n = probe_elf_functions(c->binary, p->regex, &c->names);
+		if (n > 0)
+			probe_warn_ifuncs(c->binary, p->regex);
 	} else {
 		c->kind = FUNCCOUNT_KPROBE;
 		if (!kernel_has_kprobes()) {

@@ -487,6 +487,8 @@ static int check_targets(struct tracer *t, char **paths)
 		if (asprintf(&re, "^%s$", p->func) < 0)
 			return EXIT_RUNTIME;
 		n = probe_elf_functions(paths[i], re, &names);
+		if (n > 0)
+			probe_warn_ifuncs(paths[i], re);
 		free(re);
 		if (n < 0)
 			return exit_code_for(n);
