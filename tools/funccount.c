@@ -89,9 +89,8 @@ static const struct tool_desc desc = {
 "  funccount -p 185 c:malloc               # malloc() calls of PID 185\n"
 "  funccount -c 1 't:sched:sched_switch'   # context switches on CPU 1\n"
 "\n"
-"Needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), and CAP_DAC_READ_SEARCH\n"
-"to read tracefs and /proc/kallsyms; kernel functions with the bcc engine\n"
-"(cbcc) also CAP_DAC_OVERRIDE to write kprobe_events.\n",
+"Needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (tracefs);\n"
+"kernel and user functions also CAP_DAC_OVERRIDE (kprobe/uprobe_events).\n",
 };
 
 /* -p of a process that is not there: a usage error, as a bad number. */
@@ -473,8 +472,14 @@ int cmd_funccount(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
+	/*
+	 * Kernel and user functions: perf's kprobe/uprobe PMUs refuse
+	 * CAP_PERFMON alone here, and the fallback writes tracefs.
+	 */
 	if (tool_require_caps(TOOL_CAP_BPF | TOOL_CAP_PERFMON |
-			      TOOL_CAP_DAC_READ_SEARCH, "funccount")) {
+			      TOOL_CAP_DAC_READ_SEARCH |
+			      (pat.kind == PROBE_TRACEPOINT ? 0 :
+			       TOOL_CAP_DAC_OVERRIDE), "funccount")) {
 		ret = EXIT_RUNTIME;
 		goto out;
 	}

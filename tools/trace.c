@@ -130,9 +130,8 @@ static const struct tool_desc desc = {
 "  trace 'p:c:write (arg1 == 1) \"writing %d bytes to STDOUT\", arg3'\n"
 "  trace 'do_sys_open \"%s\", arg2@user'\n"
 "\n"
-"Needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), and CAP_DAC_READ_SEARCH\n"
-"to read tracefs and /proc/kallsyms; kernel functions also CAP_DAC_OVERRIDE\n"
-"to write kprobe_events.\n",
+"Needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (tracefs);\n"
+"kernel and user functions also CAP_DAC_OVERRIDE (kprobe/uprobe_events).\n",
 };
 
 static int parse_args(int argc, char **argv)
@@ -568,6 +567,8 @@ int cmd_trace(int argc, char **argv)
 	struct engine_opts eo = { .name = "trace" };
 	struct tracer t = { .stacks_fd = -1 };
 	struct tool_loop l = { 0 };
+	unsigned int caps = TOOL_CAP_BPF | TOOL_CAP_PERFMON |
+			    TOOL_CAP_DAC_READ_SEARCH;
 	struct probe_error perr;
 	struct engine_map m;
 	struct timespec ts;
@@ -615,8 +616,10 @@ int cmd_trace(int argc, char **argv)
 			goto out;
 	}
 
-	if (tool_require_caps(TOOL_CAP_BPF | TOOL_CAP_PERFMON |
-			      TOOL_CAP_DAC_READ_SEARCH, "trace")) {
+	for (i = 0; i < t.n; i++)
+		if (t.specs[i].kind != PROBE_TRACEPOINT)
+			caps |= TOOL_CAP_DAC_OVERRIDE;	/* see funccount.c */
+	if (tool_require_caps(caps, "trace")) {
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
