@@ -386,18 +386,18 @@ def test_not_root_names_the_capability(fcbin, no_leaks):
 
 @pytest.mark.parametrize("pattern,extra", [
     ("t:syscalls:sys_enter_getppid", []),
-    ("c:getppid", ["dac_override"]),
+    ("c:getppid", ["sys_admin"]),
 ])
 def test_documented_capabilities_suffice(fcbin, no_leaks, pattern, extra):
     """README: CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH, no root;
-    uprobes CAP_DAC_OVERRIDE too, asked for by name when missing."""
+    uprobes CAP_SYS_ADMIN too, asked for by name when missing."""
     caps = ["bpf", "perfmon", "dac_read_search"]
     if extra:
         r = run(setpriv(caps) + [fcbin, "funccount", "-d", "1", pattern])
         assert r.returncode == 1, r.stderr
         assert r.stderr.strip().splitlines() == [
             f"{os.path.basename(fcbin)} funccount: error: funccount "
-            "needs CAP_DAC_OVERRIDE (run as root, or grant it with "
+            "needs CAP_SYS_ADMIN (run as root, or grant it with "
             "setcap/capsh)"], r.stderr
     r = run(setpriv(caps + extra) +
             [fcbin, "funccount", "-d", "1", pattern])
@@ -409,8 +409,9 @@ def test_documented_capabilities_suffice(fcbin, no_leaks, pattern, extra):
 def test_ifunc_target_is_called_out(fcbin):
     # glibc's strlen is an IFUNC: its symbol is the resolver.
     r = run([fcbin, "funccount", "-d", "1", "c:strlen"])
-    assert r.returncode == 0, r.stderr
-    assert "strlen is an IFUNC" in r.stderr, r.stderr
+    assert "strlen is an IFUNC" in r.stderr.splitlines()[0], r.stderr
+    if os.path.basename(fcbin) == "cbcc":
+        assert r.returncode == 0, r.stderr
 
 
 def test_readme_tour_probes_real_functions():

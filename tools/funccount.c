@@ -90,7 +90,7 @@ static const struct tool_desc desc = {
 "  funccount -c 1 't:sched:sched_switch'   # context switches on CPU 1\n"
 "\n"
 "Needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (tracefs);\n"
-"kernel and user functions also CAP_DAC_OVERRIDE (kprobe/uprobe_events).\n",
+"kernel and user functions also CAP_SYS_ADMIN (perf's probe PMUs).\n",
 };
 
 /* -p of a process that is not there: a usage error, as a bad number. */
@@ -473,13 +473,13 @@ int cmd_funccount(int argc, char **argv)
 		goto out;
 	}
 	/*
-	 * Kernel and user functions: perf's kprobe/uprobe PMUs refuse
-	 * CAP_PERFMON alone here, and the fallback writes tracefs.
+	 * Kernel and user functions: perf's uprobe PMU (6.18) asks for
+	 * CAP_SYS_ADMIN, and without it the fallback writes tracefs.
 	 */
 	if (tool_require_caps(TOOL_CAP_BPF | TOOL_CAP_PERFMON |
 			      TOOL_CAP_DAC_READ_SEARCH |
 			      (pat.kind == PROBE_TRACEPOINT ? 0 :
-			       TOOL_CAP_DAC_OVERRIDE), "funccount")) {
+			       TOOL_CAP_SYS_ADMIN), "funccount")) {
 		ret = EXIT_RUNTIME;
 		goto out;
 	}

@@ -131,7 +131,7 @@ static const struct tool_desc desc = {
 "  trace 'do_sys_open \"%s\", arg2@user'\n"
 "\n"
 "Needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (tracefs);\n"
-"kernel and user functions also CAP_DAC_OVERRIDE (kprobe/uprobe_events).\n",
+"kernel and user functions also CAP_SYS_ADMIN (perf's probe PMUs).\n",
 };
 
 static int parse_args(int argc, char **argv)
@@ -618,7 +618,7 @@ int cmd_trace(int argc, char **argv)
 
 	for (i = 0; i < t.n; i++)
 		if (t.specs[i].kind != PROBE_TRACEPOINT)
-			caps |= TOOL_CAP_DAC_OVERRIDE;	/* see funccount.c */
+			caps |= TOOL_CAP_SYS_ADMIN;	/* see funccount.c */
 	if (tool_require_caps(caps, "trace")) {
 		ret = EXIT_RUNTIME;
 		goto out;

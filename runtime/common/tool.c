@@ -204,7 +204,6 @@ static const struct {
 	{ TOOL_CAP_SYS_RESOURCE, CAP_SYS_RESOURCE, "CAP_SYS_RESOURCE" },
 	{ TOOL_CAP_DAC_READ_SEARCH, CAP_DAC_READ_SEARCH,
 	  "CAP_DAC_READ_SEARCH" },
-	{ TOOL_CAP_DAC_OVERRIDE, CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE" },
 };
 
 static bool have_cap(const struct __user_cap_data_struct *data, int cap)

@@ -140,8 +140,6 @@ enum {
 	TOOL_CAP_SYS_RESOURCE = 1 << 4,	/* memlock on kernels < 5.11 */
 	/* tracefs (mode 0700) and /proc/kallsyms addresses, not as root */
 	TOOL_CAP_DAC_READ_SEARCH = 1 << 5,
-	/* writing kprobe_events/uprobe_events (probes perf cannot make) */
-	TOOL_CAP_DAC_OVERRIDE = 1 << 6,
 };
 
 int tool_require_caps(unsigned int caps, const char *what);
