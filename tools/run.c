@@ -33,6 +33,7 @@
 #include "ndjson.h"
 #include "textesc.h"
 #include "tracepipe.h"
+#include "tool.h"
 #include "typedesc.h"
 #include "xdp.h"
 
@@ -652,6 +653,10 @@ static int trace_loop(struct engine *e, const struct run_opts *o,
 		}
 		if (tp)
 			tracepipe_read(tp, on_trace, (void *)o);
+		/* The reader went away (| head): a normal end, exit 0. */
+		err = tool_output_check();
+		if (err)
+			return err == -EPIPE ? 0 : err;
 		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
 			*child_status = status;
 			break;
