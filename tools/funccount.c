@@ -36,7 +36,8 @@
 #include "probe_targets.h"
 #include "tool.h"
 
-#define PROBE_LIMIT	FUNCCOUNT_MAX_SLOTS	/* bcc's get_probe_limit() */
+/* bcc's BPF.get_probe_limit() */
+#define PROBE_LIMIT	FUNCCOUNT_MAX_SLOTS
 
 static struct env {
 	pid_t pid;
@@ -154,7 +155,8 @@ static int find_candidates(struct counter *c, const struct probe_pattern *p)
 	c->nr_names = n;
 	if (!n) {
 		pr_err("no %s matched by pattern '%s'",
-		       c->kind == FUNCCOUNT_TRACEPOINT ? "tracepoints" : "functions",
+		       c->kind == FUNCCOUNT_TRACEPOINT ? "tracepoints" :
+		       "functions",
 		       env.pattern);
 		return EXIT_RUNTIME;
 	}

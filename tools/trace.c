@@ -119,7 +119,8 @@ static const struct tool_desc desc = {
 	.max_args = -1,
 	.opts = opts,
 	.examples =
-"  PROBE: [p|r]:[lib]:func[+off][(signature)] [(predicate)] [\"format\", args...]\n"
+"  PROBE: [p|r]:[lib]:func[+off][(signature)] [(predicate)]\n"
+"         [\"format\", args...]\n"
 "         t:category:event [(predicate)] [\"format\", args...]\n"
 "  args: arg1..arg6 (argN@user: user memory), retval (r: probes), args->field\n"
 "  (tracepoints), $pid $tgid $uid $gid $cpu $task, any C expression.\n"

@@ -70,11 +70,13 @@ int funccount_mod_load(struct funccount_mod *m, enum funccount_kind kind,
 		err = engine_open(&eo, &m->e);
 	if (!err)
 		err = engine_set_config(m->e, &ec);
-	for (i = 0; !err && i < sizeof(all) / sizeof(all[0]); i++)
-		err = engine_set_autoload(m->e, all[i],
-					  !strcmp(all[i], progs[kind]) ||
-					  (kind == FUNCCOUNT_KPROBE &&
-					   !strcmp(all[i], "count_kprobe_multi")));
+	for (i = 0; !err && i < sizeof(all) / sizeof(all[0]); i++) {
+		bool on = !strcmp(all[i], progs[kind]) ||
+			  (kind == FUNCCOUNT_KPROBE &&
+			   !strcmp(all[i], "count_kprobe_multi"));
+
+		err = engine_set_autoload(m->e, all[i], on);
+	}
 	if (!err)
 		err = engine_load(m->e);
 	return err;
