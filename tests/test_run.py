@@ -304,3 +304,18 @@ def test_bucketed_histogram_sections_as_bcc(cbcc, no_leaks):
     assert r.returncode == 0, r.stderr
     assert "\nBucket ptr = b'python3'\n     value               : count" \
         in r.stdout, r.stdout
+
+
+def test_stops_when_reader_goes_away(cbcc, no_leaks):
+    """`cbcc run X.c | head`: it used to run until Ctrl-C once head had
+    gone (SIGPIPE is ignored and nothing noticed the closed pipe)."""
+    t = Tracer([cbcc, "run", prog("tp_count.c")])
+    t.wait_stderr("Tracing")
+    t.proc.stdout.close()       # the reader goes away
+    try:
+        rc = t.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(t.proc.pid, signal.SIGKILL)
+        t.proc.wait()
+        raise AssertionError("still running 10 s after its reader left")
+    assert rc == 0, t.proc.stderr.read()

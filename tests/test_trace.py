@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from conftest import IN_VM, run
+from conftest import IN_VM, REPO, run
 
 PY = "/usr/bin/python3"
 BCC_TRACE = "/usr/sbin/trace-bpfcc"
@@ -264,6 +264,65 @@ def test_usage_errors(cbcc):
     assert run([cbcc, "trace", "-u", "x"]).returncode == 2
     r = run([cbcc, "trace", "--help"])
     assert r.returncode == 0 and "args->field" in r.stdout
+
+
+def missing_pid():
+    pid_max = int(open("/proc/sys/kernel/pid_max").read())
+    for pid in range(pid_max - 1, 1, -1):
+        if not os.path.exists(f"/proc/{pid}"):
+            return pid
+    raise AssertionError("every PID is taken")
+
+
+@pytest.mark.parametrize("opt,what", [("-p", "process"), ("-L", "thread")])
+def test_missing_pid_is_a_usage_error(cbcc, no_leaks, opt, what):
+    pid = missing_pid()
+    r = run([cbcc, "trace", opt, str(pid), "t:syscalls:sys_enter_getppid"])
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"cbcc trace: error: no {what} with id {pid}"], r.stderr
+    assert r.stdout == ""
+
+
+def test_stops_when_reader_goes_away(cbcc, no_leaks):
+    """`trace ... | head -2`: it used to print into the closed pipe
+    (SIGPIPE ignored) until Ctrl-C."""
+    w = Workload("getppid", "", 2000)
+    p = subprocess.Popen([cbcc, "trace", "-p", str(w.pid),
+                          "t:syscalls:sys_enter_getppid"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    try:
+        assert re.match(HEADER_RE, p.stdout.readline().decode())
+        p.stdout.close()        # the reader goes away
+        w.go()                  # then events come
+        rc = p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        raise AssertionError("still running 10 s after its reader left")
+    finally:
+        w.proc.kill()
+    assert rc == 0, p.stderr.read()
+
+
+def test_not_root_names_the_capability(cbcc, no_leaks):
+    r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             "--inh-caps=-all", cbcc, "trace",
+             't:syscalls:sys_enter_openat "%s", args->filename'])
+    assert r.returncode == 1, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "needs CAP_BPF" in lines[0], r.stderr
+
+
+def test_trace_is_cbcc_only():
+    """cbcc-core compiles nothing at run time: it says to use cbcc."""
+    core = os.environ.get("CBCC_CORE_BIN",
+                          os.path.join(REPO, "build", "cbcc-core"))
+    r = run([core, "trace", "t:syscalls:sys_enter_getppid"])
+    assert r.returncode == 3, r.stderr
+    assert "cbcc" in r.stderr.replace("cbcc-core", ""), r.stderr
+    assert r.stdout == ""
 
 
 # VM lane: kprobes exist.

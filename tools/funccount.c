@@ -3,18 +3,20 @@
  * funccount.c - count kernel functions, tracepoints and user functions,
  * as bcc's funccount.
  *
- * Counters are per-CPU.  Tracepoints and uprobes get one program per
- * location, each bumping a constant slot of a per-CPU array: no hashing,
- * no atomics, the cheapest count BPF has.  Kernel functions share one
- * program that counts by bpf_get_func_ip() in a per-CPU hash, so the
- * whole pattern can ride a single kprobe.multi link (one attach, one
- * detach, instead of bcc's thousand perf events); kernels without
- * kprobe.multi get the same program as one kprobe per function.
+ * Counters are per-CPU, one slot per location.  The BPF side comes from
+ * funccount_mod.h, one implementation per binary: cbcc generates BCC C
+ * for the pattern (a program per tracepoint or uprobe bumping its own
+ * slot; kernel functions counted by bpf_get_func_ip()), cbcc-core runs
+ * precompiled programs that find their slot in the attach cookie.  This
+ * file is the same for both.  Kernel functions ride a single
+ * kprobe.multi link where the kernel has one (one attach, one detach,
+ * instead of bcc's thousand perf events), else one kprobe each.
  * Locations that cannot be attached are skipped and counted.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +28,16 @@
 #include "cli.h"
 #include "cmd.h"
 #include "engine.h"
+#include "funccount_mod.h"
 #include "kernel.h"
 #include "log.h"
-#include "probe_gen.h"
 #include "probe_spec.h"
 #include "probe_syms.h"
 #include "probe_targets.h"
+#include "tool.h"
 
-#define PROBE_LIMIT	1000	/* as bcc's BPF.get_probe_limit() */
+/* bcc's BPF.get_probe_limit() */
+#define PROBE_LIMIT	FUNCCOUNT_MAX_SLOTS
 
 static struct env {
 	pid_t pid;
@@ -45,111 +49,72 @@ static struct env {
 	bool debug;
 	int verbose;
 	const char *pattern;
-} env = { .cpu = -1 };
+} env;
 
-static const char usage_text[] =
-"Usage: cbcc funccount [-p PID] [-i SECS] [-d SECS] [-T] [-r] [-c CPU] [-D]\n"
-"                      [-v] PATTERN\n"
-"Count functions, tracepoints and user functions (bcc's funccount).\n\n"
-"  -p, --pid PID        trace this PID only\n"
-"  -i, --interval SECS  summary interval, seconds\n"
-"  -d, --duration SECS  total duration of trace, seconds\n"
-"  -T, --timestamp      include timestamp on output\n"
-"  -r, --regexp         use regular expressions; default is '*' wildcards\n"
-"  -c, --cpu CPU        trace this CPU only\n"
-"  -D, --debug          print the BPF program before starting\n"
-"  -v, --verbose        say how probes attach, list skipped functions\n"
-"  -h, --help           this help\n\n"
-"Patterns:\n"
-"  func, p::func        kernel function (kprobes)\n"
-"  lib:func, p:lib:func user function in a library or binary (uprobes)\n"
-"  t:cat:event          kernel tracepoint\n\n"
-"Examples:\n"
-"  cbcc funccount 'vfs_*'                      # kernel fns starting with vfs_\n"
-"  cbcc funccount -r '^vfs.*'                  # same, as a regular expression\n"
-"  cbcc funccount -Ti 5 'vfs_*'                # output every 5 s, timestamped\n"
-"  cbcc funccount -d 10 't:syscalls:sys_enter_*' # syscalls for 10 seconds\n"
-"  cbcc funccount c:malloc                     # malloc() calls in libc\n";
+/* As bcc's funccount: -c is a CPU here, not a command. */
+static const struct tool_opt opts[] = {
+	TOOL_OPT_PID('p', "pid", struct env, pid, "PID",
+		     "trace this PID only"),
+	TOOL_OPT_SECONDS('i', "interval", struct env, interval,
+			 "summary interval, seconds"),
+	TOOL_OPT_DURATION(struct env, duration),
+	TOOL_OPT_FLAG('T', "timestamp", struct env, timestamp,
+		      "include timestamp on output"),
+	TOOL_OPT_FLAG('r', "regexp", struct env, regex,
+		      "use regular expressions; default is '*' wildcards"),
+	TOOL_OPT_LONG('c', "cpu", struct env, cpu, "CPU", 0, 65535,
+		      "trace this CPU only"),
+	TOOL_OPT_FLAG('D', "debug", struct env, debug,
+		      "print the BPF program before starting"),
+	TOOL_OPT_VERBOSE(struct env, verbose),
+	{}
+};
 
-enum kind { KIND_TRACEPOINT, KIND_UPROBE, KIND_KPROBE };
+static const struct tool_desc desc = {
+	.name = "funccount",
+	.summary = "Count functions, tracepoints and user functions "
+		   "(bcc's funccount).",
+	.args = "PATTERN",
+	.min_args = 1,
+	.max_args = 1,
+	.opts = opts,
+	.examples =
+"  patterns:\n"
+"    func, p::func        kernel function (kprobes)\n"
+"    lib:func, p:lib:func user function in a library or binary (uprobes)\n"
+"    t:cat:event          kernel tracepoint\n"
+"  funccount 'vfs_*'                       # kernel fns starting with vfs_\n"
+"  funccount -r '^vfs.*'                   # same, as a regular expression\n"
+"  funccount -Ti 5 'vfs_*'                 # output every 5 s, timestamped\n"
+"  funccount -d 10 't:syscalls:sys_enter_*' # syscalls for 10 seconds\n"
+"  funccount -p 185 c:malloc               # malloc() calls of PID 185\n"
+"  funccount -c 1 't:sched:sched_switch'   # context switches on CPU 1\n"
+"\n"
+"Needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (tracefs);\n"
+"kernel and user functions also CAP_SYS_ADMIN (perf's probe PMUs).\n",
+};
+
+/* -p of a process that is not there: a usage error, as a bad number. */
+static int check_pid(pid_t pid)
+{
+	if (pid > 0 && kill(pid, 0) && errno == ESRCH) {
+		pr_err("no process with PID %d", (int)pid);
+		return -ESRCH;
+	}
+	return 0;
+}
 
 struct counter {
-	enum kind kind;
+	enum funccount_kind kind;
 	char **names;		/* candidate locations */
 	int nr_names;
 	bool *attached;		/* per name */
 	int nr_attached;
 	char *binary;		/* uprobes: resolved path */
-	struct engine *e;
+	struct funccount_mod mod;
 	int map_fd;
-	struct ksyms *ksyms;	/* kprobes: hit address -> function */
+	struct ksyms *ksyms;	/* by_ip: hit address -> function */
 };
-
-static int parse_args(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "timestamp", no_argument, NULL, 'T' },
-		{ "regexp", no_argument, NULL, 'r' },
-		{ "debug", no_argument, NULL, 'D' },
-		{ "cpu", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "p:i:d:TrDc:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (cli_parse_pid(optarg, "PID", &env.pid))
-				return EXIT_USAGE;
-			break;
-		case 'i':
-			if (cli_parse_seconds(optarg, "interval",
-					      &env.interval))
-				return EXIT_USAGE;
-			break;
-		case 'd':
-			if (cli_parse_seconds(optarg, "duration",
-					      &env.duration))
-				return EXIT_USAGE;
-			break;
-		case 'T':
-			env.timestamp = true;
-			break;
-		case 'r':
-			env.regex = true;
-			break;
-		case 'D':
-			env.debug = true;
-			break;
-		case 'c':
-			if (cli_parse_long(optarg, "CPU", 0, 65535, &env.cpu))
-				return EXIT_USAGE;
-			break;
-		case 'v':
-			env.verbose++;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return -1;
-		default:
-			fputs(usage_text, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		pr_err(optind == argc ? "expected a PATTERN" :
-		       "expected one PATTERN, got %d (quote wildcards)",
-		       argc - optind);
-		return EXIT_USAGE;
-	}
-	env.pattern = argv[optind];
-	return 0;
-}
 
 /* Fills c->names from the pattern; returns an exit code. */
 static int find_candidates(struct counter *c, const struct probe_pattern *p)
@@ -157,10 +122,10 @@ static int find_candidates(struct counter *c, const struct probe_pattern *p)
 	int n;
 
 	if (p->kind == PROBE_TRACEPOINT) {
-		c->kind = KIND_TRACEPOINT;
+		c->kind = FUNCCOUNT_TRACEPOINT;
 		n = probe_tracepoints(p->regex, &c->names);
 	} else if (p->lib[0]) {
-		c->kind = KIND_UPROBE;
+		c->kind = FUNCCOUNT_UPROBE;
 		c->binary = probe_find_binary(p->lib);
 		if (!c->binary) {
 			pr_err("unable to find library or executable '%s'",
@@ -168,8 +133,10 @@ static int find_candidates(struct counter *c, const struct probe_pattern *p)
 			return EXIT_RUNTIME;
 		}
 		n = probe_elf_functions(c->binary, p->regex, &c->names);
+		if (n > 0)
+			probe_warn_ifuncs(c->binary, p->regex);
 	} else {
-		c->kind = KIND_KPROBE;
+		c->kind = FUNCCOUNT_KPROBE;
 		if (!kernel_has_kprobes()) {
 			pr_err("this kernel has no kprobes (CONFIG_KPROBES is off): "
 			       "kernel functions cannot be counted; tracepoints "
@@ -188,13 +155,14 @@ static int find_candidates(struct counter *c, const struct probe_pattern *p)
 	c->nr_names = n;
 	if (!n) {
 		pr_err("no %s matched by pattern '%s'",
-		       c->kind == KIND_TRACEPOINT ? "tracepoints" : "functions",
+		       c->kind == FUNCCOUNT_TRACEPOINT ? "tracepoints" :
+		       "functions",
 		       env.pattern);
 		return EXIT_RUNTIME;
 	}
 	if (n > PROBE_LIMIT) {
 		pr_err("%d %s match '%s': at most %d probes allowed (narrow the pattern)",
-		       n, c->kind == KIND_TRACEPOINT ? "tracepoints" :
+		       n, c->kind == FUNCCOUNT_TRACEPOINT ? "tracepoints" :
 		       "functions", env.pattern, PROBE_LIMIT);
 		return EXIT_USAGE;
 	}
@@ -215,42 +183,58 @@ static void quiet_begin(int *saved)
 
 static int attach_one(struct counter *c, int i)
 {
-	struct attach_spec s = { .pid = env.pid > 0 ? env.pid : -1 };
+	struct attach_spec s = {
+		.pid = env.pid > 0 ? env.pid : -1,
+		.target = c->names[i],
+		.cookie = i,	/* the slot, for cbcc-core's programs */
+	};
 	char prog[32];
 
-	snprintf(prog, sizeof(prog), "count_%d", i);
-	s.prog = prog;
-	s.target = c->names[i];
+	s.prog = funccount_mod_prog(&c->mod, i, false, prog, sizeof(prog));
 	switch (c->kind) {
-	case KIND_TRACEPOINT:
+	case FUNCCOUNT_TRACEPOINT:
 		s.kind = ATTACH_TRACEPOINT;
 		break;
-	case KIND_UPROBE:
+	case FUNCCOUNT_UPROBE:
 		s.kind = ATTACH_UPROBE;
 		s.lib = c->binary;
 		break;
-	case KIND_KPROBE:
+	case FUNCCOUNT_KPROBE:
 		s.kind = ATTACH_KPROBE;
-		s.prog = "count_ip";
 		break;
 	}
-	return engine_attach(c->e, &s);
+	return engine_attach(c->mod.e, &s);
+}
+
+/* Every kernel function on one kprobe.multi link; cookie i: slot i. */
+static int attach_multi(struct counter *c)
+{
+	uint64_t *cookies = calloc(c->nr_names, sizeof(*cookies));
+	struct attach_spec s = {
+		.kind = ATTACH_KPROBE_MULTI,
+		.syms = (const char *const *)c->names,
+		.nr_syms = c->nr_names,
+		.cookies = cookies,
+	};
+	int i, err;
+
+	if (!cookies)
+		return -ENOMEM;
+	for (i = 0; i < c->nr_names; i++)
+		cookies[i] = i;
+	s.prog = funccount_mod_prog(&c->mod, 0, true, NULL, 0);
+	err = engine_attach(c->mod.e, &s);
+	free(cookies);
+	return err;
 }
 
 static int attach_all(struct counter *c)
 {
 	int i, err = 0, saved = log_verbosity();
 
-	if (c->kind == KIND_KPROBE && kernel_has_kprobe_multi()) {
-		struct attach_spec s = {
-			.kind = ATTACH_KPROBE_MULTI,
-			.prog = "count_ip_multi",
-			.syms = (const char *const *)c->names,
-			.nr_syms = c->nr_names,
-		};
-
+	if (c->kind == FUNCCOUNT_KPROBE && kernel_has_kprobe_multi()) {
 		quiet_begin(&saved);
-		err = engine_attach(c->e, &s);
+		err = attach_multi(c);
 		log_set_verbosity(saved);
 		if (!err) {
 			pr_info("attached %d functions with one kprobe.multi link",
@@ -262,7 +246,7 @@ static int attach_all(struct counter *c)
 		}
 		pr_info("kprobe.multi refused the set (%s): one kprobe per function",
 			strerror(-err));
-	} else if (c->kind == KIND_KPROBE) {
+	} else if (c->kind == FUNCCOUNT_KPROBE) {
 		pr_info("no kprobe.multi on this kernel: one kprobe per function");
 	}
 	if (c->nr_names > 1)
@@ -288,6 +272,9 @@ static int attach_all(struct counter *c)
 			       c->nr_names);
 		return err ? err : -ENOENT;
 	}
+	if (c->kind == FUNCCOUNT_KPROBE)
+		pr_info("attached %d functions with one kprobe each",
+			c->nr_attached);
 	if (c->nr_attached < c->nr_names) {
 		pr_warn("skipped %d of %d matching functions that cannot be traced%s",
 			c->nr_names - c->nr_attached, c->nr_names,
@@ -339,7 +326,7 @@ static int read_counts(struct counter *c, struct row **out, bool clear)
 		free(rows);
 		return -ENOMEM;
 	}
-	if (c->kind != KIND_KPROBE) {
+	if (!c->mod.by_ip) {
 		for (i = 0; i < c->nr_names; i++) {
 			uint32_t k = i;
 
@@ -426,101 +413,109 @@ static int print_counts(struct counter *c, bool clear)
 		if (rows[i].count)
 			printf("%-36s %8llu\n", rows[i].name, rows[i].count);
 	free(rows);
-	fflush(stdout);
 	return 0;
+}
+
+static int on_interval(void *ctx)
+{
+	return print_counts(ctx, true);
 }
 
 static int run(struct counter *c)
 {
-	struct cli_deadline total, tick;
-	bool last = false;
+	struct tool_loop l = {
+		.duration = env.duration,
+		.interval = env.interval,
+		.on_interval = on_interval,
+		.ctx = c,
+	};
+	int err;
 
 	printf("Tracing %d functions for \"%s\"... Hit Ctrl-C to end.\n",
 	       c->nr_attached, env.pattern);
-	fflush(stdout);
-	cli_deadline_init(&total, env.duration);
-	while (!last) {
-		cli_deadline_init(&tick, env.interval);
-		for (;;) {
-			int ms = cli_deadline_left_ms(&tick, 100);
-
-			ms = cli_deadline_left_ms(&total, ms);
-			if (cli_stop_requested() ||
-			    cli_deadline_passed(&total)) {
-				last = true;
-				break;
-			}
-			if (env.interval && cli_deadline_passed(&tick))
-				break;
-			usleep(ms * 1000);
-		}
-		if (print_counts(c, !last))
-			return EXIT_RUNTIME;
-	}
+	err = tool_loop(&l);
+	if (err)
+		return exit_code_for(err);
+	/* A reader that went away ended the loop: nothing more to say. */
+	if (tool_output_check())
+		return EXIT_OK;
+	if (print_counts(c, false))
+		return EXIT_RUNTIME;
 	printf("Detaching...\n");
-	fflush(stdout);
+	err = tool_output_check();
+	if (err && err != -EPIPE) {
+		pr_err("writing output failed: %s", strerror(-err));
+		return EXIT_RUNTIME;
+	}
 	return EXIT_OK;
 }
 
 int cmd_funccount(int argc, char **argv)
 {
 	struct counter c = { .map_fd = -1 };
-	struct engine_opts eo = { .name = "funccount" };
+	struct funccount_cfg cfg = { .targ_cpu = -1 };
 	struct probe_pattern pat = {};
 	struct probe_error perr;
 	struct engine_map m;
-	char *text = NULL;
-	int ret, err;
+	int ret, err, first;
 
-	ret = parse_args(argc, argv);
+	env.cpu = -1;
+	ret = tool_parse(&desc, argc, argv, &env, &first);
 	if (ret)
-		return ret < 0 ? EXIT_OK : ret;
+		return ret > 0 ? EXIT_OK : EXIT_USAGE;
+	env.pattern = argv[first];
 	log_set_verbosity(env.verbose);
-	/* From here a Ctrl-C only sets the flag: attaching is never cut. */
-	cli_catch_stop_signals();
+	/* Every argument is checked before anything touches the kernel. */
 	if (probe_pattern_parse(env.pattern, env.regex, &pat, &perr)) {
 		probe_error_report("bad pattern", env.pattern, &perr);
 		return EXIT_USAGE;
 	}
-	ret = find_candidates(&c, &pat);
-	if (ret)
+	if (check_pid(env.pid)) {
+		ret = EXIT_USAGE;
 		goto out;
-	text = probe_gen_count(c.nr_names, c.kind == KIND_KPROBE, env.pid,
-			       env.cpu);
-	if (!text) {
+	}
+	/*
+	 * Kernel and user functions: perf's uprobe PMU (6.18) asks for
+	 * CAP_SYS_ADMIN, and without it the fallback writes tracefs.
+	 */
+	if (tool_require_caps(TOOL_CAP_BPF | TOOL_CAP_PERFMON |
+			      TOOL_CAP_DAC_READ_SEARCH |
+			      (pat.kind == PROBE_TRACEPOINT ? 0 :
+			       TOOL_CAP_SYS_ADMIN), "funccount")) {
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
-	if (env.debug)
-		printf("%s\n", text);
-	eo.text = text;
-	eo.verbose = env.verbose > 1;
-	err = engine_open(&eo, &c.e);
-	if (!err)
-		err = engine_load(c.e);
+	/* From here a Ctrl-C only sets the flag: attaching is never cut. */
+	cli_catch_stop_signals();
+	ret = find_candidates(&c, &pat);
+	if (ret)
+		goto out;
+	cfg.targ_tgid = env.pid;
+	cfg.targ_cpu = env.cpu;
+	err = funccount_mod_load(&c.mod, c.kind, c.nr_names, &cfg,
+				 env.verbose, env.debug);
 	if (!err)
 		err = attach_all(&c);
 	if (!err)
-		err = engine_map_by_name(c.e, c.kind == KIND_KPROBE ?
-					 "ipcounts" : "counts", &m);
+		err = engine_map_by_name(c.mod.e, funccount_mod_map(&c.mod),
+					 &m);
 	if (err) {
 		ret = exit_code_for(err);
 		goto out;
 	}
 	c.map_fd = m.fd;
-	if (c.kind == KIND_KPROBE && !(c.ksyms = ksyms_load())) {
+	if (c.mod.by_ip && !(c.ksyms = ksyms_load())) {
 		pr_err("cannot read /proc/kallsyms: %s", strerror(errno));
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
 	ret = cli_stop_requested() ? EXIT_OK : run(&c);
 out:
-	engine_close(c.e);
+	funccount_mod_close(&c.mod);
 	ksyms_free(c.ksyms);
 	probe_free_names(c.names, c.nr_names);
 	free(c.attached);
 	free(c.binary);
-	free(text);
 	probe_pattern_free(&pat);
 	return ret;
 }

@@ -41,8 +41,7 @@ static const struct cmd {
 	  "compile, load and attach any BCC program" },
 #endif
 	{ "xdpcount", PRECOMPILED(cmd_xdpcount), "count packets with XDP" },
-	/* Compiles per probe pattern until its CO-RE variant lands. */
-	{ "funccount", COMPILES(cmd_funccount),
+	{ "funccount", PRECOMPILED(cmd_funccount),
 	  "count function or tracepoint calls" },
 	{ "trace", COMPILES(cmd_trace),
 	  "trace functions and print arguments" },

@@ -5,7 +5,7 @@
  * at run time (probe_gen.c) and compiled by the engine.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +24,7 @@
 #include "probe_syms.h"
 #include "probe_targets.h"
 #include "textesc.h"
+#include "tool.h"
 
 #define MAX_STACK_DEPTH	127	/* PERF_MAX_STACK_DEPTH */
 #define MAX_INCLUDES	16
@@ -31,9 +32,11 @@
 static struct env {
 	pid_t tgid;
 	pid_t tid;
-	long uid;
-	unsigned int string_size;
+	uid_t uid;
+	bool has_uid;
+	long string_size;
 	long max_events;
+	long buffer_pages;	/* -b: accepted as bcc; the engine sizes */
 	bool include_self;
 	bool timestamp;		/* -t: seconds since start */
 	bool unix_ts;		/* -u: with -t, UNIX time */
@@ -50,156 +53,96 @@ static struct env {
 	size_t nr_includes;
 	char **probes;
 	int nr_probes;
-} env = { .uid = -1, .string_size = 80 };
+} env;
 
-static const char usage_text[] =
-"Usage: cbcc trace [OPTIONS] PROBE...\n"
-"Attach to functions and tracepoints and print trace messages (bcc's trace).\n\n"
-"  -p, --pid PID          id of the process to trace\n"
-"  -L, --tid TID          id of the thread to trace\n"
-"      --uid UID          id of the user to trace\n"
-"  -v, --verbose          print the generated program, say more\n"
-"  -Z, --string-size N    maximum size to read from strings (default 80)\n"
-"  -S, --include-self     do not filter trace's own pid from the trace\n"
-"  -M, --max-events N     number of events to print before quitting\n"
-"  -t, --timestamp        print timestamp column (offset from trace start)\n"
-"  -u, --unix-timestamp   with -t: UNIX timestamp instead of the offset\n"
-"  -T, --time             print time column\n"
-"  -C, --print_cpu        print CPU id\n"
-"  -n, --name NAME        only print process names containing NAME\n"
-"  -f, --msg-filter STR   only print messages containing STR\n"
-"  -K, --kernel-stack     output kernel stack trace\n"
-"  -U, --user-stack       output user stack trace\n"
-"  -a, --address          print virtual address in stacks\n"
-"  -I, --include HEADER   additional header for the BPF program\n"
-"      --ebpf             print the generated BPF program and exit\n"
-"  -h, --help             this help\n\n"
-"PROBE: [p|r]:[lib]:func[+off][(signature)] [(predicate)] [\"format\", args...]\n"
-"       t:category:event [(predicate)] [\"format\", args...]\n"
+static int parse_include(const char *arg, void *p)
+{
+	struct env *e = p;
+
+	if (e->nr_includes == MAX_INCLUDES) {
+		pr_err("at most %d -I headers", MAX_INCLUDES);
+		return -EINVAL;
+	}
+	e->includes[e->nr_includes++] = arg;
+	return 0;
+}
+
+/* bcc 0.26's trace flags, with its long names (--print_cpu included). */
+static const struct tool_opt opts[] = {
+	TOOL_OPT_LONG('b', "buffer-pages", struct env, buffer_pages, "N",
+		      1, 1 << 20, "number of pages for the perf buffer "
+		      "(accepted; the engine sizes it)"),
+	TOOL_OPT_PID('p', "pid", struct env, tgid, "PID",
+		     "id of the process to trace"),
+	TOOL_OPT_PID('L', "tid", struct env, tid, "TID",
+		     "id of the thread to trace"),
+	TOOL_OPT_UID(0, "uid", struct env, uid, has_uid,
+		     "id of the user to trace"),
+	TOOL_OPT_COUNT('v', "verbose", struct env, verbose,
+		       "print the generated program, say more"),
+	TOOL_OPT_LONG('Z', "string-size", struct env, string_size, "N",
+		      1, 256, "maximum size to read from strings (80)"),
+	TOOL_OPT_FLAG('S', "include-self", struct env, include_self,
+		      "do not filter trace's own pid from the trace"),
+	TOOL_OPT_LONG('M', "max-events", struct env, max_events, "N",
+		      1, 1L << 40, "number of events to print before quitting"),
+	TOOL_OPT_FLAG('t', "timestamp", struct env, timestamp,
+		      "print timestamp column (offset from trace start)"),
+	TOOL_OPT_FLAG('u', "unix-timestamp", struct env, unix_ts,
+		      "with -t: UNIX timestamp instead of the offset"),
+	TOOL_OPT_FLAG('T', "time", struct env, time, "print time column"),
+	TOOL_OPT_FLAG('C', "print_cpu", struct env, print_cpu,
+		      "print CPU id"),
+	TOOL_OPT_STRING('n', "name", struct env, name, "NAME",
+			"only print process names containing NAME"),
+	TOOL_OPT_STRING('f', "msg-filter", struct env, msg_filter, "STR",
+			"only print messages containing STR"),
+	TOOL_OPT_FLAG('K', "kernel-stack", struct env, kernel_stack,
+		      "output kernel stack trace"),
+	TOOL_OPT_FLAG('U', "user-stack", struct env, user_stack,
+		      "output user stack trace"),
+	TOOL_OPT_FLAG('a', "address", struct env, address,
+		      "print virtual address in stacks"),
+	TOOL_OPT_CALLBACK('I', "include", parse_include, "HEADER",
+			  "additional header for the BPF program"),
+	TOOL_OPT_FLAG(0, "ebpf", struct env, ebpf,
+		      "print the generated BPF program and exit"),
+	{}
+};
+
+static const struct tool_desc desc = {
+	.name = "trace",
+	.summary = "Attach to functions and tracepoints and print trace "
+		   "messages (bcc's trace).",
+	.args = "PROBE...",
+	.min_args = 1,
+	.max_args = -1,
+	.opts = opts,
+	.examples =
+"  PROBE: [p|r]:[lib]:func[+off][(signature)] [(predicate)]\n"
+"         [\"format\", args...]\n"
+"         t:category:event [(predicate)] [\"format\", args...]\n"
 "  args: arg1..arg6 (argN@user: user memory), retval (r: probes), args->field\n"
 "  (tracepoints), $pid $tgid $uid $gid $cpu $task, any C expression.\n"
 "  format: %d %u %x %c %s %p %K (kernel symbol) %U (user symbol), h/l/ll.\n\n"
-"Examples:\n"
-"  cbcc trace 't:syscalls:sys_enter_openat \"%s\", args->filename'\n"
-"  cbcc trace 'r::do_sys_open \"%llx\", retval'\n"
-"  cbcc trace 'c:malloc \"size = %d\", arg1'\n"
-"  cbcc trace 'p:c:write (arg1 == 1) \"writing %d bytes to STDOUT\", arg3'\n"
-"  cbcc trace 'do_sys_open \"%s\", arg2@user'\n";
-
-enum { OPT_UID = 256, OPT_EBPF, OPT_BUFFER };
+"  trace 't:syscalls:sys_enter_openat \"%s\", args->filename'\n"
+"  trace 'r::do_sys_open \"%llx\", retval'\n"
+"  trace 'c:malloc \"size = %d\", arg1'\n"
+"  trace 'p:c:write (arg1 == 1) \"writing %d bytes to STDOUT\", arg3'\n"
+"  trace 'do_sys_open \"%s\", arg2@user'\n"
+"\n"
+"Needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (tracefs);\n"
+"kernel and user functions also CAP_SYS_ADMIN (perf's probe PMUs).\n",
+};
 
 static int parse_args(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "tid", required_argument, NULL, 'L' },
-		{ "uid", required_argument, NULL, OPT_UID },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "string-size", required_argument, NULL, 'Z' },
-		{ "include-self", no_argument, NULL, 'S' },
-		{ "max-events", required_argument, NULL, 'M' },
-		{ "timestamp", no_argument, NULL, 't' },
-		{ "unix-timestamp", no_argument, NULL, 'u' },
-		{ "time", no_argument, NULL, 'T' },
-		{ "print_cpu", no_argument, NULL, 'C' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "msg-filter", required_argument, NULL, 'f' },
-		{ "kernel-stack", no_argument, NULL, 'K' },
-		{ "user-stack", no_argument, NULL, 'U' },
-		{ "address", no_argument, NULL, 'a' },
-		{ "include", required_argument, NULL, 'I' },
-		{ "buffer-pages", required_argument, NULL, 'b' },
-		{ "ebpf", no_argument, NULL, OPT_EBPF },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	uid_t uid;
-	long v;
-	int c;
+	int ret, first;
 
-	while ((c = getopt_long(argc, argv, "p:L:vZ:SM:tuTCn:f:KUaI:b:h", opts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (cli_parse_pid(optarg, "PID", &env.tgid))
-				return EXIT_USAGE;
-			break;
-		case 'L':
-			if (cli_parse_pid(optarg, "TID", &env.tid))
-				return EXIT_USAGE;
-			break;
-		case OPT_UID:
-			if (cli_parse_uid(optarg, &uid))
-				return EXIT_USAGE;
-			env.uid = uid;
-			break;
-		case 'v':
-			env.verbose++;
-			break;
-		case 'Z':
-			if (cli_parse_long(optarg, "string size", 1, 256, &v))
-				return EXIT_USAGE;
-			env.string_size = v;
-			break;
-		case 'S':
-			env.include_self = true;
-			break;
-		case 'M':
-			if (cli_parse_long(optarg, "max events", 1, 1L << 40,
-					   &env.max_events))
-				return EXIT_USAGE;
-			break;
-		case 't':
-			env.timestamp = true;
-			break;
-		case 'u':
-			env.unix_ts = true;
-			break;
-		case 'T':
-			env.time = true;
-			break;
-		case 'C':
-			env.print_cpu = true;
-			break;
-		case 'n':
-			env.name = optarg;
-			break;
-		case 'f':
-			env.msg_filter = optarg;
-			break;
-		case 'K':
-			env.kernel_stack = true;
-			break;
-		case 'U':
-			env.user_stack = true;
-			break;
-		case 'a':
-			env.address = true;
-			break;
-		case 'I':
-			if (env.nr_includes == MAX_INCLUDES) {
-				pr_err("at most %d -I headers", MAX_INCLUDES);
-				return EXIT_USAGE;
-			}
-			env.includes[env.nr_includes++] = optarg;
-			break;
-		case 'b':
-			/* Accepted as bcc; the engine sizes buffers. */
-			if (cli_parse_long(optarg, "buffer pages", 1, 1 << 20,
-					   &v))
-				return EXIT_USAGE;
-			break;
-		case OPT_EBPF:
-			env.ebpf = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return -1;
-		default:
-			fputs(usage_text, stderr);
-			return EXIT_USAGE;
-		}
-	}
+	env.string_size = 80;
+	ret = tool_parse(&desc, argc, argv, &env, &first);
+	if (ret)
+		return ret > 0 ? -1 : EXIT_USAGE;
 	if (env.tgid && env.tid) {
 		pr_err("only one of -p and -L may be specified");
 		return EXIT_USAGE;
@@ -208,12 +151,18 @@ static int parse_args(int argc, char **argv)
 		pr_err("-u needs -t");
 		return EXIT_USAGE;
 	}
-	if (optind == argc) {
-		pr_err("expected at least one PROBE (see --help)");
-		return EXIT_USAGE;
+	env.probes = argv + first;
+	env.nr_probes = argc - first;
+	return 0;
+}
+
+/* -p/-L of a process or thread that is not there: a usage error. */
+static int check_pid(pid_t pid, const char *what)
+{
+	if (pid > 0 && kill(pid, 0) && errno == ESRCH) {
+		pr_err("no %s with id %d", what, (int)pid);
+		return -ESRCH;
 	}
-	env.probes = argv + optind;
-	env.nr_probes = argc - optind;
 	return 0;
 }
 
@@ -461,9 +410,14 @@ static void on_event(void *ctx, int cpu, const void *data, size_t size)
 		print_stack(t, h.ustack, h.tgid, true);
 	if (env.kernel_stack || env.user_stack)
 		printf("\n");
-	fflush(stdout);
-	if (env.max_events && ++t->events >= env.max_events)
+	if (env.max_events && ++t->events >= env.max_events) {
 		t->done = true;
+		/*
+		 * -M: end tool_loop() as a Ctrl-C would (the handler only
+		 * sets the stop flag), so cleanup is the same.
+		 */
+		raise(SIGINT);
+	}
 }
 
 static void on_lost(void *ctx, int cpu, uint64_t count)
@@ -533,6 +487,8 @@ static int check_targets(struct tracer *t, char **paths)
 		if (asprintf(&re, "^%s$", p->func) < 0)
 			return EXIT_RUNTIME;
 		n = probe_elf_functions(paths[i], re, &names);
+		if (n > 0)
+			probe_warn_ifuncs(paths[i], re);
 		free(re);
 		if (n < 0)
 			return exit_code_for(n);
@@ -611,6 +567,9 @@ int cmd_trace(int argc, char **argv)
 	struct trace_gen_opts go = { 0 };
 	struct engine_opts eo = { .name = "trace" };
 	struct tracer t = { .stacks_fd = -1 };
+	struct tool_loop l = { 0 };
+	unsigned int caps = TOOL_CAP_BPF | TOOL_CAP_PERFMON |
+			    TOOL_CAP_DAC_READ_SEARCH;
 	struct probe_error perr;
 	struct engine_map m;
 	struct timespec ts;
@@ -627,6 +586,9 @@ int cmd_trace(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
 	log_set_verbosity(env.verbose);
+	/* Every argument is checked before anything touches the kernel. */
+	if (check_pid(env.tgid, "process") || check_pid(env.tid, "thread"))
+		return EXIT_USAGE;
 	/* From here a Ctrl-C only sets the flag: attaching is never cut. */
 	cli_catch_stop_signals();
 	ret = parse_probes(&t);
@@ -635,7 +597,7 @@ int cmd_trace(int argc, char **argv)
 
 	go.tgid = env.tgid;
 	go.tid = env.tid;
-	go.uid = env.uid;
+	go.uid = env.has_uid ? (long)env.uid : -1;
 	go.self = env.include_self ? 0 : getpid();
 	go.string_size = env.string_size;
 	go.kernel_stack = env.kernel_stack;
@@ -655,6 +617,13 @@ int cmd_trace(int argc, char **argv)
 			goto out;
 	}
 
+	for (i = 0; i < t.n; i++)
+		if (t.specs[i].kind != PROBE_TRACEPOINT)
+			caps |= TOOL_CAP_SYS_ADMIN;	/* see funccount.c */
+	if (tool_require_caps(caps, "trace")) {
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
 	paths = calloc(t.n, sizeof(*paths));
 	ret = paths ? check_targets(&t, paths) : EXIT_RUNTIME;
 	if (ret)
@@ -680,18 +649,14 @@ int cmd_trace(int argc, char **argv)
 	if (needs_ksyms(&t) && !(t.ksyms = ksyms_load()))
 		pr_warn("cannot read /proc/kallsyms: kernel addresses stay numeric");
 	t.usyms = usyms_new();
+	l.e = t.e;
 
 	if (cli_stop_requested())
 		goto out;
 	print_header(&t);
-	while (!t.done && !cli_stop_requested()) {
-		err = engine_poll(t.e, 100);
-		if (err < 0 && err != -EINTR) {
-			pr_err("reading events: %s", strerror(-err));
-			ret = EXIT_RUNTIME;
-			break;
-		}
-	}
+	err = tool_loop(&l);
+	if (err)
+		ret = exit_code_for(err);
 out:
 	engine_close(t.e);
 	ksyms_free(t.ksyms);

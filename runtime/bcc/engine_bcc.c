@@ -27,6 +27,7 @@
 #include <linux/capability.h>
 
 #include "attach_spec.h"
+#include "detach.h"
 #include "engine.h"
 #include "events.h"
 #include "kernel.h"
@@ -111,11 +112,27 @@ static void detach_one(struct attachment *a)
 	free(a->ev_name);
 }
 
+static void close_att(void *ctx, size_t i)
+{
+	struct attachment *a = &((struct attachment *)ctx)[i];
+
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+}
+
 static void bcc_close(struct engine *e)
 {
 	size_t i;
 
 	event_reader_free(e->events);
+	/*
+	 * Perf event and link fds first, from several threads: each close
+	 * waits for grace periods in the kernel, and hundreds of them in a
+	 * row (funccount 't:syscalls:*') took most of a minute.  Then the
+	 * probe events and XDP, in reverse order.
+	 */
+	detach_parallel(e->nr_atts, close_att, e->atts);
 	for (i = e->nr_atts; i > 0; i--)
 		detach_one(&e->atts[i - 1]);
 	free(e->atts);

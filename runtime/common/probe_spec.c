@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,6 +486,7 @@ static int pattern_parse(const char *text, bool use_regex,
 	struct parts parts;
 	const char *pat;
 	size_t len = strlen(text);
+	regex_t rx;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -532,6 +534,19 @@ static int pattern_parse(const char *text, bool use_regex,
 	out->regex = use_regex ? strdup(pat) : probe_glob_to_regex(pat);
 	if (!out->lib || !out->regex)
 		return probe_error_set(err, 0, "out of memory");
+	/*
+	 * A bad -r expression is a usage error, found here, before any
+	 * kernel list is read or anything is compiled.
+	 */
+	ret = regcomp(&rx, out->regex, REG_EXTENDED | REG_NOSUB);
+	if (ret) {
+		char why[96];
+
+		regerror(ret, &rx, why, sizeof(why));
+		return probe_error_set(err, pat - text,
+				       "bad regular expression: %s", why);
+	}
+	regfree(&rx);
 	return 0;
 }
 

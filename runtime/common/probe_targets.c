@@ -105,7 +105,7 @@ int probe_tracepoints(const char *re, char ***out)
 			/* No id file: not a tracepoint perf can attach. */
 			snprintf(path, sizeof(path), "%s/events/%s/%s/id",
 				 kernel_tracefs(), c->d_name, e->d_name);
-			if (!access(path, F_OK))
+			if (!faccessat(AT_FDCWD, path, F_OK, AT_EACCESS))
 				err = names_add(&l, name);
 		}
 		closedir(evs);
@@ -273,7 +273,8 @@ struct sym_seen {
 	const char *name;	/* points into names */
 };
 
-int probe_elf_functions(const char *path, const char *re, char ***out)
+static int elf_functions(const char *path, const char *re, bool only_ifunc,
+			 char ***out)
 {
 	struct sym_seen *seen = NULL, *ns;
 	size_t nseen = 0, cap = 0, i, k, cnt;
@@ -325,6 +326,7 @@ int probe_elf_functions(const char *path, const char *re, char ***out)
 				continue;
 			type = GELF_ST_TYPE(sym.st_info);
 			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
+			    (only_ifunc && type != STT_GNU_IFUNC) ||
 			    sym.st_shndx == SHN_UNDEF || !sym.st_value)
 				continue;
 			name = elf_strptr(elf, sh.sh_link, sym.st_name);
@@ -363,4 +365,31 @@ int probe_elf_functions(const char *path, const char *re, char ***out)
 	}
 	*out = l.v;
 	return l.n;
+}
+
+int probe_elf_functions(const char *path, const char *re, char ***out)
+{
+	return elf_functions(path, re, false, out);
+}
+
+int probe_elf_ifuncs(const char *path, const char *re, char ***out)
+{
+	return elf_functions(path, re, true, out);
+}
+
+void probe_warn_ifuncs(const char *path, const char *re)
+{
+	char **names;
+	int n, log = log_verbosity();
+
+	log_set_verbosity(-2);	/* already read once: say nothing twice */
+	n = probe_elf_ifuncs(path, re, &names);
+	log_set_verbosity(log);
+	if (n <= 0)
+		return;
+	pr_warn("%s%s %s an IFUNC in %s: a probe on it fires in the resolver "
+		"that picks the implementation (once per process), not in "
+		"the calls", names[0], n > 1 ? " and others" : "",
+		n > 1 ? "are each" : "is", path);
+	probe_free_names(names, n);
 }

@@ -30,6 +30,15 @@ char *probe_find_binary(const char *lib);
  */
 int probe_elf_functions(const char *path, const char *re, char ***out);
 
+/*
+ * The same for GNU IFUNC symbols only (glibc's strlen, memcpy ...): the
+ * symbol is the resolver run once at relocation, so a uprobe there does
+ * not see the calls.
+ */
+int probe_elf_ifuncs(const char *path, const char *re, char ***out);
+/* One warning line when functions matching re in path are IFUNCs. */
+void probe_warn_ifuncs(const char *path, const char *re);
+
 void probe_free_names(char **names, int n);
 
 #endif /* CBCC_PROBE_TARGETS_H */

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,8 @@ static const struct {
 	{ TOOL_CAP_NET_ADMIN, CAP_NET_ADMIN, "CAP_NET_ADMIN" },
 	{ TOOL_CAP_SYS_ADMIN, CAP_SYS_ADMIN, "CAP_SYS_ADMIN" },
 	{ TOOL_CAP_SYS_RESOURCE, CAP_SYS_RESOURCE, "CAP_SYS_RESOURCE" },
+	{ TOOL_CAP_DAC_READ_SEARCH, CAP_DAC_READ_SEARCH,
+	  "CAP_DAC_READ_SEARCH" },
 };
 
 static bool have_cap(const struct __user_cap_data_struct *data, int cap)
@@ -377,10 +380,24 @@ void tool_output_error(int err)
 		output_err = err;
 }
 
+/*
+ * The write end of a pipe or socket polls POLLERR (pipes) or POLLHUP
+ * (sockets) once the other end is closed: the reader went away.
+ */
+static bool reader_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
 int tool_output_check(void)
 {
+	errno = 0;
 	if (fflush(stdout) || ferror(stdout))
 		tool_output_error(errno == EPIPE || !errno ? -EPIPE : -errno);
+	else if (!output_err && reader_gone())
+		tool_output_error(-EPIPE);
 	return output_err;
 }
 

@@ -139,6 +139,8 @@ enum {
 	TOOL_CAP_NET_ADMIN = 1 << 2,	/* XDP/TC attach */
 	TOOL_CAP_SYS_ADMIN = 1 << 3,	/* tracefs, bpf_stats, namespaces */
 	TOOL_CAP_SYS_RESOURCE = 1 << 4,	/* memlock on kernels < 5.11 */
+	/* tracefs (mode 0700) and /proc/kallsyms addresses, not as root */
+	TOOL_CAP_DAC_READ_SEARCH = 1 << 5,
 };
 
 int tool_require_caps(unsigned int caps, const char *what);
@@ -192,7 +194,9 @@ int tool_loop(struct tool_loop *l);
  * failure it cannot return from a callback with tool_output_error(err)
  * (-ENOMEM, -EPIPE, ...); tool_output_check() flushes and reports the
  * first one: -EPIPE when the reader went away (a normal end, exit 0),
- * any other -errno is an error (exit 1).
+ * any other -errno is an error (exit 1).  A pipe whose reader is gone
+ * counts as -EPIPE even before anything is written to it, so a tool that
+ * prints only at its end (funccount) stops with its reader too.
  */
 void tool_output_error(int err);
 int tool_output_check(void);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# funccount.sh [CBCC] - per-event overhead of counting, in one run.
+# funccount.sh [CBCC] - per-event overhead of counting, in one run
+# (CBCC: cbcc or cbcc-core).
 #
 # A C loop calls getppid() N times (best of REPS rounds, ns per call):
 #   untraced                  no program on sys_enter_getppid
@@ -25,6 +26,14 @@ reps=${REPS:-5}
 rounds=${ROUNDS:-3}
 
 [ -x "$cbcc" ] || { echo "bench: $cbcc is not built" >&2; exit 1; }
+# cbcc generates count_0 for the one tracepoint; cbcc-core's precompiled
+# program counts by attach cookie.
+case $(basename "$cbcc") in
+*core*) fcprog=count_tracepoint ;;
+*) fcprog=count_0 ;;
+esac
+# The empty program is BCC C: always run by cbcc (beside cbcc-core).
+runner=$(dirname "$cbcc")/cbcc
 tmp=$(mktemp -d)
 fcpid=
 stats=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
@@ -93,7 +102,7 @@ prog_ns() {
 }
 
 empty_run() {
-	"$cbcc" run --no-maps -c "${1:-$tmp/loop $n $reps}" "$tmp/empty.c" \
+	"$runner" run --no-maps -c "${1:-$tmp/loop $n $reps}" "$tmp/empty.c" \
 		>"$tmp/empty.out" 2>"$tmp/empty.err" ||
 		{ cat "$tmp/empty.err" >&2; exit 1; }
 	v=$(sed -n 's/^ns_per_call //p' "$tmp/empty.out")
@@ -115,7 +124,7 @@ funccount_run() {
 		sleep 0.1
 	done
 	v=$(loop)
-	[ -n "${1:-}" ] && v="$v $(prog_ns count_0)"
+	[ -n "${1:-}" ] && v="$v $(prog_ns "$fcprog")"
 	kill -INT "$fcpid"
 	wait "$fcpid"
 	fcpid=
@@ -149,7 +158,7 @@ done
 empty_prog=? count_prog=?
 if command -v bpftool >/dev/null &&
     sysctl -qw kernel.bpf_stats_enabled=1 2>/dev/null; then
-	"$cbcc" run --no-maps -c "$tmp/stats.sh" "$tmp/empty.c" \
+	"$runner" run --no-maps -c "$tmp/stats.sh" "$tmp/empty.c" \
 		>"$tmp/stats.out" 2>&1 || :
 	empty_prog=$(sed -n 's/^prog_ns //p' "$tmp/stats.out")
 	reps_saved=$reps
@@ -160,13 +169,13 @@ if command -v bpftool >/dev/null &&
 	sysctl -qw kernel.bpf_stats_enabled="$stats"
 fi
 
-awk -v u="$untraced" -v e="$empty" -v f="$counted" -v n="$n" \
+awk -v b="$(basename "$cbcc")" -v u="$untraced" -v e="$empty" -v f="$counted" -v n="$n" \
 	-v r="$reps" -v rr="$rounds" -v c="${calls:-0}" \
 	-v ep="${empty_prog:-?}" -v cp="${count_prog:-?}" 'BEGIN {
 	printf "funccount overhead: getppid() x %d, best of %d x %d loops\n", n, rr, r
 	printf "  %-28s %8.1f ns/call\n", "untraced", u
 	printf "  %-28s %8.1f ns/call  (+%.1f)\n", "empty TRACEPOINT_PROBE", e, e - u
-	printf "  %-28s %8.1f ns/call  (+%.1f)\n", "cbcc funccount", f, f - u
+	printf "  %-28s %8.1f ns/call  (+%.1f)\n", b " funccount", f, f - u
 	if (e - u > 0)
 		printf "  funccount added cost / empty program added cost: %.2fx (target <= 1.10x)\n", (f - u) / (e - u)
 	printf "  funccount counted %d calls in its last round (expected >= %d)\n", c, n * r

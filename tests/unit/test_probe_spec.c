@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_probe_spec.c - bcc probe syntax: what parses, and where errors point. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +194,14 @@ static void test_patterns(void **state)
 			     0);
 	assert_int_equal(err.col, 6);
 	assert_int_not_equal(probe_pattern_parse("t::x", false, &p, &err), 0);
+	/* A bad -r expression: a usage error pointing at the expression. */
+	assert_int_equal(probe_pattern_parse("t:syscalls:sys_enter_(", true,
+					     &p, &err), -EINVAL);
+	assert_int_equal(err.col, 2);
+	assert_non_null(strstr(err.msg, "bad regular expression"));
+	assert_int_equal(probe_pattern_parse("c:mall[oc", true, &p, &err),
+			 -EINVAL);
+	assert_int_equal(err.col, 2);
 }
 
 int main(void)

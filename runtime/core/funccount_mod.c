@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * funccount_mod.c (core) - funccount's BPF side in cbcc-core: the
+ * precompiled bpf_src/funccount.bpf.c, whose programs count by attach
+ * cookie, so no pattern needs a compiler (see funccount_mod.h).  Only
+ * the program of the pattern's kind is loaded.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "embedded.h"
+#include "engine.h"
+#include "funccount_mod.h"
+#include "log.h"
+
+static const struct engine_cfg_field cfg_fields[] = {
+	ENGINE_CFG_FIELD(struct funccount_cfg, targ_tgid, S32),
+	ENGINE_CFG_FIELD(struct funccount_cfg, targ_cpu, S32),
+};
+
+/* Every program in funccount.bpf.c, and the one per kind. */
+static const char *const all[] = {
+	"count_kprobe", "count_kprobe_multi", "count_tracepoint",
+	"count_uprobe",
+};
+
+static const char *const progs[] = {
+	[FUNCCOUNT_TRACEPOINT] = "count_tracepoint",
+	[FUNCCOUNT_UPROBE] = "count_uprobe",
+	[FUNCCOUNT_KPROBE] = "count_kprobe",
+};
+
+int funccount_mod_load(struct funccount_mod *m, enum funccount_kind kind,
+		       size_t nr_slots, const struct funccount_cfg *cfg,
+		       int verbose, bool debug)
+{
+	struct engine_opts eo = { .name = "funccount" };
+	struct engine_cfg ec = {
+		.var = "cfg",
+		.data = cfg,
+		.size = sizeof(*cfg),
+		.fields = cfg_fields,
+		.nr_fields = sizeof(cfg_fields) / sizeof(cfg_fields[0]),
+	};
+	size_t i;
+	int err;
+
+	m->kind = kind;
+	m->nr_slots = nr_slots;
+	m->by_ip = false;
+	if (nr_slots > FUNCCOUNT_MAX_SLOTS) {
+		pr_err("at most %d locations can be counted",
+		       FUNCCOUNT_MAX_SLOTS);
+		return -E2BIG;
+	}
+	if (debug) {
+		/* Nothing is generated: say what runs instead. */
+		printf("// precompiled funccount.bpf.c: program %s%s, "
+		       "cfg.targ_tgid=%d cfg.targ_cpu=%d, "
+		       "slot = attach cookie (0..%zu)\n",
+		       progs[kind], kind == FUNCCOUNT_KPROBE ?
+		       " (or count_kprobe_multi)" : "", cfg->targ_tgid,
+		       cfg->targ_cpu, nr_slots - 1);
+		fflush(stdout);
+	}
+	eo.verbose = verbose > 1;
+	err = embedded_module("funccount", &eo);
+	if (!err)
+		err = engine_open(&eo, &m->e);
+	if (!err)
+		err = engine_set_config(m->e, &ec);
+	for (i = 0; !err && i < sizeof(all) / sizeof(all[0]); i++) {
+		bool on = !strcmp(all[i], progs[kind]) ||
+			  (kind == FUNCCOUNT_KPROBE &&
+			   !strcmp(all[i], "count_kprobe_multi"));
+
+		err = engine_set_autoload(m->e, all[i], on);
+	}
+	if (!err)
+		err = engine_load(m->e);
+	return err;
+}
+
+const char *funccount_mod_prog(struct funccount_mod *m, size_t i, bool multi,
+			       char *buf, size_t len)
+{
+	(void)i;
+	(void)buf;
+	(void)len;
+	if (m->kind == FUNCCOUNT_KPROBE && multi)
+		return "count_kprobe_multi";
+	return progs[m->kind];
+}
+
+void funccount_mod_close(struct funccount_mod *m)
+{
+	engine_close(m->e);
+	m->e = NULL;
+}
