@@ -10,6 +10,9 @@ prefix ?= /usr/local
 DESTDIR ?=
 PYTHON ?= /usr/bin/python3
 KERNEL ?=
+# The one place the version is written: --version of both binaries, the
+# man pages and the Debian packages (make deb checks debian/changelog).
+VERSION := $(shell cat VERSION)
 
 ifeq ($(SANITIZE),1)
 OUT ?= build/san
@@ -31,7 +34,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	     -Wno-format-truncation
-ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
+ALL_CFLAGS := -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
 	      -Iruntime -Iruntime/common -Iruntime/bcc -Iruntime/core -I$(OUT) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
 LIBS := -lbcc -lbpf -ljson-c -lelf -lz
@@ -108,6 +111,11 @@ $(OUT)/cbcc-core: $(OUT)/tools/main-core.o $(CORE_OBJS) $(OUT)/libtools.a \
 		  $(OUT)/libruntime.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS)
+
+# Only main.c prints the version: it alone is rebuilt when VERSION changes.
+$(OUT)/tools/main.o $(OUT)/tools/main-core.o: VERSION
+$(OUT)/tools/main.o $(OUT)/tools/main-core.o: \
+	ALL_CFLAGS += -DCBCC_VERSION='"$(VERSION)"'
 
 $(OUT)/tools/main-core.o: tools/main.c tools/cmd.h runtime/common/log.h
 	$(call msg,CC,$@)
