@@ -1,6 +1,6 @@
 # cbcc - BCC-compatible runtime-compiling eBPF tracer.
 # make [all] | deps | demo | test | test-host | test-vm | fuzz | bench |
-#      compare | install | clean
+#      compare | man | install | deb | clean
 # Builds two binaries: cbcc (libbcc, compiles BPF C at run time) and
 # cbcc-core (libbpf CO-RE objects built here, needs only libc at run time).
 # V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san;
@@ -98,7 +98,7 @@ FUZZ_OBJS := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(RUNTIME_SRCS) \
 
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-host test-unit test-san test-vm bench \
-	compare install clean fuzz fuzz-build test-fuzz FORCE
+	compare man install deb clean fuzz fuzz-build test-fuzz FORCE
 
 # vmlinux.h too: the tests compile CO-RE programs against it.
 all: $(OUT)/cbcc $(OUT)/cbcc-core $(OUT)/vmlinux.h
@@ -289,9 +289,37 @@ demo: deps all
 deps:
 	sh packaging/deps.sh
 
-install: all
+# Section 8 pages, one per binary and one per subcommand, generated from
+# the built binaries' --help plus packaging/man/*.man (descriptions,
+# examples), so that a page cannot describe options the binary lacks.
+MAN_SRCS := packaging/man/genman.py $(wildcard packaging/man/*.man)
+
+$(OUT)/man/.stamp: $(OUT)/cbcc $(OUT)/cbcc-core $(MAN_SRCS) VERSION
+	$(call msg,GEN,$(OUT)/man)
+	$(Q)rm -rf $(OUT)/man && mkdir -p $(OUT)/man
+	$(Q)$(PYTHON) packaging/man/genman.py --version $(VERSION) \
+		--include packaging/man --out $(OUT)/man $(OUT)/cbcc $(OUT)/cbcc-core
+	$(Q)touch $@
+
+man: $(OUT)/man/.stamp
+
+# What the Debian packages hold (debian/rules runs this with prefix=/usr):
+# the binaries, their man pages and one bash completion file per binary.
+install: all man
 	install -D -m 0755 $(OUT)/cbcc $(DESTDIR)$(prefix)/bin/cbcc
 	install -D -m 0755 $(OUT)/cbcc-core $(DESTDIR)$(prefix)/bin/cbcc-core
+	install -d $(DESTDIR)$(prefix)/share/man/man8
+	install -m 0644 $(OUT)/man/*.8 $(DESTDIR)$(prefix)/share/man/man8/
+	for b in cbcc cbcc-core; do \
+		install -D -m 0644 packaging/completion/cbcc \
+			$(DESTDIR)$(prefix)/share/bash-completion/completions/$$b \
+			|| exit 1; \
+	done
+
+# Source and binary packages of the committed tree (HEAD), built with
+# dpkg-buildpackage in a git-archive export; outputs land in $(OUT)/deb.
+deb:
+	sh packaging/build-deb.sh $(OUT)/deb
 
 clean:
 	rm -rf build
