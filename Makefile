@@ -1,6 +1,6 @@
 # cbcc - BCC-compatible runtime-compiling eBPF tracer.
 # make [all] | deps | demo | test | test-host | test-vm | fuzz | bench |
-#      compare | install | clean
+#      compare | man | install | deb | clean
 # Builds two binaries: cbcc (libbcc, compiles BPF C at run time) and
 # cbcc-core (libbpf CO-RE objects built here, needs only libc at run time).
 # V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san;
@@ -10,6 +10,9 @@ prefix ?= /usr/local
 DESTDIR ?=
 PYTHON ?= /usr/bin/python3
 KERNEL ?=
+# The one place the version is written: --version of both binaries, the
+# man pages and the Debian packages (make deb checks debian/changelog).
+VERSION := $(shell cat VERSION)
 
 ifeq ($(SANITIZE),1)
 OUT ?= build/san
@@ -31,7 +34,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	     -Wno-format-truncation
-ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
+ALL_CFLAGS := -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
 	      -Iruntime -Iruntime/common -Iruntime/bcc -Iruntime/core -I$(OUT) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
 LIBS := -lbcc -lbpf -ljson-c -lelf -lz
@@ -95,7 +98,7 @@ FUZZ_OBJS := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(RUNTIME_SRCS) \
 
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-host test-unit test-san test-vm bench \
-	compare install clean fuzz fuzz-build test-fuzz FORCE
+	compare man install deb clean fuzz fuzz-build test-fuzz FORCE
 
 # vmlinux.h too: the tests compile CO-RE programs against it.
 all: $(OUT)/cbcc $(OUT)/cbcc-core $(OUT)/vmlinux.h
@@ -108,6 +111,11 @@ $(OUT)/cbcc-core: $(OUT)/tools/main-core.o $(CORE_OBJS) $(OUT)/libtools.a \
 		  $(OUT)/libruntime.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS)
+
+# Only main.c prints the version: it alone is rebuilt when VERSION changes.
+$(OUT)/tools/main.o $(OUT)/tools/main-core.o: VERSION
+$(OUT)/tools/main.o $(OUT)/tools/main-core.o: \
+	ALL_CFLAGS += -DCBCC_VERSION='"$(VERSION)"'
 
 $(OUT)/tools/main-core.o: tools/main.c tools/cmd.h runtime/common/log.h
 	$(call msg,CC,$@)
@@ -282,9 +290,37 @@ demo: deps all
 deps:
 	sh packaging/deps.sh
 
-install: all
+# Section 8 pages, one per binary and one per subcommand, generated from
+# the built binaries' --help plus packaging/man/*.man (descriptions,
+# examples), so that a page cannot describe options the binary lacks.
+MAN_SRCS := packaging/man/genman.py $(wildcard packaging/man/*.man)
+
+$(OUT)/man/.stamp: $(OUT)/cbcc $(OUT)/cbcc-core $(MAN_SRCS) VERSION
+	$(call msg,GEN,$(OUT)/man)
+	$(Q)rm -rf $(OUT)/man && mkdir -p $(OUT)/man
+	$(Q)$(PYTHON) packaging/man/genman.py --version $(VERSION) \
+		--include packaging/man --out $(OUT)/man $(OUT)/cbcc $(OUT)/cbcc-core
+	$(Q)touch $@
+
+man: $(OUT)/man/.stamp
+
+# What the Debian packages hold (debian/rules runs this with prefix=/usr):
+# the binaries, their man pages and one bash completion file per binary.
+install: all man
 	install -D -m 0755 $(OUT)/cbcc $(DESTDIR)$(prefix)/bin/cbcc
 	install -D -m 0755 $(OUT)/cbcc-core $(DESTDIR)$(prefix)/bin/cbcc-core
+	install -d $(DESTDIR)$(prefix)/share/man/man8
+	install -m 0644 $(OUT)/man/*.8 $(DESTDIR)$(prefix)/share/man/man8/
+	for b in cbcc cbcc-core; do \
+		install -D -m 0644 packaging/completion/cbcc \
+			$(DESTDIR)$(prefix)/share/bash-completion/completions/$$b \
+			|| exit 1; \
+	done
+
+# Source and binary packages of the committed tree (HEAD), built with
+# dpkg-buildpackage in a git-archive export; outputs land in $(OUT)/deb.
+deb:
+	sh packaging/build-deb.sh $(OUT)/deb
 
 clean:
 	rm -rf build

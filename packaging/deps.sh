@@ -13,6 +13,7 @@ PKGS="
 	iproute2 iputils-ping kmod procps netcat-openbsd
 	qemu-system-x86 linux-image-amd64 busybox-static cpio
 	hyperfine
+	debhelper dpkg-dev git lintian man-db bash-completion
 "
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: must run as root (apt-get install)" >&2

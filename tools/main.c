@@ -14,8 +14,9 @@
 #include "cmd.h"
 #include "log.h"
 
+/* The Makefile passes -DCBCC_VERSION from the VERSION file. */
 #ifndef CBCC_VERSION
-#define CBCC_VERSION "0.1.0"
+#define CBCC_VERSION "unknown"
 #endif
 
 #ifdef CBCC_CORE
