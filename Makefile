@@ -60,10 +60,15 @@ CORE_SRCS := $(wildcard runtime/core/*.c)
 TOOL_SRCS := $(wildcard tools/*.c)
 BPF_SRCS := $(wildcard bpf_src/*.bcc.c)
 BPF_HDRS := $(wildcard bpf_src/*.h)
-# CO-RE tools: adding bpf_src/X.bpf.c is all it takes to embed X in
-# cbcc-core (a skeleton, X_bpf__elf_bytes(), behind embedded_module("X")).
+# CO-RE tools: adding bpf_src/X.bpf.c beside tools/X.c is all it takes to
+# embed X in cbcc-core (a skeleton, X_bpf__elf_bytes(), behind
+# embedded_module("X")).  A bpf_src/X.bpf.c without a tool (netrx, the
+# demo's hand port) is built as $(OUT)/bpf/X.bpf.o for `cbcc-core run`.
 CORE_BPF_SRCS := $(wildcard bpf_src/*.bpf.c)
-CORE_NAMES := $(patsubst bpf_src/%.bpf.c,%,$(CORE_BPF_SRCS))
+CORE_ALL_NAMES := $(patsubst bpf_src/%.bpf.c,%,$(CORE_BPF_SRCS))
+CORE_NAMES := $(foreach n,$(CORE_ALL_NAMES),$(if $(wildcard tools/$(n).c),$(n)))
+CORE_EXAMPLES := $(patsubst %,$(OUT)/bpf/%.bpf.o,\
+		 $(filter-out $(CORE_NAMES),$(CORE_ALL_NAMES)))
 CORE_SKELS := $(patsubst %,$(OUT)/%.skel.h,$(CORE_NAMES))
 
 RUNTIME_OBJS := $(patsubst %.c,$(OUT)/%.o,$(RUNTIME_SRCS))
@@ -101,7 +106,7 @@ FUZZ_OBJS := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(RUNTIME_SRCS) \
 	compare man install deb clean fuzz fuzz-build test-fuzz FORCE
 
 # vmlinux.h too: the tests compile CO-RE programs against it.
-all: $(OUT)/cbcc $(OUT)/cbcc-core $(OUT)/vmlinux.h
+all: $(OUT)/cbcc $(OUT)/cbcc-core $(OUT)/vmlinux.h $(CORE_EXAMPLES)
 
 $(OUT)/cbcc: $(TOOL_OBJS) $(RUNTIME_OBJS) $(BCC_OBJS)
 	$(call msg,LINK,$@)

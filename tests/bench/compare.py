@@ -217,7 +217,7 @@ def mib(n):
 
 def netrx_both(md):
     """The demo's BCC program and its hand port, through both run commands."""
-    core_obj = os.path.join(OUT, "netrx.bpf.o")
+    core_obj = os.path.join(OUT, "bpf", "netrx.bpf.o")
     bcc_src = os.path.join(REPO, "bpf_src", "netrx.bcc.c")
     md.append("## netrx: a BCC program and its hand port, through both "
               "`run` commands\n")
