@@ -60,12 +60,36 @@ echo "== 2. cbcc run: a BCC program compiled now, tracing the receive path"
 echo "   $CBCC run bpf_src/netrx.bcc.c -D 'IFNAME=\"$HOST_IF\"' -c <traffic>"
 "$CBCC" run bpf_src/netrx.bcc.c -D "IFNAME=\"$HOST_IF\"" -c "$TRAFFIC"
 echo
+NETRX_OBJ=$(dirname "$CORE")/bpf/netrx.bpf.o
+if [ -x "$CORE" ] && [ -f "$NETRX_OBJ" ]; then
+	echo "== 2b. the same program ported by hand to CO-RE (bpf_src/netrx.bpf.c),"
+	echo "   the interface set in .rodata instead of a macro"
+	echo "   $CORE run $NETRX_OBJ -D ifname=$HOST_IF -c <traffic>"
+	"$CORE" run "$NETRX_OBJ" -D "ifname=$HOST_IF" -c "$TRAFFIC"
+	echo
+fi
 echo "== 3. cbcc funccount: network tracepoints hit by the same traffic"
-echo "   $CBCC funccount -c <traffic> 't:net:*'"
+echo "   $CBCC funccount -d 3 't:net:*'  (traffic sent meanwhile)"
 "$CBCC" funccount -d 3 't:net:*' &
 fc=$!
 sleep 2
 sh -c "$TRAFFIC"
 wait $fc || true
 echo
+if [ -x "$CORE" ]; then
+	echo "== 4. the port, measured: start -> attached -> exit of the same"
+	echo "   xdpcount on $HOST_IF through both engines (make compare: all tools)"
+	/usr/bin/python3 - "$CBCC" "$CORE" "$HOST_IF" <<'EOPY'
+import os, subprocess, sys
+print(f"   {'':10} {'CPU ms':>8} {'peak RSS MiB':>13}")
+for b in sys.argv[1:3]:
+    p = subprocess.Popen([b, "xdpcount", "-m", "generic", "-c", "true",
+                          sys.argv[3]], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    print(f"   {os.path.basename(b):10} {(ru.ru_utime + ru.ru_stime) * 1000:8.0f}"
+          f" {ru.ru_maxrss / 1024:13.1f}")
+EOPY
+	echo
+fi
 echo "demo: done; the namespace and the veth pair are removed."
