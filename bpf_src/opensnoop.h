@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * opensnoop.h - the record opensnoop's BPF side sends to user space,
- * shared by opensnoop.bcc.c (and later opensnoop.bpf.c) and
- * tools/opensnoop.c.  Fixed-size types only: both sides must agree.
+ * opensnoop.h - what opensnoop's BPF sides (opensnoop.bcc.c,
+ * opensnoop.bpf.c) and tools/opensnoop.c share: the configuration and
+ * the record sent per open.  Fixed-size types only: both sides agree.
  */
 #ifndef CBCC_OPENSNOOP_H
 #define CBCC_OPENSNOOP_H
@@ -11,6 +11,27 @@
 #define OPENSNOOP_NAME_LEN	256
 /* -F: path components sent per open, as bcc's MAX_ENTRIES. */
 #define OPENSNOOP_MAX_DEPTH	32
+
+/*
+ * Applied with engine_set_config(): BCC sees each field as a -D constant
+ * (so the struct itself is not declared there: the names are macros),
+ * CO-RE as `const volatile struct opensnoop_cfg cfg` in .rodata.
+ */
+#ifndef BCC_SEC
+struct opensnoop_cfg {
+	__u32 targ_pid;		/* -p: this process only; 0: all */
+	__u32 targ_tid;		/* -t: this thread only; 0: all */
+	__u32 targ_uid;		/* -u, when targ_uid_set */
+	__s32 targ_flags;	/* -f: some flag of this mask is set ... */
+	bool targ_uid_set;
+	bool targ_rdonly;	/* -f O_RDONLY: ... or no write access */
+	bool targ_flags_set;
+	bool targ_failed;	/* -x: failed opens only */
+	bool full_path;		/* -F: send the working directory */
+	bool have_open;		/* the kernel has open (arm64 has not) */
+	bool have_openat2;	/* the kernel has openat2 (5.6+) */
+};
+#endif
 
 /* -F sends the components of the working directory before the open. */
 enum opensnoop_event_type {
@@ -28,5 +49,7 @@ struct opensnoop_event {
 	char comm[OPENSNOOP_COMM_LEN];
 	char name[OPENSNOOP_NAME_LEN];
 };
+
+#define COMPAT_MAX_EVENT_SIZE	sizeof(struct opensnoop_event)
 
 #endif /* CBCC_OPENSNOOP_H */
