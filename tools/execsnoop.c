@@ -51,6 +51,15 @@ struct execsnoop_state {
 	uint64_t start_ms;
 };
 
+/* Named as bcc names it in messages: --max-args, not MAX_ARGS. */
+static int parse_max_args(const char *arg, void *p)
+{
+	struct execsnoop_env *env = p;
+
+	return cli_parse_long(arg, "--max-args", 1, EXECSNOOP_TOTAL_MAX_ARGS,
+			      &env->max_args) ? -EINVAL : 0;
+}
+
 #define ENV struct execsnoop_env
 
 static const struct tool_opt opts[] = {
@@ -69,10 +78,9 @@ static const struct tool_opt opts[] = {
 			"only print commands where arg contains this line "
 			"(regex)"),
 	TOOL_OPT_FLAG('U', "print-uid", ENV, print_uid, "print UID column"),
-	TOOL_OPT_LONG(0, "max-args", ENV, max_args, "MAX_ARGS", 1,
-		      EXECSNOOP_TOTAL_MAX_ARGS,
-		      "maximum number of arguments parsed and displayed, "
-		      "defaults to 20"),
+	TOOL_OPT_CALLBACK(0, "max-args", parse_max_args, "MAX_ARGS",
+			  "maximum number of arguments parsed and displayed, "
+			  "defaults to 20"),
 	TOOL_OPT_PID('P', "ppid", ENV, ppid, "PPID",
 		     "trace this parent PID only"),
 	SNOOP_OPTS(ENV),
