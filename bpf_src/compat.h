@@ -21,7 +21,8 @@
  *			kernel has them, that is where struct bpf_ringbuf
  *			exists)
  *
- * X.h must define COMPAT_MAX_EVENT_SIZE (the scratch record's size).
+ * X.bpf.c defines COMPAT_MAX_EVENT_SIZE (the scratch record's size)
+ * before including it.
  * User space may include it too, for SYSCALL_PREFIX_STR.
  */
 #ifndef CBCC_COMPAT_H

@@ -20,6 +20,8 @@ const volatile struct execsnoop_cfg cfg = {
 	.max_args = EXECSNOOP_DEFAULT_MAX_ARGS,
 };
 
+/* compat.h's per-CPU scratch record. */
+#define COMPAT_MAX_EVENT_SIZE	sizeof(struct execsnoop_event)
 #include "compat.h"
 
 #define LAST_ARG_START (EXECSNOOP_ARGS_BYTES - EXECSNOOP_ARGSIZE)

@@ -19,14 +19,15 @@
 /*
  * Applied with engine_set_config(): -D constants in BCC (hence no struct
  * there), `const volatile struct execsnoop_cfg cfg` in CO-RE.
+ * Flags are __u8 (ENGINE_CFG_BOOL): this header includes nothing.
  */
 #ifndef BCC_SEC
 struct execsnoop_cfg {
 	__u32 targ_uid;		/* -u, when targ_uid_set */
 	__u32 targ_ppid;	/* -P: children of this process; 0: all */
 	__u32 max_args;		/* --max-args, 1 .. EXECSNOOP_TOTAL_MAX_ARGS */
-	bool targ_uid_set;
-	bool include_failed;	/* -x */
+	__u8 targ_uid_set;
+	__u8 include_failed;	/* -x */
 };
 #endif
 
@@ -54,7 +55,5 @@ struct execsnoop_event {
 #define EXECSNOOP_EVENT_SIZE(e) \
 	(sizeof(struct execsnoop_event) - EXECSNOOP_ARGS_BYTES + \
 	 (e)->args_size)
-
-#define COMPAT_MAX_EVENT_SIZE	sizeof(struct execsnoop_event)
 
 #endif /* CBCC_EXECSNOOP_H */

@@ -17,6 +17,8 @@
 
 const volatile struct opensnoop_cfg cfg = {};
 
+/* compat.h's per-CPU scratch record. */
+#define COMPAT_MAX_EVENT_SIZE	sizeof(struct opensnoop_event)
 #include "compat.h"
 
 static __always_inline bool filtered_out(int flags)

@@ -16,6 +16,7 @@
  * Applied with engine_set_config(): BCC sees each field as a -D constant
  * (so the struct itself is not declared there: the names are macros),
  * CO-RE as `const volatile struct opensnoop_cfg cfg` in .rodata.
+ * Flags are __u8 (ENGINE_CFG_BOOL): this header includes nothing.
  */
 #ifndef BCC_SEC
 struct opensnoop_cfg {
@@ -23,13 +24,13 @@ struct opensnoop_cfg {
 	__u32 targ_tid;		/* -t: this thread only; 0: all */
 	__u32 targ_uid;		/* -u, when targ_uid_set */
 	__s32 targ_flags;	/* -f: some flag of this mask is set ... */
-	bool targ_uid_set;
-	bool targ_rdonly;	/* -f O_RDONLY: ... or no write access */
-	bool targ_flags_set;
-	bool targ_failed;	/* -x: failed opens only */
-	bool full_path;		/* -F: send the working directory */
-	bool have_open;		/* the kernel has open (arm64 has not) */
-	bool have_openat2;	/* the kernel has openat2 (5.6+) */
+	__u8 targ_uid_set;
+	__u8 targ_rdonly;	/* -f O_RDONLY: ... or no write access */
+	__u8 targ_flags_set;
+	__u8 targ_failed;	/* -x: failed opens only */
+	__u8 full_path;		/* -F: send the working directory */
+	__u8 have_open;		/* the kernel has open (arm64 has not) */
+	__u8 have_openat2;	/* the kernel has openat2 (5.6+) */
 };
 #endif
 
@@ -49,7 +50,5 @@ struct opensnoop_event {
 	char comm[OPENSNOOP_COMM_LEN];
 	char name[OPENSNOOP_NAME_LEN];
 };
-
-#define COMPAT_MAX_EVENT_SIZE	sizeof(struct opensnoop_event)
 
 #endif /* CBCC_OPENSNOOP_H */
