@@ -55,21 +55,35 @@ class Snoop(Tracer):
         super().__init__(args, env=env)
         self.seen_out = []
         self.seen_err = []
+        self.unread = {}
 
     def _wait(self, stream, keep, pattern, timeout):
+        """Reads the raw fd: a buffered readline() can hold the next lines
+        where select() no longer sees them.  Lines read past a match wait
+        in self.unread for the next call."""
+        fd = stream.fileno()
         deadline = time.time() + timeout
-        while time.time() < deadline:
-            ready, _, _ = select.select([stream], [], [], 0.5)
+        buf = self.unread.pop(fd, b"")
+        while True:
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                line = raw.decode(errors="replace") + "\n"
+                keep.append(line)
+                if re.search(pattern, line):
+                    self.unread[fd] = buf
+                    return line
+            if time.time() >= deadline:
+                break
+            ready, _, _ = select.select([fd], [], [], 0.5)
             if not ready:
                 if self.proc.poll() is not None:
                     break
                 continue
-            line = stream.readline()
-            if not line:
+            chunk = os.read(fd, 65536)
+            if not chunk:
                 break
-            keep.append(line)
-            if re.search(pattern, line):
-                return line
+            buf += chunk
+        keep.append(buf.decode(errors="replace"))
         rc, out, err = self.stop()
         raise AssertionError(
             f"no line matching {pattern!r} (rc {rc}):\n"
@@ -85,7 +99,11 @@ class Snoop(Tracer):
 
     def finish(self, sig=signal.SIGINT):
         time.sleep(0.5)         # let the last events reach the buffers
+        fds = self.proc.stdout.fileno(), self.proc.stderr.fileno()
         rc, out, err = self.stop(sig)
+        # Read past a match, not yet returned.
+        left = [self.unread.get(f, b"").decode(errors="replace") for f in fds]
+        out, err = left[0] + out, left[1] + err
         return rc, "".join(self.seen_out) + out, "".join(self.seen_err) + err
 
 
@@ -662,8 +680,10 @@ void *json_object_new_object(void)
 """
 
 
-def test_opensnoop_out_of_memory_is_an_error(cbcc, tmp_path, workloads,
-                                             no_leaks):
+def test_opensnoop_out_of_memory_is_an_error(tmp_path, workloads, no_leaks):
+    """cbcc only: cbcc-core links json-c in, out of LD_PRELOAD's reach (the
+    code under test, tools/opensnoop.c, is the same in both)."""
+    cbcc = cbcc_path()
     src = tmp_path / "nomem.c"
     src.write_text(NOMEM_SHIM)
     shim = tmp_path / "nomem.so"
@@ -729,7 +749,7 @@ def test_core_kernel_struct_reads_match_proc(cbcc_core, tmp_path,
                   cwd=str(deep))
     osn = Snoop([cbcc_core, "opensnoop", "-F", "--json", "-v",
                  "-p", str(w.pid)])
-    exe = Snoop([cbcc_core, "execsnoop", "--json", "-v", "-u", "0"])
+    exe = Snoop([cbcc_core, "execsnoop", "--json", "-v", "-P", str(w.pid)])
     osn.wait_err(r"tracing open syscalls")
     exe.wait_err(r"tracing execve")
     w.go()
@@ -740,7 +760,7 @@ def test_core_kernel_struct_reads_match_proc(cbcc_core, tmp_path,
     assert os.path.join(cwd, name) in [r["path"] for r in ndjson(out1)], out1
     mine = [r for r in ndjson(out2) if r["args"] == ["/bin/true", name]]
     assert len(mine) == 1, out2
-    # /bin/true's parent is the workload, as its /proc status said.
+    # -P matched in the kernel on the CO-RE read parent; it is reported.
     assert mine[0]["ppid"] == w.pid, mine
 
 

@@ -354,7 +354,8 @@ int cmd_execsnoop(int argc, char **argv)
 	err = tool_parse(&desc, argc, argv, &env, NULL);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
-	if (snoop_check_pid(env.ppid, "PPID"))
+	if (snoop_check_opts(&env.common, desc.name) ||
+	    snoop_check_pid(env.ppid, "PPID"))
 		return EXIT_USAGE;
 	if (env.name && compile_re(&env.name_re, env.name, "--name"))
 		return EXIT_USAGE;

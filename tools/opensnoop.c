@@ -378,7 +378,8 @@ int cmd_opensnoop(int argc, char **argv)
 	err = tool_parse(&desc, argc, argv, &env, NULL);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
-	if (snoop_check_pid(env.pid, "PID") || snoop_check_pid(env.tid, "TID"))
+	if (snoop_check_opts(&env.common, desc.name) ||
+	    snoop_check_pid(env.pid, "PID") || snoop_check_pid(env.tid, "TID"))
 		return EXIT_USAGE;
 	log_set_verbosity(env.common.verbose);
 	cli_catch_stop_signals();

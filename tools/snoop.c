@@ -61,6 +61,16 @@ int snoop_check_pid(pid_t pid, const char *what)
 	return -ESRCH;
 }
 
+int snoop_check_opts(const struct snoop_opts *o, const char *name)
+{
+	if (o->ebpf && !engine_default()->compiles) {
+		pr_err("--ebpf prints the BCC program, which this binary has "
+		       "not (it runs %s.bpf.c, built in): use cbcc", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* --ebpf: the BCC program with its configuration as #define lines. */
 static int print_program(const struct snoop_desc *d, const char *text)
 {
@@ -92,15 +102,8 @@ static int open_engine(struct snoop *s, char **cflags, int *ncflags)
 	err = embedded_module(d->name, &eo);
 	if (err)
 		return err;
-	if (s->o->ebpf) {
-		if (!engine_default()->compiles) {
-			pr_err("--ebpf prints the BCC program, which this "
-			       "binary has not (it runs %s.bpf.c, built in): "
-			       "use cbcc", d->name);
-			return -EINVAL;
-		}
+	if (s->o->ebpf)
 		return print_program(d, eo.text);
-	}
 	/* Only the bcc engine reads kernel structs at -D offsets. */
 	if (engine_default()->compiles && d->nr_fields) {
 		err = kbtf_field_cflags(d->fields, d->nr_fields, cflags,

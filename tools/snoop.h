@@ -73,6 +73,9 @@ struct snoop {
 	void *ctx;
 };
 
+/* Usage checks of the common options: -EINVAL after one line. */
+int snoop_check_opts(const struct snoop_opts *o, const char *name);
+
 /* Does the kernel have this syscall, for the chosen variant? */
 bool snoop_syscall_exists(enum strategy how, const char *sc);
 
