@@ -1,29 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * opensnoop.bcc.c - open(2), openat(2), openat2(2) with their results.
+ * opensnoop.bcc.c - open(2), openat(2), openat2(2) with their results,
+ * for libbcc (cbcc).  opensnoop.bpf.c is the same for libbpf CO-RE.
  *
- * Compiled by tools/opensnoop.c with -D macros:
- *   USE_FENTRY | USE_KPROBE | USE_TRACEPOINT	which variant is built
- *   FN_OPEN, FN_OPENAT, FN_OPENAT2		fexit targets (USE_FENTRY)
- *   HAVE_OPENAT2				the kernel has openat2
- *   FILTER_PID / FILTER_TID, FILTER_UID		in-kernel filters
- *   FILTER_FLAGS=mask, FILTER_RDONLY=0|1	-f: a flag of mask is set,
- *						or O_RDONLY asked and read-only
- *   ONLY_FAILED				-x
- *   FULLPATH with TASK_FS_OFF, FS_PWD_DENTRY_OFF, DENTRY_NAME_OFF,
- *	DENTRY_PARENT_OFF			-F: offsets from kernel BTF
+ * Configured by struct opensnoop_cfg (opensnoop.h), each field a -D
+ * constant here; with full_path, kernel struct offsets come from the
+ * running kernel's BTF as -D macros (runtime/common/kbtf.h), since the
+ * headers may be another kernel's: TASK_FS_OFF, FS_PWD_DENTRY_OFF,
+ * DENTRY_NAME_OFF, DENTRY_PARENT_OFF.
  *
- * Program names avoid the kprobe__/tracepoint__ auto-attach prefixes:
- * the tool attaches only the variant it chose.  The fentry programs are
- * named kretfunc__<function> because libbcc derives the BTF target from
- * that name.
+ * One program per variant and syscall; the tool attaches only those of
+ * the variant it chose (libbcc loads a program when it is attached).
+ * Tracepoint programs take their own context struct, not libbcc's
+ * generated one, so that the code below is the CO-RE side's.
  */
 #include <uapi/linux/ptrace.h>
 #include <linux/sched.h>
 
 #include "opensnoop.h"
-
-BPF_PERF_OUTPUT(events);
+#include "compat.h"
 
 /* Layout of syscalls:sys_enter_* and sys_exit_* (see their format). */
 struct syscall_enter_ctx {
@@ -44,25 +39,20 @@ static __always_inline bool filtered_out(int flags)
 {
 	u64 id = bpf_get_current_pid_tgid();
 
-#if defined(FILTER_TID)
-	if ((u32)id != FILTER_TID)
+	if (CFG(targ_tid) && (u32)id != CFG(targ_tid))
 		return true;
-#elif defined(FILTER_PID)
-	if ((u32)(id >> 32) != FILTER_PID)
+	if (CFG(targ_pid) && (u32)(id >> 32) != CFG(targ_pid))
 		return true;
-#endif
-#ifdef FILTER_UID
-	if ((u32)bpf_get_current_uid_gid() != FILTER_UID)
+	if (CFG(targ_uid_set) &&
+	    (u32)bpf_get_current_uid_gid() != CFG(targ_uid))
 		return true;
-#endif
-#ifdef FILTER_FLAGS
-	if (!(flags & FILTER_FLAGS) && !(FILTER_RDONLY && !(flags & 3)))
+	if (CFG(targ_flags_set) && !(flags & CFG(targ_flags)) &&
+	    !(CFG(targ_rdonly) && !(flags & 3)))
 		return true;
-#endif
 	return false;
 }
 
-#ifdef FULLPATH
+#if full_path
 /* Sends the working directory's components, innermost first (as bcc). */
 static __always_inline void send_cwd(void *ctx, struct opensnoop_event *ev)
 {
@@ -83,7 +73,7 @@ static __always_inline void send_cwd(void *ctx, struct opensnoop_event *ev)
 		bpf_probe_read_kernel(&name, sizeof(name),
 				      dentry + DENTRY_NAME_OFF);
 		bpf_probe_read_kernel_str(ev->name, sizeof(ev->name), name);
-		events.perf_submit(ctx, ev, sizeof(*ev));
+		output_event(ctx, ev, sizeof(*ev));
 		bpf_probe_read_kernel(&parent, sizeof(parent),
 				      dentry + DENTRY_PARENT_OFF);
 		if (parent == dentry)
@@ -98,10 +88,8 @@ static __always_inline int emit(void *ctx, const char *fname, int flags,
 {
 	struct opensnoop_event ev = {};
 
-#ifdef ONLY_FAILED
-	if (ret >= 0)
+	if (CFG(targ_failed) && ret >= 0)
 		return 0;
-#endif
 	ev.id = bpf_get_current_pid_tgid();
 	ev.ts_ns = bpf_ktime_get_ns();
 	ev.uid = bpf_get_current_uid_gid();
@@ -109,22 +97,21 @@ static __always_inline int emit(void *ctx, const char *fname, int flags,
 	ev.flags = flags;
 	bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
 	bpf_probe_read_user_str(&ev.name, sizeof(ev.name), fname);
-#ifdef FULLPATH
+#if full_path
 	if (ev.name[0] != '/') {
 		/* The relative name travels first, as in bcc's -F. */
 		ev.type = OPENSNOOP_EVENT_PATH;
-		events.perf_submit(ctx, &ev, sizeof(ev));
+		output_event(ctx, &ev, sizeof(ev));
 		send_cwd(ctx, &ev);
 		/* No stack left for a copy: read the name again. */
 		bpf_probe_read_user_str(&ev.name, sizeof(ev.name), fname);
 	}
 	ev.type = OPENSNOOP_EVENT_OPEN;
 #endif
-	events.perf_submit(ctx, &ev, sizeof(ev));
+	output_event(ctx, &ev, sizeof(ev));
 	return 0;
 }
 
-#if defined(USE_KPROBE) || defined(USE_TRACEPOINT)
 /* Entry and return are separate programs: remember the arguments. */
 struct open_args {
 	const char *fname;
@@ -166,9 +153,8 @@ static __always_inline int openat2_flags(unsigned long how)
 	bpf_probe_read_user(&flags, sizeof(flags), (void *)how);
 	return flags;
 }
-#endif
 
-#ifdef USE_KPROBE
+/* kprobes: libbcc reads syscall__ arguments through the wrapper's regs. */
 int syscall__open(struct pt_regs *ctx, const char __user *filename,
 		  int flags)
 {
@@ -191,98 +177,91 @@ int kret_open(struct pt_regs *ctx)
 {
 	return on_return(ctx, PT_REGS_RC(ctx));
 }
-#endif /* USE_KPROBE */
 
-#ifdef USE_TRACEPOINT
-int tp_enter_open(struct syscall_enter_ctx *ctx)
+/* The engine checks that every tracepoint named here exists. */
+#if have_open
+int tracepoint__syscalls__sys_enter_open(struct syscall_enter_ctx *ctx)
 {
 	return on_entry((const char *)ctx->args[0], ctx->args[1]);
 }
 
-int tp_enter_openat(struct syscall_enter_ctx *ctx)
+int tracepoint__syscalls__sys_exit_open(struct syscall_exit_ctx *ctx)
+{
+	return on_return(ctx, ctx->ret);
+}
+#endif
+
+int tracepoint__syscalls__sys_enter_openat(struct syscall_enter_ctx *ctx)
 {
 	return on_entry((const char *)ctx->args[1], ctx->args[2]);
 }
 
-int tp_enter_openat2(struct syscall_enter_ctx *ctx)
+int tracepoint__syscalls__sys_exit_openat(struct syscall_exit_ctx *ctx)
+{
+	return on_return(ctx, ctx->ret);
+}
+
+#if have_openat2
+int tracepoint__syscalls__sys_enter_openat2(struct syscall_enter_ctx *ctx)
 {
 	return on_entry((const char *)ctx->args[1],
 			openat2_flags(ctx->args[2]));
 }
 
-int tp_exit_open(struct syscall_exit_ctx *ctx)
+int tracepoint__syscalls__sys_exit_openat2(struct syscall_exit_ctx *ctx)
 {
 	return on_return(ctx, ctx->ret);
 }
-#endif /* USE_TRACEPOINT */
-
-#ifdef USE_FENTRY
-/* Expands FN_* before KRETFUNC_PROBE pastes it into a name. */
-#define FEXIT(fn, args...) KRETFUNC_PROBE(fn, ##args)
+#endif
 
 /*
- * With syscall wrappers the traced function takes the user's pt_regs;
- * fexit sees arguments and result at once, so no map is needed.
+ * fexit sees arguments and result at once, so no map is needed.  libbcc
+ * takes the BTF target from the name (kretfunc__<function>): expand
+ * SYSCALL_FN before KRETFUNC_PROBE pastes it.
  */
+#define FEXIT(fn, args...) KRETFUNC_PROBE(fn, ##args)
+
+static __always_inline int fexit_emit(void *ctx, const char *fname,
+				      int flags, long ret)
+{
+	if (filtered_out(flags))
+		return 0;
+	return emit(ctx, fname, flags, ret);
+}
+
 #if defined(CONFIG_ARCH_HAS_SYSCALL_WRAPPER) && !defined(__s390x__)
-FEXIT(FN_OPEN, struct pt_regs *regs, long ret)
+/* The traced function takes the user's pt_regs. */
+FEXIT(SYSCALL_FN(open), struct pt_regs *regs, long ret)
 {
-	const char *fname = (const char *)PT_REGS_PARM1(regs);
-	int flags = PT_REGS_PARM2(regs);
-
-	if (filtered_out(flags))
-		return 0;
-	return emit(ctx, fname, flags, ret);
+	return fexit_emit(ctx, (const char *)PT_REGS_PARM1(regs),
+			  PT_REGS_PARM2(regs), ret);
 }
 
-FEXIT(FN_OPENAT, struct pt_regs *regs, long ret)
+FEXIT(SYSCALL_FN(openat), struct pt_regs *regs, long ret)
 {
-	const char *fname = (const char *)PT_REGS_PARM2(regs);
-	int flags = PT_REGS_PARM3(regs);
-
-	if (filtered_out(flags))
-		return 0;
-	return emit(ctx, fname, flags, ret);
+	return fexit_emit(ctx, (const char *)PT_REGS_PARM2(regs),
+			  PT_REGS_PARM3(regs), ret);
 }
 
-#ifdef HAVE_OPENAT2
-FEXIT(FN_OPENAT2, struct pt_regs *regs, long ret)
+FEXIT(SYSCALL_FN(openat2), struct pt_regs *regs, long ret)
 {
-	const char *fname = (const char *)PT_REGS_PARM2(regs);
-	u64 flags = 0;
-
-	bpf_probe_read_user(&flags, sizeof(flags),
-			    (void *)PT_REGS_PARM3(regs));
-	if (filtered_out(flags))
-		return 0;
-	return emit(ctx, fname, flags, ret);
+	return fexit_emit(ctx, (const char *)PT_REGS_PARM2(regs),
+			  openat2_flags(PT_REGS_PARM3(regs)), ret);
 }
-#endif
 #else /* no syscall wrapper: the arguments are the function's own */
-FEXIT(FN_OPEN, const char *fname, int flags, long ret)
+FEXIT(SYSCALL_FN(open), const char *fname, int flags, long ret)
 {
-	if (filtered_out(flags))
-		return 0;
-	return emit(ctx, fname, flags, ret);
+	return fexit_emit(ctx, fname, flags, ret);
 }
 
-FEXIT(FN_OPENAT, int dfd, const char *fname, int flags, long ret)
+FEXIT(SYSCALL_FN(openat), int dfd, const char *fname, int flags, long ret)
 {
-	if (filtered_out(flags))
-		return 0;
-	return emit(ctx, fname, flags, ret);
+	return fexit_emit(ctx, fname, flags, ret);
 }
 
-#ifdef HAVE_OPENAT2
-FEXIT(FN_OPENAT2, int dfd, const char *fname, void *how, long ret)
+FEXIT(SYSCALL_FN(openat2), int dfd, const char *fname, void *how,
+      long ret)
 {
-	u64 flags = 0;
-
-	bpf_probe_read_user(&flags, sizeof(flags), how);
-	if (filtered_out(flags))
-		return 0;
-	return emit(ctx, fname, flags, ret);
+	return fexit_emit(ctx, fname, openat2_flags((unsigned long)how), ret);
 }
-#endif
 #endif /* CONFIG_ARCH_HAS_SYSCALL_WRAPPER */
-#endif /* USE_FENTRY */

@@ -3,15 +3,15 @@
  * execsnoop.c - `cbcc execsnoop`: trace new processes via execve(), as
  * bcc's execsnoop does, with its flags, header and columns, plus --json.
  *
- * The BPF side (bpf_src/execsnoop.bcc.c) sends one record per exec with
- * the file name and arguments; runtime/strategy.c picks fentry, kprobes
- * or the syscall tracepoints.  -n and -l (regular expressions) are
+ * One implementation for both binaries: the BPF side is
+ * bpf_src/execsnoop.bcc.c (cbcc) or execsnoop.bpf.c (cbcc-core), both
+ * configured by struct execsnoop_cfg, sending one record per exec with
+ * the file name and arguments; tools/snoop.c picks the fentry, kprobe or
+ * tracepoint variant and runs it.  -n and -l (regular expressions) are
  * applied here, as in bcc.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,64 +22,77 @@
 
 #include "cli.h"
 #include "cmd.h"
-#include "embedded.h"
-#include "engine.h"
-#include "kbtf.h"
-#include "kernel.h"
 #include "log.h"
 #include "ndjson.h"
+#include "snoop.h"
 #include "textesc.h"
-#include "strategy.h"
 
 #include "../bpf_src/execsnoop.h"
+#include "../bpf_src/compat.h"
 
-#define MAX_CFLAGS	16
 /* Longest ARGS text: every argument quoted and escaped (\xHH: 4 bytes
  * per byte), plus "...". */
 #define ARGS_TEXT_MAX	(EXECSNOOP_ARGS_BYTES * 4 + 3 * \
 			 (EXECSNOOP_TOTAL_MAX_ARGS + 1) + 8)
 
 struct execsnoop_env {
-	bool time, timestamp, fails, quote, print_uid, json, ebpf;
+	struct snoop_opts common;	/* first: see snoop.h */
+	bool time, timestamp, fails, quote, print_uid;
 	bool has_uid;
 	uid_t uid;
 	pid_t ppid;
 	const char *name, *line;
 	regex_t name_re, line_re;
-	int max_args;
-	enum strategy attach;
-	const char *kernel_source;
-	int verbose;
+	long max_args;
 };
 
 struct execsnoop_state {
 	const struct execsnoop_env *env;
 	uint64_t start_ms;
-	int write_err;
 };
 
-static const char usage_text[] =
-"Usage: cbcc execsnoop [OPTIONS]\n"
-"Trace exec() syscalls.\n"
-"\n"
-"  -T, --time               include time column on output (HH:MM:SS)\n"
-"  -t, --timestamp          include timestamp on output\n"
-"  -x, --fails              include failed exec()s\n"
-"  -u, --uid USER           trace this UID only\n"
-"  -q, --quote              Add quotemarks (\") around arguments.\n"
-"  -n, --name NAME          only print commands matching this name (regex), any arg\n"
-"  -l, --line LINE          only print commands where arg contains this line (regex)\n"
-"  -U, --print-uid          print UID column\n"
-"      --max-args MAX_ARGS  maximum number of arguments parsed and displayed, defaults to 20\n"
-"  -P, --ppid PPID          trace this parent PID only\n"
-"      --json               one JSON object per exec (NDJSON) on stdout\n"
-"      --attach MODE        auto (default), fentry, kprobe or tracepoint\n"
-"      --kernel-source DIR  kernel headers for the BPF compiler\n"
-"      --ebpf               print the BPF program and its flags, then exit\n"
-"  -v, --verbose            say how it attaches (twice: compiler detail)\n"
-"  -h, --help               this help\n"
-"\n"
-"examples:\n"
+/* Named as bcc names it in messages: --max-args, not MAX_ARGS. */
+static int parse_max_args(const char *arg, void *p)
+{
+	struct execsnoop_env *env = p;
+
+	return cli_parse_long(arg, "--max-args", 1, EXECSNOOP_TOTAL_MAX_ARGS,
+			      &env->max_args) ? -EINVAL : 0;
+}
+
+#define ENV struct execsnoop_env
+
+static const struct tool_opt opts[] = {
+	TOOL_OPT_FLAG('T', "time", ENV, time,
+		      "include time column on output (HH:MM:SS)"),
+	TOOL_OPT_FLAG('t', "timestamp", ENV, timestamp,
+		      "include timestamp on output"),
+	TOOL_OPT_FLAG('x', "fails", ENV, fails, "include failed exec()s"),
+	TOOL_OPT_UID('u', "uid", ENV, uid, has_uid, "trace this UID only"),
+	TOOL_OPT_FLAG('q', "quote", ENV, quote,
+		      "Add quotemarks (\") around arguments."),
+	TOOL_OPT_STRING('n', "name", ENV, name, "NAME",
+			"only print commands matching this name (regex), "
+			"any arg"),
+	TOOL_OPT_STRING('l', "line", ENV, line, "LINE",
+			"only print commands where arg contains this line "
+			"(regex)"),
+	TOOL_OPT_FLAG('U', "print-uid", ENV, print_uid, "print UID column"),
+	TOOL_OPT_CALLBACK(0, "max-args", parse_max_args, "MAX_ARGS",
+			  "maximum number of arguments parsed and displayed, "
+			  "defaults to 20"),
+	TOOL_OPT_PID('P', "ppid", ENV, ppid, "PPID",
+		     "trace this parent PID only"),
+	SNOOP_OPTS(ENV),
+	{}
+};
+
+static const struct tool_desc desc = {
+	.name = "execsnoop",
+	.summary = "Trace exec() syscalls.",
+	.max_args = 0,
+	.opts = opts,
+	.examples =
 "    cbcc execsnoop                      # trace all exec() syscalls\n"
 "    cbcc execsnoop -x                   # include failed exec()s\n"
 "    cbcc execsnoop -T                   # include time (HH:MM:SS)\n"
@@ -90,36 +103,35 @@ static const char usage_text[] =
 "    cbcc execsnoop -t                   # include timestamps\n"
 "    cbcc execsnoop -q                   # add \"quotemarks\" around arguments\n"
 "    cbcc execsnoop -n main              # only print command lines containing \"main\"\n"
-"    cbcc execsnoop -l tpkg              # only print command where arguments contains \"tpkg\"\n"
-"\n"
-"Exit status: 0 ok, 1 runtime error, 2 usage error, 3 not supported by this kernel.\n";
-
-enum {
-	OPT_MAX_ARGS = 256,
-	OPT_JSON,
-	OPT_ATTACH,
-	OPT_KERNEL_SOURCE,
-	OPT_EBPF,
+"    cbcc execsnoop -l tpkg              # only print command where arguments contains \"tpkg\"\n",
 };
 
-static const struct option long_opts[] = {
-	{ "time", no_argument, NULL, 'T' },
-	{ "timestamp", no_argument, NULL, 't' },
-	{ "fails", no_argument, NULL, 'x' },
-	{ "uid", required_argument, NULL, 'u' },
-	{ "quote", no_argument, NULL, 'q' },
-	{ "name", required_argument, NULL, 'n' },
-	{ "line", required_argument, NULL, 'l' },
-	{ "print-uid", no_argument, NULL, 'U' },
-	{ "max-args", required_argument, NULL, OPT_MAX_ARGS },
-	{ "ppid", required_argument, NULL, 'P' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "attach", required_argument, NULL, OPT_ATTACH },
-	{ "kernel-source", required_argument, NULL, OPT_KERNEL_SOURCE },
-	{ "ebpf", no_argument, NULL, OPT_EBPF },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{}
+/* Programs of each variant: the same names in both BPF sides. */
+static const struct snoop_prog progs[] = {
+	{ STRATEGY_TRACEPOINT, ATTACH_TRACEPOINT,
+	  "tracepoint__syscalls__sys_enter_execve", "execve" },
+	{ STRATEGY_TRACEPOINT, ATTACH_TRACEPOINT,
+	  "tracepoint__syscalls__sys_exit_execve", "execve" },
+	{ STRATEGY_KPROBE, ATTACH_KPROBE, "syscall__execve", "execve" },
+	{ STRATEGY_KPROBE, ATTACH_KRETPROBE, "kret_execve", "execve" },
+	{ STRATEGY_FENTRY, ATTACH_KFUNC,
+	  "kfunc__" SYSCALL_PREFIX_STR "execve", "execve" },
+	{ STRATEGY_FENTRY, ATTACH_KRETFUNC,
+	  "kretfunc__" SYSCALL_PREFIX_STR "execve", "execve" },
+};
+
+#define CFG_FIELD(m, t)	ENGINE_CFG_FIELD(struct execsnoop_cfg, m, t)
+
+static const struct engine_cfg_field cfg_fields[] = {
+	CFG_FIELD(targ_uid, U32), CFG_FIELD(targ_ppid, U32),
+	CFG_FIELD(max_args, U32), CFG_FIELD(targ_uid_set, BOOL),
+	CFG_FIELD(include_failed, BOOL),
+};
+
+/* cbcc: where the parent is, from kernel BTF. */
+static const struct kbtf_field parent_fields[] = {
+	{ "TASK_REAL_PARENT_OFF", "task_struct", "real_parent" },
+	{ "TASK_TGID_OFF", "task_struct", "tgid" },
 };
 
 static int compile_re(regex_t *re, const char *pattern, const char *what)
@@ -134,179 +146,6 @@ static int compile_re(regex_t *re, const char *pattern, const char *what)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static int parse_args(int argc, char **argv, struct execsnoop_env *env)
-{
-	long v;
-	int c;
-
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":Ttxu:qn:l:UP:vh", long_opts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'T':
-			env->time = true;
-			break;
-		case 't':
-			env->timestamp = true;
-			break;
-		case 'x':
-			env->fails = true;
-			break;
-		case 'u':
-			if (cli_parse_uid(optarg, &env->uid))
-				return -EINVAL;
-			env->has_uid = true;
-			break;
-		case 'q':
-			env->quote = true;
-			break;
-		case 'n':
-			env->name = optarg;
-			break;
-		case 'l':
-			env->line = optarg;
-			break;
-		case 'U':
-			env->print_uid = true;
-			break;
-		case OPT_MAX_ARGS:
-			if (cli_parse_long(optarg, "--max-args", 1,
-					   EXECSNOOP_TOTAL_MAX_ARGS, &v))
-				return -EINVAL;
-			env->max_args = v;
-			break;
-		case 'P':
-			if (cli_parse_pid(optarg, "PPID", &env->ppid))
-				return -EINVAL;
-			break;
-		case OPT_JSON:
-			env->json = true;
-			break;
-		case OPT_ATTACH:
-			if (strategy_parse(optarg, &env->attach))
-				return -EINVAL;
-			break;
-		case OPT_KERNEL_SOURCE:
-			env->kernel_source = optarg;
-			break;
-		case OPT_EBPF:
-			env->ebpf = true;
-			break;
-		case 'v':
-			env->verbose++;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 1;
-		case ':':
-			pr_err("option '%s' needs an argument (try 'cbcc execsnoop --help')",
-			       argv[optind - 1]);
-			return -EINVAL;
-		default:
-			pr_err("unknown option '%s' (try 'cbcc execsnoop --help')",
-			       argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		pr_err("unexpected argument '%s' (try 'cbcc execsnoop --help')",
-		       argv[optind]);
-		return -EINVAL;
-	}
-	if (env->name && compile_re(&env->name_re, env->name, "--name"))
-		return -EINVAL;
-	if (env->line && compile_re(&env->line_re, env->line, "--line")) {
-		if (env->name)
-			regfree(&env->name_re);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int add_cflag(char **cflags, int *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int add_cflag(char **cflags, int *n, const char *fmt, ...)
-{
-	va_list ap;
-	int err;
-
-	if (*n >= MAX_CFLAGS)
-		return -E2BIG;
-	va_start(ap, fmt);
-	err = vasprintf(&cflags[*n], fmt, ap);
-	va_end(ap);
-	if (err < 0) {
-		cflags[*n] = NULL;
-		return -ENOMEM;
-	}
-	(*n)++;
-	return 0;
-}
-
-static int build_cflags(const struct execsnoop_env *env, enum strategy how,
-			char **cflags, int *n)
-{
-	static const struct kbtf_field fields[] = {
-		{ "TASK_REAL_PARENT_OFF", "task_struct", "real_parent" },
-		{ "TASK_TGID_OFF", "task_struct", "tgid" },
-	};
-	int err;
-
-	err = add_cflag(cflags, n, "%s", strategy_cflag(how)) ?:
-	      add_cflag(cflags, n, "-DMAX_ARGS=%d", env->max_args);
-	if (!err && how == STRATEGY_FENTRY)
-		err = add_cflag(cflags, n, "-DFN_EXECVE=%sexecve",
-				kernel_syscall_prefix());
-	if (!err && env->has_uid)
-		err = add_cflag(cflags, n, "-DFILTER_UID=%u", env->uid);
-	if (!err && env->ppid)
-		err = add_cflag(cflags, n, "-DFILTER_PPID=%d", env->ppid);
-	if (!err && env->fails)
-		err = add_cflag(cflags, n, "-DINCLUDE_FAILED");
-	if (!err)
-		err = kbtf_field_cflags(fields, 2, cflags, n);
-	return err;
-}
-
-static int attach_all(struct engine *e, enum strategy how)
-{
-	char target[96], prog[112];
-	int err;
-
-	snprintf(target, sizeof(target), "%sexecve", kernel_syscall_prefix());
-	switch (how) {
-	case STRATEGY_FENTRY:
-		snprintf(prog, sizeof(prog), "kfunc__%s", target);
-		err = engine_attach(e, &(struct attach_spec){
-				.kind = ATTACH_KFUNC, .target = target,
-				.prog = prog });
-		if (err)
-			return err;
-		snprintf(prog, sizeof(prog), "kretfunc__%s", target);
-		return engine_attach(e, &(struct attach_spec){
-			.kind = ATTACH_KRETFUNC, .target = target,
-			.prog = prog });
-	case STRATEGY_KPROBE:
-		return engine_attach(e, &(struct attach_spec){
-				.kind = ATTACH_KPROBE, .target = target,
-				.prog = "syscall__execve" }) ?:
-		       engine_attach(e, &(struct attach_spec){
-				.kind = ATTACH_KRETPROBE, .target = target,
-				.prog = "kret_execve" });
-	default:
-		return engine_attach(e, &(struct attach_spec){
-				.kind = ATTACH_TRACEPOINT,
-				.target = "syscalls:sys_enter_execve",
-				.prog = "tp_enter_execve" }) ?:
-		       engine_attach(e, &(struct attach_spec){
-				.kind = ATTACH_TRACEPOINT,
-				.target = "syscalls:sys_exit_execve",
-				.prog = "tp_exit_execve" });
-	}
 }
 
 static void print_header(const struct execsnoop_env *env)
@@ -382,19 +221,18 @@ static void append_arg(char *buf, size_t *len, size_t size, const char *s,
 	*len = n;
 }
 
-static void print_json(struct execsnoop_state *st,
-		       const struct execsnoop_event *ev, __u32 ppid,
+static void print_json(const struct execsnoop_event *ev, __u32 ppid,
 		       const char **argv, int argc)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *args = json_object_new_array();
 	struct timespec now;
-	int i;
+	int i, err;
 
 	if (!o || !args) {
 		json_object_put(o);
 		json_object_put(args);
-		st->write_err = -ENOMEM;
+		tool_output_error(-ENOMEM);
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -409,10 +247,12 @@ static void print_json(struct execsnoop_state *st,
 	for (i = 0; i < argc; i++)
 		json_object_array_add(args, ndjson_string(argv[i]));
 	json_object_object_add(o, "args", args);
+	/* Arguments left out ("...") or cut at the per-argument limit. */
 	json_object_object_add(o, "truncated",
-			       json_object_new_boolean(ev->truncated));
-	if (ndjson_emit(o))
-		st->write_err = -EPIPE;
+			       json_object_new_boolean(ev->truncated != 0));
+	err = ndjson_emit(o);
+	if (err)
+		tool_output_error(err);
 	json_object_put(o);
 }
 
@@ -461,7 +301,8 @@ static void on_event(void *ctx, int cpu, const void *data, size_t size)
 	memcpy(&ev, data, size);
 	ev.comm[sizeof(ev.comm) - 1] = '\0';
 	argc = split_args(&ev, size, argv, EXECSNOOP_TOTAL_MAX_ARGS);
-	if (ev.truncated)
+	/* As bcc: "..." where arguments were left out, not where cut. */
+	if (ev.truncated & EXECSNOOP_TRUNC_DROPPED)
 		argv[argc++] = "...";
 
 	if (env->name && regexec(&env->name_re, ev.comm, 0, NULL, 0))
@@ -479,116 +320,72 @@ static void on_event(void *ctx, int cpu, const void *data, size_t size)
 	if (env->line && regexec(&env->line_re, plain, 0, NULL, 0))
 		return;
 	ppid = ev.ppid ? ev.ppid : proc_ppid(ev.pid);
-	if (env->json)
-		print_json(st, &ev, ppid, argv, argc);
+	if (env->common.json)
+		print_json(&ev, ppid, argv, argc);
 	else
 		print_text(st, &ev, ppid, shown);
 }
 
-static void on_lost(void *ctx, int cpu, uint64_t count)
-{
-	(void)ctx;
-	pr_warn("lost %llu events on CPU %d", (unsigned long long)count, cpu);
-}
-
-static int poll_until_stopped(struct engine *e, struct execsnoop_state *st)
-{
-	int n;
-
-	while (!cli_stop_requested()) {
-		n = engine_poll(e, 100);
-		if (n < 0 && n != -EINTR)
-			return n;
-		if (fflush(stdout) || st->write_err)
-			return -EPIPE;
-	}
-	/* Events already in the buffers when the stop came still count. */
-	n = engine_poll(e, 0);
-	if (n < 0 && n != -EINTR)
-		return n;
-	return fflush(stdout) || st->write_err ? -EPIPE : 0;
-}
 
 int cmd_execsnoop(int argc, char **argv)
 {
 	struct execsnoop_env env = {
-		.attach = STRATEGY_AUTO,
+		.common.attach = STRATEGY_AUTO,
 		.max_args = EXECSNOOP_DEFAULT_MAX_ARGS,
 	};
 	struct execsnoop_state st = { .env = &env };
-	struct strategy_choice choice;
-	struct engine *e = NULL;
-	char *cflags[MAX_CFLAGS] = {};
-	char fn[64];
-	const char *text;
-	int ncflags = 0, err, i;
+	struct execsnoop_cfg cfg = {};
+	struct engine_cfg ecfg = {
+		.var = "cfg", .data = &cfg, .size = sizeof(cfg),
+		.fields = cfg_fields,
+		.nr_fields = sizeof(cfg_fields) / sizeof(cfg_fields[0]),
+	};
+	const struct snoop_desc d = {
+		.name = "execsnoop", .what = "execve",
+		.probe_syscall = "execve",
+		.progs = progs, .nr_progs = sizeof(progs) / sizeof(progs[0]),
+		.cfg = &ecfg,
+		.fields = parent_fields,
+		.nr_fields = sizeof(parent_fields) / sizeof(parent_fields[0]),
+	};
+	struct snoop s = {};
+	int err;
 
-	err = parse_args(argc, argv, &env);
+	err = tool_parse(&desc, argc, argv, &env, NULL);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
-	log_set_verbosity(env.verbose);
+	if (snoop_check_opts(&env.common, desc.name) ||
+	    snoop_check_pid(env.ppid, "PPID"))
+		return EXIT_USAGE;
+	if (env.name && compile_re(&env.name_re, env.name, "--name"))
+		return EXIT_USAGE;
+	if (env.line && compile_re(&env.line_re, env.line, "--line")) {
+		err = -EINVAL;
+		env.line = NULL;
+		goto out;
+	}
+	log_set_verbosity(env.common.verbose);
 	cli_catch_stop_signals();
 
-	snprintf(fn, sizeof(fn), "%sexecve", kernel_syscall_prefix());
-	err = strategy_choose(&(struct strategy_want){
-		.what = "execve", .fentry_func = fn,
-		.kprobe = true, .kprobe_func = fn,
-		.tp_category = "syscalls", .tp_event = "sys_enter_execve",
-		.force = env.attach }, &choice);
+	cfg.targ_uid = env.uid;
+	cfg.targ_uid_set = env.has_uid;
+	cfg.targ_ppid = env.ppid;
+	cfg.max_args = env.max_args;
+	cfg.include_failed = env.fails;
+	err = snoop_open(&s, &d, &env.common, on_event, &st);
 	if (err)
 		goto out;
-	err = build_cflags(&env, choice.how, cflags, &ncflags);
-	if (err) {
-		if (err == -E2BIG || err == -ENOMEM)
-			pr_err("cannot build the compiler flags: %s",
-			       strerror(-err));
-		goto out;
-	}
-	text = embedded_source("execsnoop.bcc.c");
-	if (!text) {
-		pr_err("execsnoop.bcc.c is not built into this binary");
-		err = -ENOENT;
-		goto out;
-	}
-	if (env.ebpf) {
-		cli_print_program(text, cflags, ncflags);
-		goto out;
-	}
-	err = engine_open(&(struct engine_opts){
-		.name = "execsnoop.bcc.c", .text = text,
-		.cflags = (const char *const *)cflags, .ncflags = ncflags,
-		.kernel_source = env.kernel_source,
-		.verbose = env.verbose > 1 ? env.verbose - 1 : 0,
-		/* Kernel structs are read at BTF offsets (kbtf.h). */
-		.no_kernel_structs = true }, &e);
-	if (err)
-		goto out;
-	err = engine_load(e);
-	if (err)
-		goto out;
-	err = attach_all(e, choice.how);
-	if (err)
-		goto out;
-	err = engine_buffer_open(e, "events", on_event, on_lost, &st);
-	if (err)
-		goto out;
-	pr_info("tracing execve with %s: Ctrl-C to end",
-		strategy_name(choice.how));
-	if (!env.json)
+	if (!env.common.json)
 		print_header(&env);
 	st.start_ms = cli_now_ms();
-	err = poll_until_stopped(e, &st);
-	if (err == -EPIPE)
-		err = 0;	/* the reader went away: a normal end */
-	else if (err)
-		pr_err("reading events failed: %s", strerror(-err));
+	err = snoop_loop(&s);
 out:
-	engine_close(e);
-	for (i = 0; i < ncflags; i++)
-		free(cflags[i]);
+	snoop_close(&s);
 	if (env.name)
 		regfree(&env.name_re);
 	if (env.line)
 		regfree(&env.line_re);
-	return exit_code_for(err);
+	if (err == -EINVAL && !s.e)
+		return EXIT_USAGE;
+	return err > 0 ? EXIT_OK : exit_code_for(err);
 }

@@ -3,15 +3,14 @@
  * opensnoop.c - `cbcc opensnoop`: trace open(), openat() and openat2() as
  * bcc's opensnoop does, with its flags, header and columns, plus --json.
  *
- * The BPF side (bpf_src/opensnoop.bcc.c) has fentry, kprobe and
- * tracepoint variants; runtime/strategy.c picks one for this kernel and
- * the filters are baked in as -D macros, as bcc's tool does by text
- * substitution.  -n (command name contains) is applied here, as in bcc.
+ * One implementation for both binaries: the BPF side is
+ * bpf_src/opensnoop.bcc.c (cbcc) or opensnoop.bpf.c (cbcc-core), both
+ * configured by struct opensnoop_cfg; tools/snoop.c picks the fentry,
+ * kprobe or tracepoint variant and runs it.  -n (command name contains)
+ * is applied here, as in bcc.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,33 +21,27 @@
 
 #include "cli.h"
 #include "cmd.h"
-#include "embedded.h"
-#include "engine.h"
-#include "kbtf.h"
 #include "kernel.h"
 #include "log.h"
 #include "ndjson.h"
+#include "snoop.h"
 #include "textesc.h"
-#include "strategy.h"
 
 #include "../bpf_src/opensnoop.h"
+#include "../bpf_src/compat.h"
 
-#define MAX_CFLAGS	32
 /* -F: opens whose path components are still arriving. */
 #define MAX_PENDING	64
 
 struct opensnoop_env {
-	bool timestamp, print_uid, failed, extended, full_path, json, ebpf;
+	struct snoop_opts common;	/* first: see snoop.h */
+	bool timestamp, print_uid, failed, extended, full_path;
 	pid_t pid, tid;
 	bool has_uid;
 	uid_t uid;
-	unsigned int duration;
 	const char *name;
 	int flag_mask;
 	bool flag_rdonly, has_flags;
-	enum strategy attach;
-	const char *kernel_source;
-	int verbose;
 };
 
 struct pending_path {
@@ -62,73 +55,6 @@ struct opensnoop_state {
 	__u64 first_ts;		/* -T: times are relative to the first open */
 	__s64 mono_to_real;	/* ktime (CLOCK_MONOTONIC) to epoch, in ns */
 	struct pending_path pending[MAX_PENDING];
-	int write_err;
-};
-
-static const char usage_text[] =
-"Usage: cbcc opensnoop [OPTIONS]\n"
-"Trace open() syscalls.\n"
-"\n"
-"  -T, --timestamp          include timestamp on output\n"
-"  -U, --print-uid          print UID column\n"
-"  -x, --failed             only show failed opens\n"
-"  -p, --pid PID            trace this PID only\n"
-"  -t, --tid TID            trace this TID only\n"
-"  -u, --uid UID            trace this UID only\n"
-"  -d, --duration SECS      total duration of trace in seconds\n"
-"  -n, --name NAME          only print process names containing this name\n"
-"  -e, --extended_fields    show extended fields\n"
-"  -f, --flag_filter FLAG   filter on flags argument (e.g., O_WRONLY)\n"
-"  -F, --full-path          show full path for an open file with relative path\n"
-"      --json               one JSON object per open (NDJSON) on stdout\n"
-"      --attach MODE        auto (default), fentry, kprobe or tracepoint\n"
-"      --kernel-source DIR  kernel headers for the BPF compiler\n"
-"      --ebpf               print the BPF program and its flags, then exit\n"
-"  -v, --verbose            say how it attaches (twice: compiler detail)\n"
-"  -h, --help               this help\n"
-"\n"
-"examples:\n"
-"    cbcc opensnoop                        # trace all open() syscalls\n"
-"    cbcc opensnoop -T                     # include timestamps\n"
-"    cbcc opensnoop -U                     # include UID\n"
-"    cbcc opensnoop -x                     # only show failed opens\n"
-"    cbcc opensnoop -p 181                 # only trace PID 181\n"
-"    cbcc opensnoop -t 123                 # only trace TID 123\n"
-"    cbcc opensnoop -u 1000                # only trace UID 1000\n"
-"    cbcc opensnoop -d 10                  # trace for 10 seconds only\n"
-"    cbcc opensnoop -n main                # only print process names containing \"main\"\n"
-"    cbcc opensnoop -e                     # show extended fields\n"
-"    cbcc opensnoop -f O_WRONLY -f O_RDWR  # only print calls for writing\n"
-"    cbcc opensnoop -F                     # show full path for an open file with relative path\n"
-"\n"
-"Exit status: 0 ok, 1 runtime error, 2 usage error, 3 not supported by this kernel.\n";
-
-enum {
-	OPT_JSON = 256,
-	OPT_ATTACH,
-	OPT_KERNEL_SOURCE,
-	OPT_EBPF,
-};
-
-static const struct option long_opts[] = {
-	{ "timestamp", no_argument, NULL, 'T' },
-	{ "print-uid", no_argument, NULL, 'U' },
-	{ "failed", no_argument, NULL, 'x' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "tid", required_argument, NULL, 't' },
-	{ "uid", required_argument, NULL, 'u' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "name", required_argument, NULL, 'n' },
-	{ "extended_fields", no_argument, NULL, 'e' },
-	{ "flag_filter", required_argument, NULL, 'f' },
-	{ "full-path", no_argument, NULL, 'F' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "attach", required_argument, NULL, OPT_ATTACH },
-	{ "kernel-source", required_argument, NULL, OPT_KERNEL_SOURCE },
-	{ "ebpf", no_argument, NULL, OPT_EBPF },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{}
 };
 
 /* The open flags bcc's -f accepts (Python's os.O_* on Linux). */
@@ -150,8 +76,9 @@ static const struct {
 	{ "O_TMPFILE", O_TMPFILE }, { "O_TRUNC", O_TRUNC },
 };
 
-static int parse_flag(const char *arg, struct opensnoop_env *env)
+static int parse_flag(const char *arg, void *p)
 {
+	struct opensnoop_env *env = p;
 	size_t i;
 
 	for (i = 0; i < sizeof(open_flags) / sizeof(open_flags[0]); i++) {
@@ -172,232 +99,91 @@ static int parse_flag(const char *arg, struct opensnoop_env *env)
 	return -EINVAL;
 }
 
-static int parse_args(int argc, char **argv, struct opensnoop_env *env)
-{
-	long v;
-	int c;
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":TUxp:t:u:d:n:ef:Fvh", long_opts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'T':
-			env->timestamp = true;
-			break;
-		case 'U':
-			env->print_uid = true;
-			break;
-		case 'x':
-			env->failed = true;
-			break;
-		case 'p':
-			if (cli_parse_pid(optarg, "PID", &env->pid))
-				return -EINVAL;
-			break;
-		case 't':
-			if (cli_parse_pid(optarg, "TID", &env->tid))
-				return -EINVAL;
-			break;
-		case 'u':
-			if (cli_parse_long(optarg, "UID", 0, UINT32_MAX - 1,
-					   &v))
-				return -EINVAL;
-			env->uid = v;
-			env->has_uid = true;
-			break;
-		case 'd':
-			if (cli_parse_seconds(optarg, "duration",
-					      &env->duration))
-				return -EINVAL;
-			break;
-		case 'n':
-			env->name = optarg;
-			break;
-		case 'e':
-			env->extended = true;
-			break;
-		case 'f':
-			if (parse_flag(optarg, env))
-				return -EINVAL;
-			break;
-		case 'F':
-			env->full_path = true;
-			break;
-		case OPT_JSON:
-			env->json = true;
-			break;
-		case OPT_ATTACH:
-			if (strategy_parse(optarg, &env->attach))
-				return -EINVAL;
-			break;
-		case OPT_KERNEL_SOURCE:
-			env->kernel_source = optarg;
-			break;
-		case OPT_EBPF:
-			env->ebpf = true;
-			break;
-		case 'v':
-			env->verbose++;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 1;
-		case ':':
-			pr_err("option '%s' needs an argument (try 'cbcc opensnoop --help')",
-			       argv[optind - 1]);
-			return -EINVAL;
-		default:
-			pr_err("unknown option '%s' (try 'cbcc opensnoop --help')",
-			       argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		pr_err("unexpected argument '%s' (try 'cbcc opensnoop --help')",
-		       argv[optind]);
-		return -EINVAL;
-	}
-	return 0;
-}
+#define ENV struct opensnoop_env
 
-static int add_cflag(char **cflags, int *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static const struct tool_opt opts[] = {
+	TOOL_OPT_FLAG('T', "timestamp", ENV, timestamp,
+		      "include timestamp on output"),
+	TOOL_OPT_FLAG('U', "print-uid", ENV, print_uid, "print UID column"),
+	TOOL_OPT_FLAG('x', "failed", ENV, failed, "only show failed opens"),
+	TOOL_OPT_PID('p', "pid", ENV, pid, "PID", "trace this PID only"),
+	TOOL_OPT_PID('t', "tid", ENV, tid, "TID", "trace this TID only"),
+	TOOL_OPT_UID('u', "uid", ENV, uid, has_uid, "trace this UID only"),
+	TOOL_OPT_SECONDS('d', "duration", ENV, common.duration,
+			 "total duration of trace in seconds"),
+	TOOL_OPT_STRING('n', "name", ENV, name, "NAME",
+			"only print process names containing this name"),
+	TOOL_OPT_FLAG('e', "extended_fields", ENV, extended,
+		      "show extended fields"),
+	TOOL_OPT_CALLBACK('f', "flag_filter", parse_flag, "FLAG",
+			  "filter on flags argument (e.g., O_WRONLY)"),
+	TOOL_OPT_FLAG('F', "full-path", ENV, full_path,
+		      "show full path for an open file with relative path"),
+	SNOOP_OPTS(ENV),
+	{}
+};
 
-static int add_cflag(char **cflags, int *n, const char *fmt, ...)
-{
-	va_list ap;
-	int err;
+static const struct tool_desc desc = {
+	.name = "opensnoop",
+	.summary = "Trace open() syscalls.",
+	.max_args = 0,
+	.opts = opts,
+	.examples =
+"    cbcc opensnoop                        # trace all open() syscalls\n"
+"    cbcc opensnoop -T                     # include timestamps\n"
+"    cbcc opensnoop -U                     # include UID\n"
+"    cbcc opensnoop -x                     # only show failed opens\n"
+"    cbcc opensnoop -p 181                 # only trace PID 181\n"
+"    cbcc opensnoop -t 123                 # only trace TID 123\n"
+"    cbcc opensnoop -u 1000                # only trace UID 1000\n"
+"    cbcc opensnoop -d 10                  # trace for 10 seconds only\n"
+"    cbcc opensnoop -n main                # only print process names containing \"main\"\n"
+"    cbcc opensnoop -e                     # show extended fields\n"
+"    cbcc opensnoop -f O_WRONLY -f O_RDWR  # only print calls for writing\n"
+"    cbcc opensnoop -F                     # show full path for an open file with relative path\n",
+};
 
-	if (*n >= MAX_CFLAGS)
-		return -E2BIG;
-	va_start(ap, fmt);
-	err = vasprintf(&cflags[*n], fmt, ap);
-	va_end(ap);
-	if (err < 0) {
-		cflags[*n] = NULL;
-		return -ENOMEM;
-	}
-	(*n)++;
-	return 0;
-}
+#define FEXIT(sc) "kretfunc__" SYSCALL_PREFIX_STR sc
 
-/* The syscalls opensnoop traces, by their names without prefix. */
-static const char *const syscalls[] = { "open", "openat", "openat2" };
+/* Programs of each variant: the same names in both BPF sides. */
+static const struct snoop_prog progs[] = {
+#define TP(sc)								\
+	{ STRATEGY_TRACEPOINT, ATTACH_TRACEPOINT,			\
+	  "tracepoint__syscalls__sys_enter_" sc, sc },			\
+	{ STRATEGY_TRACEPOINT, ATTACH_TRACEPOINT,			\
+	  "tracepoint__syscalls__sys_exit_" sc, sc }
+#define KP(sc)								\
+	{ STRATEGY_KPROBE, ATTACH_KPROBE, "syscall__" sc, sc },	\
+	{ STRATEGY_KPROBE, ATTACH_KRETPROBE, "kret_open", sc }
+#define FE(sc)								\
+	{ STRATEGY_FENTRY, ATTACH_KRETFUNC, FEXIT(sc), sc }
+	TP("open"), TP("openat"), TP("openat2"),
+	KP("open"), KP("openat"), KP("openat2"),
+	FE("open"), FE("openat"), FE("openat2"),
+#undef TP
+#undef KP
+#undef FE
+};
 
-static bool syscall_exists(enum strategy how, const char *sc)
-{
-	char ev[64], *fn;
-	bool ok;
+#define CFG_FIELD(m, t)	ENGINE_CFG_FIELD(struct opensnoop_cfg, m, t)
 
-	if (how == STRATEGY_TRACEPOINT) {
-		snprintf(ev, sizeof(ev), "sys_enter_%s", sc);
-		return kernel_tracepoint_exists("syscalls", ev);
-	}
-	snprintf(ev, sizeof(ev), "sys_%s", sc);
-	fn = kernel_fix_syscall_name(ev);
-	ok = fn && kernel_ksym_exists(fn);
-	free(fn);
-	return ok;
-}
+static const struct engine_cfg_field cfg_fields[] = {
+	CFG_FIELD(targ_pid, U32), CFG_FIELD(targ_tid, U32),
+	CFG_FIELD(targ_uid, U32), CFG_FIELD(targ_flags, S32),
+	CFG_FIELD(targ_uid_set, BOOL), CFG_FIELD(targ_rdonly, BOOL),
+	CFG_FIELD(targ_flags_set, BOOL), CFG_FIELD(targ_failed, BOOL),
+	CFG_FIELD(full_path, BOOL), CFG_FIELD(have_open, BOOL),
+	CFG_FIELD(have_openat2, BOOL),
+};
 
-static int build_cflags(const struct opensnoop_env *env, enum strategy how,
-			char **cflags, int *n)
-{
-	static const struct kbtf_field fullpath_fields[] = {
-		{ "TASK_FS_OFF", "task_struct", "fs" },
-		{ "FS_PWD_DENTRY_OFF", "fs_struct", "pwd.dentry" },
-		{ "DENTRY_NAME_OFF", "dentry", "d_name.name" },
-		{ "DENTRY_PARENT_OFF", "dentry", "d_parent" },
-	};
-	const char *prefix = kernel_syscall_prefix();
-	int err;
-
-	err = add_cflag(cflags, n, "%s", strategy_cflag(how));
-	if (!err && how == STRATEGY_FENTRY)
-		err = add_cflag(cflags, n, "-DFN_OPEN=%sopen", prefix) ?:
-		      add_cflag(cflags, n, "-DFN_OPENAT=%sopenat", prefix) ?:
-		      add_cflag(cflags, n, "-DFN_OPENAT2=%sopenat2", prefix);
-	if (!err && syscall_exists(how, "openat2"))
-		err = add_cflag(cflags, n, "-DHAVE_OPENAT2");
-	if (!err && env->tid)
-		err = add_cflag(cflags, n, "-DFILTER_TID=%d", env->tid);
-	else if (!err && env->pid)
-		err = add_cflag(cflags, n, "-DFILTER_PID=%d", env->pid);
-	if (!err && env->has_uid)
-		err = add_cflag(cflags, n, "-DFILTER_UID=%u", env->uid);
-	if (!err && env->has_flags)
-		err = add_cflag(cflags, n, "-DFILTER_FLAGS=%d",
-				env->flag_mask) ?:
-		      add_cflag(cflags, n, "-DFILTER_RDONLY=%d",
-				env->flag_rdonly);
-	if (!err && env->failed)
-		err = add_cflag(cflags, n, "-DONLY_FAILED");
-	if (!err && env->full_path) {
-		err = add_cflag(cflags, n, "-DFULLPATH");
-		if (!err && *n + 4 > MAX_CFLAGS)
-			err = -E2BIG;
-		if (!err)
-			err = kbtf_field_cflags(fullpath_fields, 4, cflags, n);
-	}
-	return err;
-}
-
-/* Attaches the chosen variant's programs to every syscall that exists. */
-static int attach_all(struct engine *e, enum strategy how)
-{
-	char target[96], prog[96];
-	const char *prefix = kernel_syscall_prefix();
-	size_t i;
-	int err;
-
-	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
-		const char *sc = syscalls[i];
-
-		if (!syscall_exists(how, sc)) {
-			pr_debug("no %s syscall on this kernel: not traced",
-				 sc);
-			continue;
-		}
-		switch (how) {
-		case STRATEGY_FENTRY:
-			snprintf(target, sizeof(target), "%s%s", prefix, sc);
-			snprintf(prog, sizeof(prog), "kretfunc__%s", target);
-			err = engine_attach(e, &(struct attach_spec){
-				.kind = ATTACH_KRETFUNC, .target = target,
-				.prog = prog });
-			break;
-		case STRATEGY_KPROBE:
-			snprintf(target, sizeof(target), "%s%s", prefix, sc);
-			snprintf(prog, sizeof(prog), "syscall__%s", sc);
-			err = engine_attach(e, &(struct attach_spec){
-				.kind = ATTACH_KPROBE, .target = target,
-				.prog = prog }) ?:
-			      engine_attach(e, &(struct attach_spec){
-				.kind = ATTACH_KRETPROBE, .target = target,
-				.prog = "kret_open" });
-			break;
-		default:
-			snprintf(target, sizeof(target),
-				 "syscalls:sys_enter_%s", sc);
-			snprintf(prog, sizeof(prog), "tp_enter_%s", sc);
-			err = engine_attach(e, &(struct attach_spec){
-				.kind = ATTACH_TRACEPOINT, .target = target,
-				.prog = prog });
-			if (err)
-				break;
-			snprintf(target, sizeof(target),
-				 "syscalls:sys_exit_%s", sc);
-			err = engine_attach(e, &(struct attach_spec){
-				.kind = ATTACH_TRACEPOINT, .target = target,
-				.prog = "tp_exit_open" });
-			break;
-		}
-		if (err)
-			return err;
-	}
-	return 0;
-}
+/* -F on cbcc: where the working directory is, from kernel BTF. */
+static const struct kbtf_field fullpath_fields[] = {
+	{ "TASK_FS_OFF", "task_struct", "fs" },
+	{ "FS_PWD_DENTRY_OFF", "fs_struct", "pwd.dentry" },
+	{ "DENTRY_NAME_OFF", "dentry", "d_name.name" },
+	{ "DENTRY_PARENT_OFF", "dentry", "d_parent" },
+};
 
 static void print_header(const struct opensnoop_env *env)
 {
@@ -491,9 +277,10 @@ static void print_json(struct opensnoop_state *st,
 	struct json_object *o = json_object_new_object();
 	int fd = ev->ret >= 0 ? ev->ret : -1;
 	int err = ev->ret >= 0 ? 0 : -ev->ret;
+	int werr;
 
 	if (!o) {
-		st->write_err = -ENOMEM;
+		tool_output_error(-ENOMEM);
 		return;
 	}
 	json_object_object_add(o, "timestamp_ns",
@@ -508,8 +295,9 @@ static void print_json(struct opensnoop_state *st,
 	json_object_object_add(o, "err", json_object_new_int(err));
 	json_object_object_add(o, "flags", json_object_new_int(ev->flags));
 	json_object_object_add(o, "path", ndjson_string(path));
-	if (ndjson_emit(o))
-		st->write_err = -EPIPE;
+	werr = ndjson_emit(o);
+	if (werr)
+		tool_output_error(werr);
 	json_object_put(o);
 }
 
@@ -535,6 +323,8 @@ static void on_event(void *ctx, int cpu, const void *data, size_t size)
 			p->comp[p->n] = strdup(ev.name);
 			if (p->comp[p->n])
 				p->n++;
+			else
+				tool_output_error(-ENOMEM);
 		}
 		return;
 	}
@@ -549,16 +339,10 @@ static void on_event(void *ctx, int cpu, const void *data, size_t size)
 		st->first_ts = ev.ts_ns;
 	if (env->name && !strstr(ev.comm, env->name))
 		return;
-	if (env->json)
+	if (env->common.json)
 		print_json(st, &ev, path);
 	else
 		print_text(st, &ev, path);
-}
-
-static void on_lost(void *ctx, int cpu, uint64_t count)
-{
-	(void)ctx;
-	pr_warn("lost %llu events on CPU %d", (unsigned long long)count, cpu);
 }
 
 static __s64 mono_to_real_ns(void)
@@ -571,113 +355,71 @@ static __s64 mono_to_real_ns(void)
 	       (real.tv_nsec - mono.tv_nsec);
 }
 
-static int poll_until_done(struct engine *e, struct opensnoop_state *st,
-			   const struct cli_deadline *dl)
-{
-	int n;
-
-	while (!cli_stop_requested() && !cli_deadline_passed(dl)) {
-		n = engine_poll(e, cli_deadline_left_ms(dl, 100));
-		if (n < 0 && n != -EINTR)
-			return n;
-		if (fflush(stdout) || st->write_err)
-			return -EPIPE;
-	}
-	/* Events already in the buffers when the stop came still count. */
-	n = engine_poll(e, 0);
-	if (n < 0 && n != -EINTR)
-		return n;
-	return fflush(stdout) || st->write_err ? -EPIPE : 0;
-}
 
 int cmd_opensnoop(int argc, char **argv)
 {
-	struct opensnoop_env env = { .attach = STRATEGY_AUTO };
+	struct opensnoop_env env = { .common.attach = STRATEGY_AUTO };
 	struct opensnoop_state *st = NULL;
-	struct strategy_choice choice;
-	struct cli_deadline dl;
-	struct engine *e = NULL;
-	char *cflags[MAX_CFLAGS] = {};
-	const char *text;
-	char fentry_fn[64], kprobe_fn[64];
-	int ncflags = 0, err, i;
+	struct opensnoop_cfg cfg = {};
+	struct engine_cfg ecfg = {
+		.var = "cfg", .data = &cfg, .size = sizeof(cfg),
+		.fields = cfg_fields,
+		.nr_fields = sizeof(cfg_fields) / sizeof(cfg_fields[0]),
+	};
+	struct snoop_desc d = {
+		.name = "opensnoop", .what = "open syscalls",
+		.probe_syscall = "openat",
+		.progs = progs, .nr_progs = sizeof(progs) / sizeof(progs[0]),
+		.cfg = &ecfg,
+	};
+	struct snoop s = {};
+	int err, i;
 
-	err = parse_args(argc, argv, &env);
+	err = tool_parse(&desc, argc, argv, &env, NULL);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_USAGE;
-	log_set_verbosity(env.verbose);
+	if (snoop_check_opts(&env.common, desc.name) ||
+	    snoop_check_pid(env.pid, "PID") || snoop_check_pid(env.tid, "TID"))
+		return EXIT_USAGE;
+	log_set_verbosity(env.common.verbose);
 	cli_catch_stop_signals();
 
-	snprintf(fentry_fn, sizeof(fentry_fn), "%sopenat",
-		 kernel_syscall_prefix());
-	snprintf(kprobe_fn, sizeof(kprobe_fn), "%s", fentry_fn);
-	err = strategy_choose(&(struct strategy_want){
-		.what = "open syscalls", .fentry_func = fentry_fn,
-		.kprobe = true, .kprobe_func = kprobe_fn,
-		.tp_category = "syscalls", .tp_event = "sys_enter_openat",
-		.force = env.attach }, &choice);
-	if (err)
-		goto out;
-	err = build_cflags(&env, choice.how, cflags, &ncflags);
-	if (err) {
-		if (err == -E2BIG || err == -ENOMEM)
-			pr_err("cannot build the compiler flags: %s",
-			       strerror(-err));
-		goto out;
+	cfg.targ_pid = env.pid;
+	cfg.targ_tid = env.tid;
+	cfg.targ_uid = env.uid;
+	cfg.targ_uid_set = env.has_uid;
+	cfg.targ_flags = env.flag_mask;
+	cfg.targ_flags_set = env.has_flags;
+	cfg.targ_rdonly = env.flag_rdonly;
+	cfg.targ_failed = env.failed;
+	cfg.full_path = env.full_path;
+	/* For the bcc side's #if: which tracepoints it may name. */
+	cfg.have_open = kernel_tracepoint_exists("syscalls", "sys_enter_open");
+	cfg.have_openat2 = kernel_tracepoint_exists("syscalls",
+						    "sys_enter_openat2");
+	if (env.full_path) {
+		d.fields = fullpath_fields;
+		d.nr_fields = sizeof(fullpath_fields) /
+			      sizeof(fullpath_fields[0]);
 	}
-	text = embedded_source("opensnoop.bcc.c");
-	if (!text) {
-		pr_err("opensnoop.bcc.c is not built into this binary");
-		err = -ENOENT;
-		goto out;
-	}
-	if (env.ebpf) {
-		cli_print_program(text, cflags, ncflags);
-		goto out;
-	}
+
 	st = calloc(1, sizeof(*st));
 	if (!st) {
-		err = -ENOMEM;
-		goto out;
+		pr_err("out of memory");
+		return EXIT_RUNTIME;
 	}
 	st->env = &env;
 	st->mono_to_real = mono_to_real_ns();
-
-	err = engine_open(&(struct engine_opts){
-		.name = "opensnoop.bcc.c", .text = text,
-		.cflags = (const char *const *)cflags, .ncflags = ncflags,
-		.kernel_source = env.kernel_source,
-		.verbose = env.verbose > 1 ? env.verbose - 1 : 0,
-		/* Kernel structs are read at BTF offsets (kbtf.h). */
-		.no_kernel_structs = true }, &e);
+	err = snoop_open(&s, &d, &env.common, on_event, st);
 	if (err)
 		goto out;
-	err = engine_load(e);
-	if (err)
-		goto out;
-	err = attach_all(e, choice.how);
-	if (err)
-		goto out;
-	err = engine_buffer_open(e, "events", on_event, on_lost, st);
-	if (err)
-		goto out;
-	pr_info("tracing open syscalls with %s: Ctrl-C to end",
-		strategy_name(choice.how));
-	if (!env.json)
+	if (!env.common.json)
 		print_header(&env);
-	cli_deadline_init(&dl, env.duration);
-	err = poll_until_done(e, st, &dl);
-	if (err == -EPIPE)
-		err = 0;	/* the reader went away: a normal end */
-	else if (err)
-		pr_err("reading events failed: %s", strerror(-err));
+	err = snoop_loop(&s);
 out:
-	engine_close(e);
-	if (st)
-		for (i = 0; i < MAX_PENDING; i++)
-			pending_clear(&st->pending[i]);
+	snoop_close(&s);
+	for (i = 0; i < MAX_PENDING; i++)
+		pending_clear(&st->pending[i]);
 	free(st);
-	for (i = 0; i < ncflags; i++)
-		free(cflags[i]);
-	return exit_code_for(err);
+	return err > 0 ? EXIT_OK : exit_code_for(err);
 }
