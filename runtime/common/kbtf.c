@@ -92,13 +92,47 @@ static long field_offset(const struct btf *btf, const char *type,
 	return bits / 8;
 }
 
-static struct btf *load_btf(void)
+/*
+ * The running kernel's BTF, parsed once per process: parsing it costs
+ * ~20 ms of CPU, and the strategy probe, the syscall prefix, symbol checks
+ * and field offsets all ask it.  Freed at exit (leak checkers).
+ */
+static struct btf *vmlinux_btf;
+static int vmlinux_err;
+
+static void free_vmlinux_btf(void)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
+}
+
+const struct btf *kbtf_vmlinux(void)
+{
+	if (vmlinux_btf || vmlinux_err)
+		return vmlinux_btf;
+	vmlinux_btf = btf__load_vmlinux_btf();
+	if (!vmlinux_btf) {
+		vmlinux_err = errno ? errno : ENOENT;
+		return NULL;
+	}
+	atexit(free_vmlinux_btf);
+	return vmlinux_btf;
+}
+
+bool kbtf_func_exists(const char *name)
+{
+	const struct btf *btf = kbtf_vmlinux();
+
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
+static const struct btf *load_btf(void)
+{
+	const struct btf *btf = kbtf_vmlinux();
 
 	if (!btf) {
 		pr_err("cannot read kernel BTF (/sys/kernel/btf/vmlinux): %s",
-		       strerror(errno));
+		       strerror(vmlinux_err));
 		errno = EOPNOTSUPP;
 	}
 	return btf;
@@ -106,20 +140,19 @@ static struct btf *load_btf(void)
 
 long kbtf_field_offset(const char *type, const char *path)
 {
-	struct btf *btf = load_btf();
+	const struct btf *btf = load_btf();
 	long off;
 
 	if (!btf)
 		return -EOPNOTSUPP;
 	off = field_offset(btf, type, path);
-	btf__free(btf);
 	return off;
 }
 
 int kbtf_field_cflags(const struct kbtf_field *fields, size_t nr,
 		      char **cflags, int *n)
 {
-	struct btf *btf;
+	const struct btf *btf;
 	int start = *n;
 	size_t i;
 	long off;
@@ -142,10 +175,8 @@ int kbtf_field_cflags(const struct kbtf_field *fields, size_t nr,
 			 fields[i].path, off);
 		(*n)++;
 	}
-	btf__free(btf);
 	return 0;
 fail:
-	btf__free(btf);
 	kbtf_free_cflags(cflags + start, *n - start);
 	*n = start;
 	return (int)off;

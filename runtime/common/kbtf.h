@@ -14,6 +14,8 @@
 #ifndef CBCC_KBTF_H
 #define CBCC_KBTF_H
 
+#include <stdbool.h>
+
 #include <stddef.h>
 
 struct kbtf_field {
@@ -31,6 +33,13 @@ struct kbtf_field {
 int kbtf_field_cflags(const struct kbtf_field *fields, size_t nr,
 		      char **cflags, int *n);
 void kbtf_free_cflags(char **cflags, int n);
+
+struct btf;
+
+/* The running kernel's BTF, parsed once; NULL (and no message) if none. */
+const struct btf *kbtf_vmlinux(void);
+/* The kernel's BTF has a function of that name (false without BTF). */
+bool kbtf_func_exists(const char *name);
 
 /* One offset, or a negative errno (for tests and single lookups). */
 long kbtf_field_offset(const char *type, const char *path);

@@ -55,6 +55,17 @@ def netns_up():
     sh(f"ip link set {HOST_IF} up")
     sh(f"ip -n {NS} addr add {PEER_IP}/24 dev {PEER_IF}")
     sh(f"ip -n {NS} link set {PEER_IF} up")
+    # Only the workload's packets: no IPv6 chatter, no ARP on the wire.
+    for ns in ("", f"ip netns exec {NS} "):
+        for dev in (HOST_IF, PEER_IF):
+            sh(f"{ns}sysctl -qw net.ipv6.conf.{dev}.disable_ipv6=1",
+               check=False)
+    mac = lambda dev, ns="": json.loads(sh(f"ip {ns} -j link show {dev}")
+                                        .stdout)[0]["address"]
+    sh(f"ip neigh replace {PEER_IP} lladdr {mac(PEER_IF, f'-n {NS}')} "
+       f"dev {HOST_IF} nud permanent")
+    sh(f"ip -n {NS} neigh replace {HOST_IP} lladdr {mac(HOST_IF)} "
+       f"dev {PEER_IF} nud permanent")
 
 
 def netns_down():
@@ -161,15 +172,30 @@ def start_cost(binary, tool, args):
             statistics.median(rss))
 
 
+def prog_ids_of(pid):
+    """Ids of the BPF programs process pid holds (its fdinfo)."""
+    ids = set()
+    fddir = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fddir):
+        try:
+            with open(os.path.join(fddir, fd)) as f:
+                m = re.search(r"^prog_id:\s+(\d+)", f.read(), re.M)
+        except OSError:
+            continue
+        if m:
+            ids.add(int(m.group(1)))
+    return ids
+
+
 def progs_of(pid):
     """bpftool's records of the programs a process holds."""
+    ids = prog_ids_of(pid)
     p = sh("bpftool -j prog show", check=False)
     try:
         progs = json.loads(p.stdout or "[]")
     except json.JSONDecodeError:
         return []
-    return [q for q in progs
-            if any(h.get("pid") == pid for h in q.get("pids", []))]
+    return [q for q in progs if q.get("id") in ids]
 
 
 def bpf_stats(enable):
