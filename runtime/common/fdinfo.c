@@ -16,6 +16,8 @@
  * other fds (epoll, ...) can be long, and are never what we look for.
  */
 #define FDINFO_READ_MAX	4096
+/* TASK_COMM_LEN and its NUL */
+#define TASK_COMM_SIZE	17
 
 static bool is_blank(char c)
 {
@@ -140,4 +142,115 @@ int fdinfo_holders(const char *key, uint32_t id, struct fdinfo_holder *out,
 	}
 	closedir(proc);
 	return n;
+}
+
+enum fdinfo_kind fdinfo_classify(const char *target, size_t len)
+{
+	static const struct {
+		const char *s;
+		enum fdinfo_kind kind;
+	} kinds[] = {
+		{ "anon_inode:bpf-prog", FDINFO_PROG },
+		{ "anon_inode:bpf-map", FDINFO_MAP },
+		{ "anon_inode:bpf_link", FDINFO_LINK },
+		{ "anon_inode:[perf_event]", FDINFO_PERF_EVENT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (len == strlen(kinds[i].s) &&
+		    !memcmp(target, kinds[i].s, len))
+			return kinds[i].kind;
+	return FDINFO_OTHER;
+}
+
+const char *fdinfo_id_key(enum fdinfo_kind kind)
+{
+	switch (kind) {
+	case FDINFO_PROG:
+		return "prog_id";
+	case FDINFO_MAP:
+		return "map_id";
+	case FDINFO_LINK:
+		return "link_id";
+	default:
+		return NULL;
+	}
+}
+
+/* The BPF fds of one process; false when its fd table is unreadable. */
+static bool scan_pid(const char *pid, fdinfo_visit_fn fn, void *ctx,
+		     bool *denied)
+{
+	char path[320], target[64], buf[FDINFO_READ_MAX], comm[64];
+	struct fdinfo_obj o = { .pid = atoi(pid) };
+	bool have_comm = false;
+	struct dirent *de;
+	const char *key;
+	ssize_t n;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+	fds = opendir(path);
+	if (!fds) {
+		*denied = errno == EACCES;
+		return false;
+	}
+	while ((de = readdir(fds))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid,
+			 de->d_name);
+		n = readlink(path, target, sizeof(target));
+		if (n <= 0)
+			continue;	/* closed meanwhile */
+		o.kind = fdinfo_classify(target, n);
+		if (o.kind == FDINFO_OTHER)
+			continue;
+		o.fd = atoi(de->d_name);
+		o.id = o.prog_id = 0;
+		key = fdinfo_id_key(o.kind);
+		if (key) {
+			snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", pid,
+				 de->d_name);
+			n = read_file(path, buf, sizeof(buf));
+			if (n <= 0 || fdinfo_parse_u32(buf, n, key, &o.id))
+				continue;
+			if (o.kind == FDINFO_LINK &&
+			    fdinfo_parse_u32(buf, n, "prog_id", &o.prog_id))
+				o.prog_id = 0;
+		}
+		if (!have_comm) {
+			snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+			n = read_file(path, buf, sizeof(buf));
+			fdinfo_parse_comm(buf, n > 0 ? n : 0, comm,
+					  TASK_COMM_SIZE);
+			have_comm = true;
+		}
+		o.comm = comm;
+		fn(&o, ctx);
+	}
+	closedir(fds);
+	return true;
+}
+
+int fdinfo_scan(fdinfo_visit_fn fn, void *ctx)
+{
+	struct dirent *de;
+	int denied = 0;
+	bool d;
+	DIR *proc;
+
+	proc = opendir("/proc");
+	if (!proc)
+		return -errno;
+	while ((de = readdir(proc))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		d = false;
+		if (!scan_pid(de->d_name, fn, ctx, &d) && d)
+			denied++;
+	}
+	closedir(proc);
+	return denied;
 }

@@ -45,4 +45,41 @@ struct fdinfo_holder {
 int fdinfo_holders(const char *key, uint32_t id, struct fdinfo_holder *out,
 		   int max);
 
+/* What an fd is, from its /proc/PID/fd/N link target. */
+enum fdinfo_kind {
+	FDINFO_OTHER,
+	FDINFO_PROG,		/* anon_inode:bpf-prog */
+	FDINFO_MAP,		/* anon_inode:bpf-map */
+	FDINFO_LINK,		/* anon_inode:bpf_link */
+	FDINFO_PERF_EVENT,	/* anon_inode:[perf_event]: may carry a program */
+};
+
+/* The kind of an fd whose link target is target (len bytes, no NUL
+ * needed). */
+enum fdinfo_kind fdinfo_classify(const char *target, size_t len);
+
+/* The fdinfo key that holds a kind's object id, or NULL (perf events,
+ * other fds have none). */
+const char *fdinfo_id_key(enum fdinfo_kind kind);
+
+struct fdinfo_obj {
+	int pid;
+	int fd;
+	enum fdinfo_kind kind;
+	uint32_t id;		/* object id; 0 for a perf event */
+	uint32_t prog_id;	/* a link's program, else 0 */
+	const char *comm;	/* the holder's comm, raw bytes */
+};
+
+typedef void (*fdinfo_visit_fn)(const struct fdinfo_obj *o, void *ctx);
+
+/*
+ * One pass over every process's fds: calls fn for each BPF program, map
+ * and link fd and each perf event fd.  Processes and fds that go away
+ * meanwhile are skipped: a scan is a snapshot of a moving system.
+ * Returns how many processes' fds could not be read (EACCES: another
+ * user's, without CAP_SYS_PTRACE), or -errno when /proc cannot be read.
+ */
+int fdinfo_scan(fdinfo_visit_fn fn, void *ctx);
+
 #endif /* CBCC_FDINFO_H */

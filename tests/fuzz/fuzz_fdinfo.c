@@ -2,7 +2,8 @@
 /*
  * fuzz_fdinfo.c - /proc/PID/fdinfo and /proc/PID/comm text (fdinfo.c),
  * as bps and xdp read them: any bytes give a value that is really on a
- * whole "KEY:" line, or no value; a comm is NUL-terminated and in bounds.
+ * whole "KEY:" line, or no value; a comm is NUL-terminated and in bounds;
+ * an fd link target is a BPF or perf event fd only by its exact name.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -34,6 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(memchr(text, '\n', size));
 		free(copy);
 	}
+	/* an fd link target: only the exact anon inode names classify */
+	r = fdinfo_classify(text, size);
+	FUZZ_CHECK(r >= FDINFO_OTHER && r <= FDINFO_PERF_EVENT);
+	FUZZ_CHECK(r == FDINFO_OTHER ||
+		   (size > 11 && !memcmp(text, "anon_inode:", 11)));
+	FUZZ_CHECK(!fdinfo_id_key(r) == (r == FDINFO_OTHER ||
+					 r == FDINFO_PERF_EVENT));
 	fdinfo_parse_comm(text, size, comm, sizeof(comm));
 	FUZZ_CHECK(strlen(comm) < sizeof(comm));
 	FUZZ_CHECK(!memchr(comm, '\n', strlen(comm)));

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bps_load.c - known BPF objects for bps's tests and benchmark, built at
+ * test time (gcc ... -lbpf).  Loads NPROGS socket filters ("bps_p<i>")
+ * all using map "bps_shared", the first also "bps_own"; forks NHOLDERS
+ * processes, each holding one program; optionally pins, attaches an XDP
+ * program in generic mode (-x IFINDEX), a raw tracepoint through a link
+ * (-r) and a tracepoint program through a perf event (-t).  Prints the
+ * ids as one JSON line, then waits until stdin closes or SIGTERM, and
+ * removes what it attached and pinned.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+static int map_ld(struct bpf_insn *i, int fd)
+{
+	i[0] = (struct bpf_insn){ .code = BPF_LD | BPF_DW | BPF_IMM,
+				  .dst_reg = 1, .src_reg = BPF_PSEUDO_MAP_FD,
+				  .imm = fd };
+	i[1] = (struct bpf_insn){ 0 };
+	return 2;
+}
+
+static int load(enum bpf_prog_type type, const char *name, int m1, int m2)
+{
+	struct bpf_insn insns[8];
+	int n = 0;
+
+	if (m1 >= 0)
+		n += map_ld(insns + n, m1);
+	if (m2 >= 0)
+		n += map_ld(insns + n, m2);
+	insns[n++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+					.dst_reg = 0, .imm = 0 };
+	insns[n++] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	return bpf_prog_load(type, name, "GPL", insns, n, NULL);
+}
+
+static unsigned int id_of(int fd)
+{
+	struct bpf_prog_info info = {};	/* id is first in all infos */
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static volatile sig_atomic_t stop;
+static void on_sig(int sig) { (void)sig; stop = 1; }
+
+int main(int argc, char **argv)
+{
+	int nprogs = atoi(argv[1]), nholders = atoi(argv[2]), c, i, j;
+	int shared, own, *fds, xdp_if = 0, xdp = -1, rawtp = -1, tp = -1;
+	int rawlink = -1, pfd = -1;
+	const char *pin = NULL;
+	char path[512];
+	pid_t *kids;
+
+	while ((c = getopt(argc - 2, argv + 2, "p:x:rt")) != -1) {
+		if (c == 'p')
+			pin = optarg;
+		else if (c == 'x')
+			xdp_if = atoi(optarg);
+		else if (c == 'r')
+			rawtp = 0;
+		else if (c == 't')
+			tp = 0;
+	}
+	shared = bpf_map_create(BPF_MAP_TYPE_HASH, "bps_shared", 4, 8, 16,
+				NULL);
+	own = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bps_own", 4, 4, 2, NULL);
+	fds = calloc(nprogs, sizeof(int));
+	kids = calloc(nholders + 1, sizeof(pid_t));
+	if (shared < 0 || own < 0 || !fds || !kids) {
+		perror("bps_load: map");
+		return 1;
+	}
+	for (i = 0; i < nprogs; i++) {
+		snprintf(path, sizeof(path), "bps_p%d", i);
+		fds[i] = load(BPF_PROG_TYPE_SOCKET_FILTER, path, shared,
+			      i ? -1 : own);
+		if (fds[i] < 0) {
+			perror("bps_load: prog");
+			return 1;
+		}
+	}
+	if (xdp_if) {
+		xdp = load(BPF_PROG_TYPE_XDP, "bps_xdp", -1, -1);
+		if (xdp < 0 || bpf_xdp_attach(xdp_if, xdp, XDP_FLAGS_SKB_MODE,
+					      NULL)) {
+			perror("bps_load: xdp");
+			return 1;
+		}
+	}
+	if (!rawtp) {
+		rawtp = load(BPF_PROG_TYPE_RAW_TRACEPOINT, "bps_rawtp", -1, -1);
+		rawlink = rawtp < 0 ? -1 :
+			  bpf_raw_tracepoint_open("sched_switch", rawtp);
+		if (rawlink < 0) {
+			perror("bps_load: raw_tp");
+			return 1;
+		}
+	}
+	if (!tp) {
+		struct perf_event_attr a = { .type = PERF_TYPE_TRACEPOINT,
+					     .size = sizeof(a),
+					     .sample_period = 1 };
+		FILE *f = fopen("/sys/kernel/tracing/events/sched/"
+				"sched_switch/id", "r");
+
+		if (!f || fscanf(f, "%llu", &a.config) != 1) {
+			perror("bps_load: tracepoint id");
+			return 1;
+		}
+		fclose(f);
+		tp = load(BPF_PROG_TYPE_TRACEPOINT, "bps_tp", -1, -1);
+		pfd = syscall(SYS_perf_event_open, &a, -1, 0, -1,
+			      PERF_FLAG_FD_CLOEXEC);
+		if (tp < 0 || pfd < 0 ||
+		    ioctl(pfd, PERF_EVENT_IOC_SET_BPF, tp) ||
+		    ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
+			perror("bps_load: perf tracepoint");
+			return 1;
+		}
+	}
+	if (pin) {
+		snprintf(path, sizeof(path), "%s/prog0", pin);
+		if (bpf_obj_pin(fds[0], path))
+			perror("bps_load: pin prog");
+		snprintf(path, sizeof(path), "%s/shared", pin);
+		if (bpf_obj_pin(shared, path))
+			perror("bps_load: pin map");
+	}
+	for (i = 0; i < nholders; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			/* keep one program and the maps; exit with the parent */
+			for (j = 0; j < nprogs; j++)
+				if (j != i % nprogs)
+					close(fds[j]);
+			signal(SIGTERM, SIG_DFL);
+			while (getppid() != 1)
+				usleep(200 * 1000);
+			_exit(0);
+		}
+	}
+	printf("{\"pid\":%d,\"shared\":%u,\"own\":%u,\"xdp\":%u,"
+	       "\"rawtp\":%u,\"rawlink\":%u,\"tp\":%u,\"progs\":[",
+	       getpid(), id_of(shared), id_of(own),
+	       xdp >= 0 ? id_of(xdp) : 0, rawtp > 0 ? id_of(rawtp) : 0,
+	       rawlink >= 0 ? id_of(rawlink) : 0, tp > 0 ? id_of(tp) : 0);
+	for (i = 0; i < nprogs; i++)
+		printf("%s%u", i ? "," : "", id_of(fds[i]));
+	printf("],\"holders\":[");
+	for (i = 0; i < nholders; i++)
+		printf("%s%d", i ? "," : "", kids[i]);
+	printf("]}\n");
+	fflush(stdout);
+	signal(SIGTERM, on_sig);
+	while (!stop && read(0, path, 1) > 0)
+		;
+	if (xdp_if)
+		bpf_xdp_detach(xdp_if, XDP_FLAGS_SKB_MODE, NULL);
+	if (pin) {
+		snprintf(path, sizeof(path), "%s/prog0", pin);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/shared", pin);
+		unlink(path);
+	}
+	for (i = 0; i < nholders; i++)
+		kill(kids[i], SIGKILL);
+	for (i = 0; i < nholders; i++)
+		waitpid(kids[i], NULL, 0);
+	return 0;
+}

@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0
+/* bps_model.c - see bps_model.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+
+#include "bps_model.h"
+#include "log.h"
+#include "ndjson.h"
+#include "textesc.h"
+
+#define BPFFS		"/sys/fs/bpf"
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC	0xcafe4a11
+#endif
+
+/* Grows *arr (of size elem) to hold one more; the new slot, or NULL. */
+static void *grow(void *arr_p, int *nr, size_t elem)
+{
+	void **arr = arr_p;
+	void *p;
+
+	if (!(*nr & (*nr - 1)) || !*nr) {
+		p = realloc(*arr, (*nr ? *nr * 2 : 16) * elem);
+		if (!p)
+			return NULL;
+		*arr = p;
+	}
+	p = (char *)*arr + (size_t)(*nr)++ * elem;
+	memset(p, 0, elem);
+	return p;
+}
+
+int bps_prog_get(__u32 id, struct bps_prog *p)
+{
+	__u32 len, nr = 0;
+	int fd, err = 0, i;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	p->map_ids = NULL;
+	/* The map count can change between the two calls: retry. */
+	for (i = 0; i < 3; i++) {
+		memset(&p->info, 0, sizeof(p->info));
+		p->info.nr_map_ids = nr;
+		p->info.map_ids = (__u64)(unsigned long)p->map_ids;
+		len = sizeof(p->info);
+		if (bpf_obj_get_info_by_fd(fd, &p->info, &len)) {
+			err = -errno;
+			break;
+		}
+		if (p->info.nr_map_ids <= nr)
+			break;
+		nr = p->info.nr_map_ids;
+		free(p->map_ids);
+		p->map_ids = calloc(nr, sizeof(__u32));
+		if (!p->map_ids) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	if (!err && p->info.nr_map_ids > nr)
+		p->info.nr_map_ids = nr;
+	close(fd);
+	if (err) {
+		free(p->map_ids);
+		p->map_ids = NULL;
+	}
+	return err;
+}
+
+static int load_progs(struct bps_model *m)
+{
+	struct bps_prog *p, tmp;
+	__u32 id = 0;
+	int err;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		err = bps_prog_get(id, &tmp);
+		if (err == -ENOENT)
+			continue;	/* unloaded meanwhile */
+		if (err)
+			return err;
+		p = grow(&m->progs, &m->nr_progs, sizeof(*p));
+		if (!p) {
+			free(tmp.map_ids);
+			return -ENOMEM;
+		}
+		*p = tmp;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static int load_maps(struct bps_model *m)
+{
+	struct bps_map *mp;
+	__u32 id = 0, len;
+	int fd;
+
+	while (!bpf_map_get_next_id(id, &id)) {
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		mp = grow(&m->maps, &m->nr_maps, sizeof(*mp));
+		if (!mp) {
+			close(fd);
+			return -ENOMEM;
+		}
+		len = sizeof(mp->info);
+		if (bpf_obj_get_info_by_fd(fd, &mp->info, &len))
+			m->nr_maps--;
+		close(fd);
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static void link_target(struct bps_link *l)
+{
+	const struct bpf_link_info *i = &l->info;
+	char ifname[IF_NAMESIZE];
+
+	switch (i->type) {
+	case BPF_LINK_TYPE_RAW_TRACEPOINT:
+		/* tp_name was read into target itself */
+		break;
+	case BPF_LINK_TYPE_TRACING:
+		snprintf(l->target, sizeof(l->target), "%s btf %u:%u",
+			 bps_attach_type(i->tracing.attach_type),
+			 i->tracing.target_obj_id, i->tracing.target_btf_id);
+		break;
+	case BPF_LINK_TYPE_CGROUP:
+		snprintf(l->target, sizeof(l->target), "cgroup %llu %s",
+			 (unsigned long long)i->cgroup.cgroup_id,
+			 bps_attach_type(i->cgroup.attach_type));
+		break;
+	case BPF_LINK_TYPE_NETNS:
+		snprintf(l->target, sizeof(l->target), "netns %u %s",
+			 i->netns.netns_ino,
+			 bps_attach_type(i->netns.attach_type));
+		break;
+	case BPF_LINK_TYPE_XDP:
+		if (!if_indextoname(i->xdp.ifindex, ifname))
+			snprintf(ifname, sizeof(ifname), "?");
+		snprintf(l->target, sizeof(l->target), "xdp %s ifindex %u",
+			 ifname, i->xdp.ifindex);
+		break;
+	case BPF_LINK_TYPE_ITER:
+		snprintf(l->target, sizeof(l->target), "iter");
+		break;
+	default:
+		break;
+	}
+}
+
+static int load_links(struct bps_model *m)
+{
+	struct bps_link *l;
+	__u32 id = 0, len;
+	int fd;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		fd = bpf_link_get_fd_by_id(id);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		l = grow(&m->links, &m->nr_links, sizeof(*l));
+		if (!l) {
+			close(fd);
+			return -ENOMEM;
+		}
+		len = sizeof(l->info);
+		l->info.raw_tracepoint.tp_name = (__u64)(unsigned long)l->target;
+		l->info.raw_tracepoint.tp_name_len = sizeof(l->target);
+		if (bpf_obj_get_info_by_fd(fd, &l->info, &len)) {
+			m->nr_links--;
+		} else {
+			if (l->info.type != BPF_LINK_TYPE_RAW_TRACEPOINT)
+				l->target[0] = '\0';
+			l->target[sizeof(l->target) - 1] = '\0';
+			link_target(l);
+		}
+		close(fd);
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static int add_perf(struct bps_model *m, const struct fdinfo_obj *o)
+{
+	struct bps_perf *p, tmp = { .pid = o->pid, .fd = o->fd };
+	__u32 len = sizeof(tmp.name);
+
+	/* ENOENT: a perf event with no program (perf, a PMU counter). */
+	if (bpf_task_fd_query(o->pid, o->fd, 0, tmp.name, &len, &tmp.prog_id,
+			      &tmp.fd_type, &tmp.offset, &tmp.addr))
+		return 0;
+	tmp.name[sizeof(tmp.name) - 1] = '\0';
+	p = grow(&m->perfs, &m->nr_perfs, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*p = tmp;
+	return 0;
+}
+
+struct scan_ctx {
+	struct bps_model *m;
+	int err;
+};
+
+static void visit(const struct fdinfo_obj *o, void *ctx)
+{
+	struct scan_ctx *c = ctx;
+	struct bps_holder *h;
+
+	if (c->err)
+		return;
+	if (o->kind == FDINFO_PERF_EVENT) {
+		c->err = add_perf(c->m, o);
+		return;
+	}
+	h = grow(&c->m->holders, &c->m->nr_holders, sizeof(*h));
+	if (!h) {
+		c->err = -ENOMEM;
+		return;
+	}
+	h->pid = o->pid;
+	h->fd = o->fd;
+	h->kind = o->kind;
+	h->id = o->id;
+	h->prog_id = o->prog_id;
+	snprintf(h->comm, sizeof(h->comm), "%s", o->comm);
+}
+
+static int load_holders(struct bps_model *m)
+{
+	struct scan_ctx c = { .m = m };
+	int r;
+
+	r = fdinfo_scan(visit, &c);
+	if (r < 0) {
+		pr_err("cannot read /proc: %s", strerror(-r));
+		return r;
+	}
+	m->denied = r;
+	return c.err;
+}
+
+/* Whether path is a bpffs; mounts one on /sys/fs/bpf when it is not. */
+static bool bpffs_ready(void)
+{
+	struct statfs st;
+
+	if (!statfs(BPFFS, &st) && st.f_type == BPF_FS_MAGIC)
+		return true;
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
+		pr_warn("no bpffs on " BPFFS " and cannot mount one: %s",
+			strerror(errno));
+		return false;
+	}
+	pr_warn("mounted bpffs on " BPFFS " (it was not mounted)");
+	return true;
+}
+
+static int add_pin(struct bps_model *m, const char *path)
+{
+	char link[64], buf[4096];
+	struct bps_pin *p;
+	ssize_t n;
+	int fd, in;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;	/* unpinned meanwhile, or not an object */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf));
+	p = grow(&m->pins, &m->nr_pins, sizeof(*p));
+	if (!p) {
+		close(fd);
+		return -ENOMEM;
+	}
+	p->kind = n > 0 ? fdinfo_classify(buf, n) : FDINFO_OTHER;
+	snprintf(link, sizeof(link), "/proc/self/fdinfo/%d", fd);
+	in = open(link, O_RDONLY | O_CLOEXEC);
+	n = in >= 0 ? read(in, buf, sizeof(buf)) : -1;
+	if (in >= 0)
+		close(in);
+	close(fd);
+	if (!fdinfo_id_key(p->kind) || n <= 0 ||
+	    fdinfo_parse_u32(buf, n, fdinfo_id_key(p->kind), &p->id) ||
+	    !(p->path = strdup(path))) {
+		m->nr_pins--;
+		return 0;
+	}
+	return 0;
+}
+
+static int walk_pins(struct bps_model *m, const char *dir, int depth)
+{
+	char path[4096];
+	struct dirent *de;
+	struct stat st;
+	int err = 0;
+	DIR *d;
+
+	if (depth > 16)
+		return 0;	/* bpffs allows deep trees: stop somewhere */
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!err && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+		    (int)sizeof(path) || lstat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode))
+			err = walk_pins(m, path, depth + 1);
+		else if (S_ISREG(st.st_mode))
+			err = add_pin(m, path);
+	}
+	closedir(d);
+	return err;
+}
+
+static int cmp_pin(const void *a, const void *b)
+{
+	return strcmp(((const struct bps_pin *)a)->path,
+		      ((const struct bps_pin *)b)->path);
+}
+
+static int load_pins(struct bps_model *m)
+{
+	int err;
+
+	if (!bpffs_ready())
+		return 0;
+	err = walk_pins(m, BPFFS, 0);
+	if (!err && m->nr_pins)
+		qsort(m->pins, m->nr_pins, sizeof(*m->pins), cmp_pin);
+	return err;
+}
+
+int bps_model_load(struct bps_model *m, unsigned int what)
+{
+	int err = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (what & BPS_PROGS)
+		err = load_progs(m);
+	if (!err && (what & BPS_MAPS))
+		err = load_maps(m);
+	if (!err && (what & BPS_LINKS))
+		err = load_links(m);
+	if (err && err != -ENOMEM) {
+		pr_err("cannot list BPF objects: %s%s", strerror(-err),
+		       err == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		return err;
+	}
+	if (!err && (what & BPS_HOLDERS))
+		err = load_holders(m);
+	if (!err && (what & BPS_PINS))
+		err = load_pins(m);
+	if (err == -ENOMEM)
+		pr_err("out of memory");
+	return err;
+}
+
+void bps_model_free(struct bps_model *m)
+{
+	int i;
+
+	for (i = 0; i < m->nr_progs; i++)
+		free(m->progs[i].map_ids);
+	for (i = 0; i < m->nr_pins; i++)
+		free(m->pins[i].path);
+	free(m->progs);
+	free(m->maps);
+	free(m->links);
+	free(m->holders);
+	free(m->perfs);
+	free(m->pins);
+	memset(m, 0, sizeof(*m));
+}
+
+const struct bps_prog *bps_find_prog(const struct bps_model *m, __u32 id)
+{
+	int i;
+
+	for (i = 0; i < m->nr_progs; i++)
+		if (m->progs[i].info.id == id)
+			return &m->progs[i];
+	return NULL;
+}
+
+const struct bps_map *bps_find_map(const struct bps_model *m, __u32 id)
+{
+	int i;
+
+	for (i = 0; i < m->nr_maps; i++)
+		if (m->maps[i].info.id == id)
+			return &m->maps[i];
+	return NULL;
+}
+
+const char *bps_prog_type(__u32 type)
+{
+	return libbpf_bpf_prog_type_str(type) ?: "unknown";
+}
+
+const char *bps_map_type(__u32 type)
+{
+	return libbpf_bpf_map_type_str(type) ?: "unknown";
+}
+
+const char *bps_link_type(__u32 type)
+{
+	return libbpf_bpf_link_type_str(type) ?: "unknown";
+}
+
+const char *bps_attach_type(__u32 type)
+{
+	return libbpf_bpf_attach_type_str(type) ?: "unknown";
+}
+
+long long bps_wall_time(__u64 boot_ns)
+{
+	struct timespec real, boot;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	return (long long)real.tv_sec - boot.tv_sec +
+	       (long long)(boot_ns / 1000000000ull);
+}
+
+/* Whether holder h holds the object (kind, id). */
+static bool holds(const struct bps_holder *h, enum fdinfo_kind kind,
+		  __u32 id)
+{
+	if (h->kind == kind && h->id == id)
+		return true;
+	/* A program is held by its links' holders as well. */
+	return kind == FDINFO_PROG && h->kind == FDINFO_LINK &&
+	       h->prog_id == id;
+}
+
+/* Whether an earlier holder than i is the same process holding it. */
+static bool seen_pid(const struct bps_model *m, int i, enum fdinfo_kind kind,
+		     __u32 id)
+{
+	int j;
+
+	for (j = i - 1; j >= 0 && m->holders[j].pid == m->holders[i].pid; j--)
+		if (holds(&m->holders[j], kind, id))
+			return true;
+	return false;
+}
+
+struct json_object *bps_pids_json(const struct bps_model *m,
+				  enum fdinfo_kind kind, __u32 id)
+{
+	struct json_object *a = json_object_new_array(), *o;
+	int i;
+
+	for (i = 0; a && i < m->nr_holders; i++) {
+		const struct bps_holder *h = &m->holders[i];
+
+		if (!holds(h, kind, id) || seen_pid(m, i, kind, id))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "pid", json_object_new_int(h->pid));
+		json_object_object_add(o, "comm", ndjson_string(h->comm));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+void bps_pids_text(const struct bps_model *m, enum fdinfo_kind kind,
+		   __u32 id, char *buf, size_t size)
+{
+	char comm[4 * 17];
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nr_holders && n < size; i++) {
+		const struct bps_holder *h = &m->holders[i];
+
+		if (!holds(h, kind, id) || seen_pid(m, i, kind, id))
+			continue;
+		n += snprintf(buf + n, size - n, "%s%s(%d)", n ? "," : "",
+			      textesc_str(comm, sizeof(comm), h->comm),
+			      h->pid);
+	}
+}
+
+struct json_object *bps_pinned_json(const struct bps_model *m,
+				    enum fdinfo_kind kind, __u32 id)
+{
+	struct json_object *a = json_object_new_array();
+	int i;
+
+	for (i = 0; a && i < m->nr_pins; i++)
+		if (m->pins[i].kind == kind && m->pins[i].id == id)
+			json_object_array_add(a,
+					ndjson_string(m->pins[i].path));
+	return a;
+}
+
+static void add_u64(struct json_object *o, const char *k, __u64 v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, ndjson_string(v));
+}
+
+struct json_object *bps_prog_json(const struct bps_model *m,
+				  const struct bps_prog *p)
+{
+	const struct bpf_prog_info *i = &p->info;
+	struct json_object *o = json_object_new_object(), *ids;
+	char tag[2 * BPF_TAG_SIZE + 1];
+	__u32 k;
+
+	if (!o)
+		return NULL;
+	for (k = 0; k < BPF_TAG_SIZE; k++)
+		sprintf(tag + 2 * k, "%02x", i->tag[k]);
+	add_u64(o, "id", i->id);
+	add_str(o, "type", bps_prog_type(i->type));
+	add_str(o, "name", i->name);
+	add_str(o, "tag", tag);
+	json_object_object_add(o, "gpl_compatible",
+			       json_object_new_boolean(i->gpl_compatible));
+	if (i->run_time_ns || i->run_cnt) {
+		add_u64(o, "run_time_ns", i->run_time_ns);
+		add_u64(o, "run_cnt", i->run_cnt);
+	}
+	json_object_object_add(o, "loaded_at",
+			       json_object_new_int64(bps_wall_time(i->load_time)));
+	add_u64(o, "uid", i->created_by_uid);
+	add_u64(o, "bytes_xlated", i->xlated_prog_len);
+	json_object_object_add(o, "jited",
+			       json_object_new_boolean(i->jited_prog_len));
+	if (i->jited_prog_len)
+		add_u64(o, "bytes_jited", i->jited_prog_len);
+	ids = json_object_new_array();
+	for (k = 0; ids && k < i->nr_map_ids; k++)
+		json_object_array_add(ids,
+				      json_object_new_uint64(p->map_ids[k]));
+	json_object_object_add(o, "map_ids", ids);
+	if (i->btf_id)
+		add_u64(o, "btf_id", i->btf_id);
+	add_u64(o, "verified_insns", i->verified_insns);
+	json_object_object_add(o, "pinned",
+			       bps_pinned_json(m, FDINFO_PROG, i->id));
+	json_object_object_add(o, "pids",
+			       bps_pids_json(m, FDINFO_PROG, i->id));
+	return o;
+}
+
+struct json_object *bps_map_json(const struct bps_model *m,
+				 const struct bps_map *mp)
+{
+	const struct bpf_map_info *i = &mp->info;
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	add_u64(o, "id", i->id);
+	add_str(o, "type", bps_map_type(i->type));
+	add_str(o, "name", i->name);
+	add_u64(o, "flags", i->map_flags);
+	add_u64(o, "bytes_key", i->key_size);
+	add_u64(o, "bytes_value", i->value_size);
+	add_u64(o, "max_entries", i->max_entries);
+	if (i->btf_id)
+		add_u64(o, "btf_id", i->btf_id);
+	json_object_object_add(o, "pinned",
+			       bps_pinned_json(m, FDINFO_MAP, i->id));
+	json_object_object_add(o, "pids", bps_pids_json(m, FDINFO_MAP, i->id));
+	return o;
+}
+
+struct json_object *bps_link_json(const struct bps_model *m,
+				  const struct bps_link *l)
+{
+	const struct bpf_link_info *i = &l->info;
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	add_u64(o, "id", i->id);
+	add_str(o, "type", bps_link_type(i->type));
+	add_u64(o, "prog_id", i->prog_id);
+	switch (i->type) {
+	case BPF_LINK_TYPE_RAW_TRACEPOINT:
+		add_str(o, "tp_name", l->target);
+		break;
+	case BPF_LINK_TYPE_TRACING:
+		add_str(o, "attach_type",
+			bps_attach_type(i->tracing.attach_type));
+		add_u64(o, "target_obj_id", i->tracing.target_obj_id);
+		add_u64(o, "target_btf_id", i->tracing.target_btf_id);
+		break;
+	case BPF_LINK_TYPE_CGROUP:
+		add_u64(o, "cgroup_id", i->cgroup.cgroup_id);
+		add_str(o, "attach_type",
+			bps_attach_type(i->cgroup.attach_type));
+		break;
+	case BPF_LINK_TYPE_NETNS:
+		add_u64(o, "netns_ino", i->netns.netns_ino);
+		add_str(o, "attach_type",
+			bps_attach_type(i->netns.attach_type));
+		break;
+	case BPF_LINK_TYPE_XDP:
+		add_u64(o, "ifindex", i->xdp.ifindex);
+		break;
+	default:
+		break;
+	}
+	add_str(o, "target", l->target);
+	json_object_object_add(o, "pinned",
+			       bps_pinned_json(m, FDINFO_LINK, i->id));
+	json_object_object_add(o, "pids",
+			       bps_pids_json(m, FDINFO_LINK, i->id));
+	return o;
+}
+
+void bps_print_prog_hdr(void)
+{
+	printf("%9s %-15s %8s %6s %-12s %-15s %s\n", "BID", "TYPE", "UID",
+	       "#MAPS", "LoadTime", "NAME", "PROCESSES");
+}
+
+void bps_print_prog_row(const struct bps_model *m, const struct bps_prog *p)
+{
+	const struct bpf_prog_info *i = &p->info;
+	time_t t = bps_wall_time(i->load_time);
+	char when[32], bid[16], pids[512], name[4 * 16];
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(when, sizeof(when), "%b%d/%H:%M", &tm))
+		snprintf(when, sizeof(when), "<%llu>",
+			 (unsigned long long)(i->load_time / 1000000000ull));
+	/* bcc's bps marks a program the kernel did not JIT with a '-'. */
+	snprintf(bid, sizeof(bid), i->jited_prog_len ? "%u" : "%u-", i->id);
+	bps_pids_text(m, FDINFO_PROG, i->id, pids, sizeof(pids));
+	printf("%9s %-15s %8u %6u %-12s %-15s %s\n", bid, bps_prog_type(i->type),
+	       i->created_by_uid, i->nr_map_ids, when,
+	       textesc_str(name, sizeof(name), i->name), pids);
+}
+
+void bps_print_map_hdr(void)
+{
+	printf("%8s %-15s %-10s %8s %8s %8s %-15s\n", "MID", "TYPE", "FLAGS",
+	       "KeySz", "ValueSz", "MaxEnts", "NAME");
+}
+
+void bps_print_map_row(const struct bps_map *mp)
+{
+	const struct bpf_map_info *i = &mp->info;
+	char name[4 * 16];
+
+	printf("%8u %-15s 0x%-8x %8u %8u %8u %-15s", i->id,
+	       bps_map_type(i->type), i->map_flags, i->key_size,
+	       i->value_size, i->max_entries,
+	       textesc_str(name, sizeof(name), i->name));
+}
