@@ -1,44 +1,270 @@
-"""`cbcc bps`: loaded BPF programs, who holds them, and their maps."""
+"""`cbcc bps`: BPF programs, maps, links, pins, holders, attach points,
+and a live top, on both binaries; ids, types, names and map_ids
+cross-checked against `bpftool -j` for the same objects."""
+import json
 import os
 import signal
+import subprocess
+import time
+
+import pytest
 
 from conftest import Tracer, ndjson, run
 
-PROG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs",
-                    "tp_count.c")
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROG = os.path.join(HERE, "programs", "tp_count.c")
+HELPER = os.path.join(HERE, "helpers", "bps_load.c")
+PINDIR = "/sys/fs/bpf"
 
 
-def test_bps_lists_a_running_program_and_its_maps(cbcc, no_leaks):
+@pytest.fixture(params=["cbcc", "cbcc_core"])
+def bin(request):
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="session")
+def bps_load(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("bps") / "bps_load")
+    r = run(["gcc", "-O2", "-Wall", "-Werror", "-o", out, HELPER, "-lbpf"])
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+class Loaded:
+    """bps_load running: its ids, stopped (and cleaned up) on exit."""
+
+    def __init__(self, exe, *args):
+        self.proc = subprocess.Popen([exe, *map(str, args)],
+                                     stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.ids = json.loads(self.proc.stdout.readline())
+
+    def stop(self):
+        self.proc.stdin.close()
+        assert self.proc.wait(timeout=30) == 0
+
+
+@pytest.fixture
+def loaded(bps_load):
+    tag = "cbcc_bps_%d" % os.getpid()
+    pins = os.path.join(PINDIR, tag)
+    os.makedirs(pins, exist_ok=True)
+    l = Loaded(bps_load, 3, 2, "-p", pins, "-r", "-t")
+    l.pins = pins
+    yield l
+    l.stop()
+    os.rmdir(pins)
+
+
+def name(bin):
+    return os.path.basename(bin)
+
+
+def bpftool(*args):
+    r = run(["bpftool", "-j", *args])
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def bps_json(bin, *args):
+    r = run([bin, "bps", "--json", *map(str, args)])
+    assert r.returncode == 0, r.stderr
+    return ndjson(r.stdout)
+
+
+def test_bps_programs_match_bpftool(bin, loaded, no_leaks):
+    ids = loaded.ids
+    mine = {p["id"]: p for p in bps_json(bin)}
+    theirs = {p["id"]: p for p in bpftool("prog", "show")}
+    for pid in ids["progs"] + [ids["rawtp"], ids["tp"]]:
+        assert pid in mine and pid in theirs
+        for key in ("id", "type", "name", "tag", "uid", "bytes_xlated",
+                    "bytes_jited", "loaded_at"):
+            assert mine[pid][key] == theirs[pid][key], key
+        assert mine[pid]["map_ids"] == theirs[pid].get("map_ids", [])
+    p0 = mine[ids["progs"][0]]
+    assert sorted(p0["map_ids"]) == sorted([ids["shared"], ids["own"]])
+    assert p0["pinned"] == [os.path.join(loaded.pins, "prog0")]
+    holders = {h["pid"] for h in p0["pids"]}
+    # the loader, and the first forked holder (which kept program 0 only)
+    assert holders == {ids["pid"], ids["holders"][0]}
+    assert all(h["comm"] == "bps_load" for h in p0["pids"])
+    p2 = mine[ids["progs"][2]]
+    assert {h["pid"] for h in p2["pids"]} == {ids["pid"]}
+
+
+def test_bps_text_columns(bin, loaded):
+    text = run([bin, "bps"]).stdout.splitlines()
+    assert text[0].split() == ["BID", "TYPE", "UID", "#MAPS", "LoadTime",
+                               "NAME", "PROCESSES"]
+    row = [l for l in text if l.split()[0].rstrip("-") ==
+           str(loaded.ids["progs"][0])]
+    assert len(row) == 1
+    f = row[0].split()
+    assert f[1:4] == ["socket_filter", "0", "2"] and f[5] == "bps_p0"
+    assert f"bps_load({loaded.ids['pid']})" in f[6]
+
+
+def test_bps_one_program(bin, loaded):
+    ids = loaded.ids
+    (p,) = bps_json(bin, ids["progs"][0])
+    assert sorted(m["id"] for m in p["maps"]) == sorted([ids["shared"],
+                                                          ids["own"]])
+    shared = [m for m in p["maps"] if m["id"] == ids["shared"]][0]
+    assert (shared["type"], shared["name"], shared["bytes_key"],
+            shared["bytes_value"], shared["max_entries"]) == \
+        ("hash", "bps_shared", 4, 8, 16)
+    assert shared["pinned"] == [os.path.join(loaded.pins, "shared")]
+    # the tracepoint program: attached through perf events held by the
+    # loader and its holders (bpf_task_fd_query)
+    (tp,) = bps_json(bin, "--stats", ids["tp"])
+    att = [a for a in tp["attached"] if a["kind"] == "tracepoint"]
+    assert {a["name"] for a in att} == {"sched_switch"}
+    assert ids["pid"] in {a["pid"] for a in att}
+    assert "run_cnt" in tp and "run_time_ns" in tp
+    # the raw tracepoint program: through its link
+    (rt,) = bps_json(bin, ids["rawtp"])
+    links = [a for a in rt["attached"] if a["kind"] == "link"]
+    assert [(l["id"], l["tp_name"]) for l in links] == \
+        [(ids["rawlink"], "sched_switch")]
+    text = run([bin, "bps", str(ids["progs"][0])]).stdout
+    assert "MID TYPE            FLAGS         KeySz  ValueSz  MaxEnts " \
+           "NAME" in text
+    assert "bps_shared" in text and "tag:" in text
+
+
+def test_bps_xdp_attach_point(bin, bps_load, netns):
+    idx = int(open(f"/sys/class/net/{netns.host_if}/ifindex").read())
+    l = Loaded(bps_load, 1, 0, "-x", idx)
+    try:
+        (p,) = bps_json(bin, l.ids["xdp"])
+        assert {"kind": "xdp", "devname": netns.host_if, "ifindex": idx,
+                "mode": "generic"} in p["attached"]
+        xdp = bpftool("net", "show", "dev", netns.host_if)
+        assert xdp[0]["xdp"][0]["id"] == l.ids["xdp"]
+    finally:
+        l.stop()
+
+
+def test_bps_maps_links_pins_tree(bin, loaded):
+    ids = loaded.ids
+    maps = {m["id"]: m for m in bps_json(bin, "maps")}
+    theirs = {m["id"]: m for m in bpftool("map", "show")}
+    for mid in (ids["shared"], ids["own"]):
+        for key in ("id", "type", "name", "bytes_key", "bytes_value",
+                    "max_entries", "flags"):
+            assert maps[mid][key] == theirs[mid][key], key
+    assert sorted(maps[ids["shared"]]["prog_ids"]) == sorted(ids["progs"])
+    assert maps[ids["own"]]["prog_ids"] == [ids["progs"][0]]
+    links = {l["id"]: l for l in bps_json(bin, "links")}
+    lk = links[ids["rawlink"]]
+    assert (lk["type"], lk["prog_id"], lk["tp_name"]) == \
+        ("raw_tracepoint", ids["rawtp"], "sched_switch")
+    assert ids["pid"] in {h["pid"] for h in lk["pids"]}
+    pins = {p["path"]: p for p in bps_json(bin, "pins")}
+    p0 = pins[os.path.join(loaded.pins, "prog0")]
+    assert (p0["kind"], p0["id"], p0["name"]) == \
+        ("prog", ids["progs"][0], "bps_p0")
+    sh = pins[os.path.join(loaded.pins, "shared")]
+    assert (sh["kind"], sh["id"], sh["type"]) == ("map", ids["shared"],
+                                                 "hash")
+    tree = {t["id"]: t for t in bps_json(bin, "tree") if "id" in t}
+    t0 = tree[ids["progs"][0]]
+    shared = [m for m in t0["maps"] if m["id"] == ids["shared"]][0]
+    assert sorted(shared["shared_with"]) == sorted(ids["progs"][1:])
+    assert tree[ids["rawtp"]]["link_ids"] == [ids["rawlink"]]
+    text = run([bin, "bps", "tree"]).stdout
+    assert f"map {ids['shared']} hash bps_shared (shared with prog " in text
+
+
+def stats_sysctl():
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        return f.read().strip()
+
+
+def test_bps_top_busy_above_idle(bin, bps_load, no_leaks):
+    before = stats_sysctl()
+    # the raw tracepoint on sched_switch runs on every context switch;
+    # socket filters attached nowhere never run
+    l = Loaded(bps_load, 1, 0, "-r")
+    work = subprocess.Popen(["sh", "-c", "while :; do sleep 0.001; done"])
+    try:
+        r = run([bin, "bps", "top", "--json", "-n", "2"], timeout=30)
+    finally:
+        work.kill()
+        work.wait()
+        l.stop()
+    assert r.returncode == 0, r.stderr
+    recs = ndjson(r.stdout)
+    assert len(recs) == 2
+    last = {p["id"]: p for p in recs[-1]["progs"]}
+    busy, idle = last[l.ids["rawtp"]], last[l.ids["progs"][0]]
+    assert busy["runs_per_sec"] > 0 and busy["cpu_percent"] > 0
+    assert idle["run_cnt"] == 0 and idle["cpu_percent"] == 0
+    order = [p["id"] for p in recs[-1]["progs"]]
+    assert order.index(busy["id"]) < order.index(idle["id"])
+    assert stats_sysctl() == before
+
+
+def test_bps_top_text_and_sigterm(bin):
+    before = stats_sysctl()
+    t = Tracer([bin, "bps", "top", "-i", "1"])
+    t.wait_stderr("Sampling")
+    time.sleep(1.5)
+    rc, out, err = t.stop(signal.SIGTERM)
+    assert rc == 0, err
+    assert "BID TYPE            NAME                   RUNS/s     AVG ns" \
+           "    CPU%" in out
+    assert stats_sysctl() == before
+
+
+def test_bps_top_options_only_for_top(bin):
+    r = run([bin, "bps", "maps", "-n", "2"])
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"{name(bin)} bps: error: -d and -n only apply to " \
+                               "'bps top'"
+
+
+def test_bps_cbcc_run_program(cbcc, no_leaks):
     t = Tracer([cbcc, "run", "--no-maps", PROG])
     try:
         t.wait_stderr("Tracing")
-        r = run([cbcc, "bps", "--json"])
-        assert r.returncode == 0, r.stderr
-        ours = [p for p in ndjson(r.stdout)
+        ours = [p for p in bps_json(cbcc)
                 if any(h["pid"] == t.proc.pid for h in p["pids"])]
-        assert len(ours) == 1, r.stdout
-        prog = ours[0]
-        assert prog["prog_type"] == "tracepoint" and prog["nr_maps"] == 2
-        text = run([cbcc, "bps"]).stdout.splitlines()
-        assert text[0].split() == ["BID", "TYPE", "UID", "#MAPS", "LoadTime",
-                                   "NAME", "PROCESSES"]
-        assert any(l.split()[0] == str(prog["id"]) and
-                   f"cbcc({t.proc.pid})" in l for l in text[1:])
-        one = ndjson(run([cbcc, "bps", "--json", str(prog["id"])]).stdout)
-        maps = sorted(m["name"] for m in one if m["type"] == "map")
-        assert maps == ["counts", "dist"]
+        assert len(ours) == 1
+        assert ours[0]["type"] == "tracepoint"
+        (one,) = bps_json(cbcc, ours[0]["id"])
+        assert sorted(m["name"] for m in one["maps"]) == ["counts", "dist"]
+        theirs = bpftool("prog", "show", "id", str(ours[0]["id"]))
+        assert sorted(theirs["map_ids"]) == sorted(ours[0]["map_ids"])
     finally:
         rc, _, err = t.stop(signal.SIGINT)
     assert rc == 0, err
 
 
-def test_bps_unknown_id(cbcc):
-    r = run([cbcc, "bps", "4294967295"])
+def test_bps_unknown_id(bin):
+    r = run([bin, "bps", "4294967295"])
     assert r.returncode == 1
-    assert r.stderr.strip() == ("cbcc bps: error: BPF program 4294967295: "
+    assert r.stderr.strip() == (f"{name(bin)} bps: error: BPF program 4294967295: "
                                 "no such program")
 
 
-def test_bps_bad_id_is_usage_error(cbcc):
-    r = run([cbcc, "bps", "12x"])
+def test_bps_bad_id_is_usage_error(bin):
+    r = run([bin, "bps", "12x"])
     assert r.returncode == 2
+
+
+def test_bps_two_args_is_one_usage_line(bin):
+    r = run([bin, "bps", "1", "2"])
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "unexpected argument '2'" in r.stderr
+
+
+def test_bps_not_root_is_one_line(bin):
+    r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             "--inh-caps=-all", "--bounding-set=-all", bin, "bps"])
+    assert r.returncode == 1
+    assert r.stderr.strip() == (
+        f"{name(bin)} bps: error: listing BPF objects (BPF_*_GET_NEXT_ID) needs "
+        "CAP_SYS_ADMIN (run as root, or grant it with setcap/capsh)")

@@ -234,6 +234,8 @@ int bps_view_top(const struct bps_env *env)
 	struct bps_stats *stats;
 	int err;
 
+	/* before stats go on: a SIGTERM must reach the release below */
+	cli_catch_stop_signals();
 	stats = bps_stats_enable();
 	if (!stats)
 		return EXIT_RUNTIME;
