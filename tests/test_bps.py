@@ -79,8 +79,11 @@ def test_bps_programs_match_bpftool(bin, loaded, no_leaks):
     for pid in ids["progs"] + [ids["rawtp"], ids["tp"]]:
         assert pid in mine and pid in theirs
         for key in ("id", "type", "name", "tag", "uid", "bytes_xlated",
-                    "bytes_jited", "loaded_at"):
+                    "bytes_jited"):
             assert mine[pid][key] == theirs[pid][key], key
+        # wall clock from boot time, read by two processes at two moments:
+        # a second boundary can fall between them
+        assert abs(mine[pid]["loaded_at"] - theirs[pid]["loaded_at"]) <= 1
         assert mine[pid]["map_ids"] == theirs[pid].get("map_ids", [])
     p0 = mine[ids["progs"][0]]
     assert sorted(p0["map_ids"]) == sorted([ids["shared"], ids["own"]])
@@ -144,6 +147,38 @@ def test_bps_xdp_attach_point(bin, bps_load, netns):
         assert xdp[0]["xdp"][0]["id"] == l.ids["xdp"]
     finally:
         l.stop()
+
+
+def test_bps_tc_tcx_cgroup_attach_points(bin, bps_load, netns):
+    """Programs attached without links (netlink, BPF_PROG_ATTACH)."""
+    idx = int(open(f"/sys/class/net/{netns.host_if}/ifindex").read())
+    root = [l.split()[1] for l in open("/proc/mounts")
+            if l.split()[2] == "cgroup2"][0]
+    cg = os.path.join(root, "cbcc_bps_%d" % os.getpid())
+    os.mkdir(cg)
+    try:
+        l = Loaded(bps_load, 1, 0, "-c", idx, "-e", idx, "-g", cg)
+        try:
+            ids = l.ids
+            (tc,) = bps_json(bin, ids["tc"])
+            assert tc["attached"] == [
+                {"kind": "tc", "devname": netns.host_if, "ifindex": idx,
+                 "direction": "ingress", "how": "cls_bpf"}]
+            (tcx,) = bps_json(bin, ids["tcx"])
+            assert tcx["attached"] == [
+                {"kind": "tc", "devname": netns.host_if, "ifindex": idx,
+                 "direction": "egress", "how": "tcx"}]
+            (c,) = bps_json(bin, ids["cg"])
+            assert c["attached"] == [
+                {"kind": "cgroup", "cgroup": cg[len(root):],
+                 "attach_type": "cgroup_inet_ingress"}]
+            text = run([bin, "bps", str(ids["tc"])]).stdout
+            assert f"  tc {netns.host_if} (ifindex {idx}) ingress " \
+                   "(cls_bpf)\n" in text
+        finally:
+            l.stop()
+    finally:
+        os.rmdir(cg)
 
 
 def test_bps_maps_links_pins_tree(bin, loaded):

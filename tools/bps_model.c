@@ -260,6 +260,9 @@ static int load_holders(struct bps_model *m)
 		return r;
 	}
 	m->denied = r;
+	if (r)
+		pr_warn("cannot read the fds of %d processes (needs "
+			"CAP_SYS_PTRACE): their holdings are not shown", r);
 	return c.err;
 }
 
@@ -446,8 +449,10 @@ long long bps_wall_time(__u64 boot_ns)
 
 	clock_gettime(CLOCK_REALTIME, &real);
 	clock_gettime(CLOCK_BOOTTIME, &boot);
+	/* in nanoseconds first, as bpftool, so both round alike */
 	return (long long)real.tv_sec - boot.tv_sec +
-	       (long long)(boot_ns / 1000000000ull);
+	       ((long long)real.tv_nsec - boot.tv_nsec +
+		(long long)boot_ns) / 1000000000ll;
 }
 
 /* Whether holder h holds the object (kind, id). */

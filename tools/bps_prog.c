@@ -5,8 +5,6 @@
  * shows, plus run statistics, attach points, pins and holders).
  */
 #include <errno.h>
-#include <linux/if_link.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
+#include "bps_attach.h"
 #include "bps_model.h"
 #include "bps_views.h"
 #include "cli.h"
@@ -40,152 +39,6 @@ int bps_view_list(const struct bps_env *env)
 	}
 	bps_model_free(&m);
 	return EXIT_OK;
-}
-
-static const char *xdp_mode(__u8 mode)
-{
-	switch (mode) {
-	case XDP_ATTACHED_DRV:
-		return "driver";
-	case XDP_ATTACHED_SKB:
-		return "generic";
-	case XDP_ATTACHED_HW:
-		return "offload";
-	case XDP_ATTACHED_MULTI:
-		return "multi";
-	default:
-		return "none";
-	}
-}
-
-/* One attach point: text line, or an element of "attached". */
-static void attach_out(struct json_object *arr, struct json_object *o,
-		       const char *text)
-{
-	if (arr)
-		json_object_array_add(arr, o);
-	else
-		printf("  %s\n", text);
-	if (!arr)
-		json_object_put(o);
-}
-
-/* Interfaces of this netns whose XDP hook runs program id. */
-static void xdp_points(__u32 id, struct json_object *arr)
-{
-	struct if_nameindex *ifs = if_nameindex(), *it;
-	char line[128];
-
-	for (it = ifs; it && it->if_index; it++) {
-		LIBBPF_OPTS(bpf_xdp_query_opts, q);
-		const char *mode = NULL;
-		struct json_object *o;
-
-		if (bpf_xdp_query(it->if_index, 0, &q))
-			continue;
-		if (q.drv_prog_id == id)
-			mode = "driver";
-		else if (q.skb_prog_id == id)
-			mode = "generic";
-		else if (q.hw_prog_id == id)
-			mode = "offload";
-		else if (q.prog_id == id)
-			mode = xdp_mode(q.attach_mode);
-		if (!mode)
-			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "kind", json_object_new_string("xdp"));
-		json_object_object_add(o, "devname",
-				       ndjson_string(it->if_name));
-		json_object_object_add(o, "ifindex",
-				       json_object_new_int(it->if_index));
-		json_object_object_add(o, "mode", json_object_new_string(mode));
-		snprintf(line, sizeof(line), "xdp %s (ifindex %u) mode %s",
-			 it->if_name, it->if_index, mode);
-		attach_out(arr, o, line);
-	}
-	if (ifs)
-		if_freenameindex(ifs);
-}
-
-static const char *perf_kind(__u32 fd_type)
-{
-	switch (fd_type) {
-	case BPF_FD_TYPE_RAW_TRACEPOINT:
-		return "raw_tracepoint";
-	case BPF_FD_TYPE_TRACEPOINT:
-		return "tracepoint";
-	case BPF_FD_TYPE_KPROBE:
-		return "kprobe";
-	case BPF_FD_TYPE_KRETPROBE:
-		return "kretprobe";
-	case BPF_FD_TYPE_UPROBE:
-		return "uprobe";
-	case BPF_FD_TYPE_URETPROBE:
-		return "uretprobe";
-	default:
-		return "perf_event";
-	}
-}
-
-static void perf_points(const struct bps_model *m, __u32 id,
-			struct json_object *arr)
-{
-	char line[512], name[4 * 128];
-	int i;
-
-	for (i = 0; i < m->nr_perfs; i++) {
-		const struct bps_perf *p = &m->perfs[i];
-		struct json_object *o;
-
-		if (p->prog_id != id)
-			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "kind",
-				json_object_new_string(perf_kind(p->fd_type)));
-		json_object_object_add(o, "name", ndjson_string(p->name));
-		if (p->offset)
-			json_object_object_add(o, "offset",
-				json_object_new_uint64(p->offset));
-		if (p->addr)
-			json_object_object_add(o, "addr",
-				json_object_new_uint64(p->addr));
-		json_object_object_add(o, "pid", json_object_new_int(p->pid));
-		json_object_object_add(o, "fd", json_object_new_int(p->fd));
-		textesc_str(name, sizeof(name), p->name);
-		snprintf(line, sizeof(line), "%s %s%s%llx (perf event: pid %d "
-			 "fd %d)", perf_kind(p->fd_type), name,
-			 p->offset ? "+0x" : "", (unsigned long long)p->offset,
-			 p->pid, p->fd);
-		if (!p->offset)	/* drop the "0" printed above */
-			snprintf(line, sizeof(line), "%s %s (perf event: pid "
-				 "%d fd %d)", perf_kind(p->fd_type), name,
-				 p->pid, p->fd);
-		attach_out(arr, o, line);
-	}
-}
-
-static void link_points(const struct bps_model *m, __u32 id,
-			struct json_object *arr)
-{
-	char line[256];
-	int i;
-
-	for (i = 0; i < m->nr_links; i++) {
-		const struct bps_link *l = &m->links[i];
-		struct json_object *o;
-
-		if (l->info.prog_id != id)
-			continue;
-		o = bps_link_json(m, l);
-		json_object_object_add(o, "kind",
-				       json_object_new_string("link"));
-		json_object_object_add(o, "link_type",
-				ndjson_string(bps_link_type(l->info.type)));
-		snprintf(line, sizeof(line), "link %u %s %s", l->info.id,
-			 bps_link_type(l->info.type), l->target);
-		attach_out(arr, o, line);
-	}
 }
 
 static void show_maps(const struct bps_model *m, const struct bps_prog *p,
@@ -254,9 +107,7 @@ static void show_text(const struct bps_model *m, const struct bps_prog *p,
 	bps_pids_text(m, FDINFO_PROG, i->id, pids, sizeof(pids));
 	printf("\n%-16s%s\n", "processes:", pids);
 	printf("attached:\n");
-	xdp_points(i->id, NULL);
-	link_points(m, i->id, NULL);
-	perf_points(m, i->id, NULL);
+	bps_attach_points(m, p, NULL);
 	show_maps(m, p, NULL);
 }
 
@@ -310,9 +161,7 @@ int bps_view_prog(const struct bps_env *env, __u32 id)
 				json_object_new_uint64(p->info.run_cnt));
 		}
 		att = json_object_new_array();
-		xdp_points(id, att);
-		link_points(&m, id, att);
-		perf_points(&m, id, att);
+		bps_attach_points(&m, p, att);
 		json_object_object_add(o, "attached", att);
 		show_maps(&m, p, o);
 		ndjson_put(o);

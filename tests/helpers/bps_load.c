@@ -5,7 +5,10 @@
  * all using map "bps_shared", the first also "bps_own"; forks NHOLDERS
  * processes, each holding one program; optionally pins, attaches an XDP
  * program in generic mode (-x IFINDEX), a raw tracepoint through a link
- * (-r) and a tracepoint program through a perf event (-t).  Prints the
+ * (-r), a tracepoint program through a perf event (-t), a tc program
+ * as a cls_bpf filter on clsact ingress (-c IFINDEX) and through tcx
+ * egress (-e IFINDEX), a cgroup_skb program to a cgroup2 directory
+ * (-g DIR), all without links, as iproute2 and systemd do.  Prints the
  * ids as one JSON line, then waits until stdin closes or SIGTERM, and
  * removes what it attached and pinned.
  */
@@ -64,12 +67,15 @@ int main(int argc, char **argv)
 {
 	int nprogs = atoi(argv[1]), nholders = atoi(argv[2]), c, i, j;
 	int shared, own, *fds, xdp_if = 0, xdp = -1, rawtp = -1, tp = -1;
-	int rawlink = -1, pfd = -1;
-	const char *pin = NULL;
+	int rawlink = -1, pfd = -1, tc_if = 0, tcx_if = 0, tc = -1, tcx = -1;
+	int cg = -1, cgfd = -1;
+	const char *pin = NULL, *cgdir = NULL;
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1);
 	char path[512];
 	pid_t *kids;
 
-	while ((c = getopt(argc - 2, argv + 2, "p:x:rt")) != -1) {
+	while ((c = getopt(argc - 2, argv + 2, "p:x:rtc:e:g:")) != -1) {
 		if (c == 'p')
 			pin = optarg;
 		else if (c == 'x')
@@ -78,6 +84,12 @@ int main(int argc, char **argv)
 			rawtp = 0;
 		else if (c == 't')
 			tp = 0;
+		else if (c == 'c')
+			tc_if = atoi(optarg);
+		else if (c == 'e')
+			tcx_if = atoi(optarg);
+		else if (c == 'g')
+			cgdir = optarg;
 	}
 	shared = bpf_map_create(BPF_MAP_TYPE_HASH, "bps_shared", 4, 8, 16,
 				NULL);
@@ -102,6 +114,34 @@ int main(int argc, char **argv)
 		if (xdp < 0 || bpf_xdp_attach(xdp_if, xdp, XDP_FLAGS_SKB_MODE,
 					      NULL)) {
 			perror("bps_load: xdp");
+			return 1;
+		}
+	}
+	if (tc_if) {
+		hook.ifindex = tc_if;
+		tc = load(BPF_PROG_TYPE_SCHED_CLS, "bps_tc", -1, -1);
+		tco.prog_fd = tc;
+		if (tc < 0 || (bpf_tc_hook_create(&hook) &&
+			       errno != EEXIST) ||
+		    bpf_tc_attach(&hook, &tco)) {
+			perror("bps_load: tc");
+			return 1;
+		}
+	}
+	if (tcx_if) {
+		tcx = load(BPF_PROG_TYPE_SCHED_CLS, "bps_tcx", -1, -1);
+		/* BPF_TCX_EGRESS (47): newer than the uapi headers here */
+		if (tcx < 0 || bpf_prog_attach(tcx, tcx_if, 47, 0)) {
+			perror("bps_load: tcx");
+			return 1;
+		}
+	}
+	if (cgdir) {
+		cg = load(BPF_PROG_TYPE_CGROUP_SKB, "bps_cg", -1, -1);
+		cgfd = open(cgdir, O_RDONLY | O_DIRECTORY);
+		if (cg < 0 || cgfd < 0 ||
+		    bpf_prog_attach(cg, cgfd, BPF_CGROUP_INET_INGRESS, 0)) {
+			perror("bps_load: cgroup");
 			return 1;
 		}
 	}
@@ -158,10 +198,13 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("{\"pid\":%d,\"shared\":%u,\"own\":%u,\"xdp\":%u,"
-	       "\"rawtp\":%u,\"rawlink\":%u,\"tp\":%u,\"progs\":[",
+	       "\"rawtp\":%u,\"rawlink\":%u,\"tp\":%u,\"tc\":%u,\"tcx\":%u,"
+	       "\"cg\":%u,\"progs\":[",
 	       getpid(), id_of(shared), id_of(own),
 	       xdp >= 0 ? id_of(xdp) : 0, rawtp > 0 ? id_of(rawtp) : 0,
-	       rawlink >= 0 ? id_of(rawlink) : 0, tp > 0 ? id_of(tp) : 0);
+	       rawlink >= 0 ? id_of(rawlink) : 0, tp > 0 ? id_of(tp) : 0,
+	       tc >= 0 ? id_of(tc) : 0, tcx >= 0 ? id_of(tcx) : 0,
+	       cg >= 0 ? id_of(cg) : 0);
 	for (i = 0; i < nprogs; i++)
 		printf("%s%u", i ? "," : "", id_of(fds[i]));
 	printf("],\"holders\":[");
@@ -174,6 +217,15 @@ int main(int argc, char **argv)
 		;
 	if (xdp_if)
 		bpf_xdp_detach(xdp_if, XDP_FLAGS_SKB_MODE, NULL);
+	if (tc_if) {
+		tco.prog_fd = tco.prog_id = tco.flags = 0;
+		bpf_tc_detach(&hook, &tco);
+		bpf_tc_hook_destroy(&hook);
+	}
+	if (tcx_if)
+		bpf_prog_detach2(tcx, tcx_if, 47);
+	if (cgdir)
+		bpf_prog_detach2(cg, cgfd, BPF_CGROUP_INET_INGRESS);
 	if (pin) {
 		snprintf(path, sizeof(path), "%s/prog0", pin);
 		unlink(path);
