@@ -143,6 +143,26 @@ static void test_fdinfo_parse(void **state)
 	assert_string_equal(comm, "");
 }
 
+#define CLASSIFY(s) fdinfo_classify(s, sizeof(s) - 1)
+
+static void test_fdinfo_classify(void **state)
+{
+	(void)state;
+	assert_int_equal(CLASSIFY("anon_inode:bpf-prog"), FDINFO_PROG);
+	assert_int_equal(CLASSIFY("anon_inode:bpf-map"), FDINFO_MAP);
+	assert_int_equal(CLASSIFY("anon_inode:bpf_link"), FDINFO_LINK);
+	assert_int_equal(CLASSIFY("anon_inode:[perf_event]"),
+			 FDINFO_PERF_EVENT);
+	/* a prefix, a longer name, a file of that name: none of them */
+	assert_int_equal(CLASSIFY("anon_inode:bpf-pro"), FDINFO_OTHER);
+	assert_int_equal(CLASSIFY("anon_inode:bpf-progs"), FDINFO_OTHER);
+	assert_int_equal(CLASSIFY("/tmp/anon_inode:bpf-map"), FDINFO_OTHER);
+	assert_int_equal(CLASSIFY("anon_inode:[eventpoll]"), FDINFO_OTHER);
+	assert_string_equal(fdinfo_id_key(FDINFO_MAP), "map_id");
+	assert_string_equal(fdinfo_id_key(FDINFO_LINK), "link_id");
+	assert_null(fdinfo_id_key(FDINFO_PERF_EVENT));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_textesc_fputs_long),
 		cmocka_unit_test(test_ndjson_string),
 		cmocka_unit_test(test_fdinfo_parse),
+		cmocka_unit_test(test_fdinfo_classify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
