@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -210,6 +211,28 @@ def test_bps_maps_links_pins_tree(bin, loaded):
     assert tree[ids["rawtp"]]["link_ids"] == [ids["rawlink"]]
     text = run([bin, "bps", "tree"]).stdout
     assert f"map {ids['shared']} hash bps_shared (shared with prog " in text
+
+
+def test_bps_tolerates_objects_and_processes_going_away(bin, bps_load):
+    """Loaders come and go while bps scans: every run still succeeds."""
+    stop = threading.Event()
+
+    def churn():
+        while not stop.is_set():
+            Loaded(bps_load, 20, 10).stop()
+
+    t = threading.Thread(target=churn)
+    t.start()
+    try:
+        for i in range(8):
+            for view in ([], ["maps"], ["links"], ["tree"]):
+                r = run([bin, "bps", "--json", *view])
+                assert r.returncode == 0, r.stderr
+                assert r.stderr == ""
+                ndjson(r.stdout)
+    finally:
+        stop.set()
+        t.join()
 
 
 def stats_sysctl():
