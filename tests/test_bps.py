@@ -219,7 +219,7 @@ def test_bps_tolerates_objects_and_processes_going_away(bin, bps_load):
 
     def churn():
         while not stop.is_set():
-            Loaded(bps_load, 20, 10).stop()
+            Loaded(bps_load, 20, 10, "-r", "-T").stop()
 
     t = threading.Thread(target=churn)
     t.start()
@@ -233,6 +233,27 @@ def test_bps_tolerates_objects_and_processes_going_away(bin, bps_load):
     finally:
         stop.set()
         t.join()
+
+
+def test_bps_perf_link(bin, bps_load):
+    """A perf link (libbpf's way to attach a tracepoint on 5.15+): its
+    info union overlaps a raw tracepoint's tp_name buffer, which once made
+    bps drop every such link."""
+    l = Loaded(bps_load, 1, 0, "-T")
+    try:
+        links = {k["id"]: k for k in bps_json(bin, "links")}
+        lk = links[l.ids["perf_link"]]
+        assert (lk["type"], lk["prog_id"]) == ("perf_event", l.ids["tp"])
+        (tp,) = bps_json(bin, l.ids["tp"])
+        assert l.ids["perf_link"] in [a["id"] for a in tp["attached"]
+                                      if a["kind"] == "link"]
+        assert theirs_link(l.ids["perf_link"])["prog_id"] == l.ids["tp"]
+    finally:
+        l.stop()
+
+
+def theirs_link(lid):
+    return [k for k in bpftool("link", "show") if k["id"] == lid][0]
 
 
 def stats_sysctl():

@@ -27,14 +27,27 @@
 #define BPF_FS_MAGIC	0xcafe4a11
 #endif
 
-/* Grows *arr (of size elem) to hold one more; the new slot, or NULL. */
+/*
+ * An id that GET_NEXT_ID gave but that is gone by GET_FD_BY_ID (ENOENT),
+ * or a link still being set up or torn down (EAGAIN): not an error, the
+ * object is just not part of this snapshot.
+ */
+static bool gone(int err)
+{
+	return err == ENOENT || err == EAGAIN;
+}
+
+/*
+ * One more zeroed element of size elem at the end of *arr_p (nr in use);
+ * NULL on ENOMEM.  Capacity doubles from 16 at each power of two.
+ */
 static void *grow(void *arr_p, int *nr, size_t elem)
 {
 	void **arr = arr_p;
 	void *p;
 
-	if (!(*nr & (*nr - 1)) || !*nr) {
-		p = realloc(*arr, (*nr ? *nr * 2 : 16) * elem);
+	if (!*nr || (*nr >= 16 && !(*nr & (*nr - 1)))) {
+		p = realloc(*arr, (*nr ? (size_t)*nr * 2 : 16) * elem);
 		if (!p)
 			return NULL;
 		*arr = p;
@@ -91,7 +104,7 @@ static int load_progs(struct bps_model *m)
 
 	while (!bpf_prog_get_next_id(id, &id)) {
 		err = bps_prog_get(id, &tmp);
-		if (err == -ENOENT)
+		if (gone(-err))
 			continue;	/* unloaded meanwhile */
 		if (err)
 			return err;
@@ -114,7 +127,7 @@ static int load_maps(struct bps_model *m)
 	while (!bpf_map_get_next_id(id, &id)) {
 		fd = bpf_map_get_fd_by_id(id);
 		if (fd < 0) {
-			if (errno == ENOENT)
+			if (gone(errno))
 				continue;
 			return -errno;
 		}
@@ -169,6 +182,38 @@ static void link_target(struct bps_link *l)
 	}
 }
 
+/*
+ * Linux 6.6's perf link info, newer than the uapi headers here: every
+ * kind (uprobe, kprobe, tracepoint) has its name buffer at the same place.
+ */
+#define LINK_TYPE_PERF_EVENT	7
+struct perf_link_info {
+	__u32 type;		/* 1 uprobe, 2 uretprobe, 3 kprobe, ... */
+	__u32 pad;
+	__u64 name;		/* out buffer */
+	__u32 name_len;
+	__u32 offset;
+};
+
+static void perf_link_target(int fd, struct bps_link *l)
+{
+	static const char *const kinds[] = { "perf_event", "uprobe",
+		"uretprobe", "kprobe", "kretprobe", "tracepoint", "event" };
+	struct perf_link_info *pl = (void *)&l->info.raw_tracepoint;
+	char name[200] = "";
+	__u32 len = sizeof(l->info), type = pl->type;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->name = (__u64)(unsigned long)name;
+	pl->name_len = sizeof(name);
+	if (type >= 1 && type <= 5 && bpf_obj_get_info_by_fd(fd, &l->info, &len))
+		name[0] = '\0';
+	name[sizeof(name) - 1] = '\0';
+	snprintf(l->target, sizeof(l->target), pl->offset ? "%s %s+0x%x" :
+		 "%s %s", kinds[type < 7 ? type : 0], name, pl->offset);
+	pl->name = 0;	/* not ours to keep pointing at the stack */
+}
+
 static int load_links(struct bps_model *m)
 {
 	struct bps_link *l;
@@ -178,7 +223,7 @@ static int load_links(struct bps_model *m)
 	while (!bpf_link_get_next_id(id, &id)) {
 		fd = bpf_link_get_fd_by_id(id);
 		if (fd < 0) {
-			if (errno == ENOENT)
+			if (gone(errno))
 				continue;
 			return -errno;
 		}
@@ -188,13 +233,26 @@ static int load_links(struct bps_model *m)
 			return -ENOMEM;
 		}
 		len = sizeof(l->info);
-		l->info.raw_tracepoint.tp_name = (__u64)(unsigned long)l->target;
-		l->info.raw_tracepoint.tp_name_len = sizeof(l->target);
-		if (bpf_obj_get_info_by_fd(fd, &l->info, &len)) {
-			m->nr_links--;
+		/*
+		 * Output buffers go in the union, whose layout depends on the
+		 * link type: a tp_name buffer is a bad file name pointer to a
+		 * perf link (EINVAL).  Learn the type first.
+		 */
+		if (!bpf_obj_get_info_by_fd(fd, &l->info, &len) &&
+		    l->info.type == BPF_LINK_TYPE_RAW_TRACEPOINT) {
+			memset(&l->info, 0, sizeof(l->info));
+			l->info.raw_tracepoint.tp_name =
+				(__u64)(unsigned long)l->target;
+			l->info.raw_tracepoint.tp_name_len = sizeof(l->target);
+			len = sizeof(l->info);
+			if (bpf_obj_get_info_by_fd(fd, &l->info, &len))
+				l->info.id = 0;
+		}
+		if (l->info.id && l->info.type == LINK_TYPE_PERF_EVENT)
+			perf_link_target(fd, l);
+		if (!l->info.id) {
+			m->nr_links--;	/* gone meanwhile */
 		} else {
-			if (l->info.type != BPF_LINK_TYPE_RAW_TRACEPOINT)
-				l->target[0] = '\0';
 			l->target[sizeof(l->target) - 1] = '\0';
 			link_target(l);
 		}

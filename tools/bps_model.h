@@ -29,7 +29,7 @@ struct bps_map {
 
 struct bps_link {
 	struct bpf_link_info info;
-	char target[64];	/* tp name, "ifindex 3", ... for a link */
+	char target[256];	/* tp name, "xdp eth0 ifindex 3", ... */
 };
 
 /* A perf event fd with a program: a kprobe, uprobe or tracepoint. */

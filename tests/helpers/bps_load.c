@@ -5,7 +5,8 @@
  * all using map "bps_shared", the first also "bps_own"; forks NHOLDERS
  * processes, each holding one program; optionally pins, attaches an XDP
  * program in generic mode (-x IFINDEX), a raw tracepoint through a link
- * (-r), a tracepoint program through a perf event (-t), a tc program
+ * (-r), a tracepoint program through a perf event (-t, or -T through a
+ * perf link, BPF_LINK_CREATE as libbpf does on 5.15+), a tc program
  * as a cls_bpf filter on clsact ingress (-c IFINDEX) and through tcx
  * egress (-e IFINDEX), a cgroup_skb program to a cgroup2 directory
  * (-g DIR), all without links, as iproute2 and systemd do.  Prints the
@@ -16,6 +17,7 @@
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,14 +70,15 @@ int main(int argc, char **argv)
 	int nprogs = atoi(argv[1]), nholders = atoi(argv[2]), c, i, j;
 	int shared, own, *fds, xdp_if = 0, xdp = -1, rawtp = -1, tp = -1;
 	int rawlink = -1, pfd = -1, tc_if = 0, tcx_if = 0, tc = -1, tcx = -1;
-	int cg = -1, cgfd = -1;
+	int cg = -1, cgfd = -1, perf_link = -1, err;
+	bool want_link = false;
 	const char *pin = NULL, *cgdir = NULL;
 	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1);
 	char path[512];
 	pid_t *kids;
 
-	while ((c = getopt(argc - 2, argv + 2, "p:x:rtc:e:g:")) != -1) {
+	while ((c = getopt(argc - 2, argv + 2, "p:x:rtTc:e:g:")) != -1) {
 		if (c == 'p')
 			pin = optarg;
 		else if (c == 'x')
@@ -84,6 +87,8 @@ int main(int argc, char **argv)
 			rawtp = 0;
 		else if (c == 't')
 			tp = 0;
+		else if (c == 'T')
+			tp = 0, want_link = true;
 		else if (c == 'c')
 			tc_if = atoi(optarg);
 		else if (c == 'e')
@@ -169,9 +174,16 @@ int main(int argc, char **argv)
 		tp = load(BPF_PROG_TYPE_TRACEPOINT, "bps_tp", -1, -1);
 		pfd = syscall(SYS_perf_event_open, &a, -1, 0, -1,
 			      PERF_FLAG_FD_CLOEXEC);
-		if (tp < 0 || pfd < 0 ||
-		    ioctl(pfd, PERF_EVENT_IOC_SET_BPF, tp) ||
-		    ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
+		err = tp < 0 || pfd < 0;
+		if (!err && want_link) {
+			perf_link = bpf_link_create(tp, pfd, BPF_PERF_EVENT,
+						    NULL);
+			err = perf_link < 0;
+		} else if (!err) {
+			err = ioctl(pfd, PERF_EVENT_IOC_SET_BPF, tp) ||
+			      ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0);
+		}
+		if (err) {
 			perror("bps_load: perf tracepoint");
 			return 1;
 		}
@@ -199,12 +211,12 @@ int main(int argc, char **argv)
 	}
 	printf("{\"pid\":%d,\"shared\":%u,\"own\":%u,\"xdp\":%u,"
 	       "\"rawtp\":%u,\"rawlink\":%u,\"tp\":%u,\"tc\":%u,\"tcx\":%u,"
-	       "\"cg\":%u,\"progs\":[",
+	       "\"cg\":%u,\"perf_link\":%u,\"progs\":[",
 	       getpid(), id_of(shared), id_of(own),
 	       xdp >= 0 ? id_of(xdp) : 0, rawtp > 0 ? id_of(rawtp) : 0,
 	       rawlink >= 0 ? id_of(rawlink) : 0, tp > 0 ? id_of(tp) : 0,
 	       tc >= 0 ? id_of(tc) : 0, tcx >= 0 ? id_of(tcx) : 0,
-	       cg >= 0 ? id_of(cg) : 0);
+	       cg >= 0 ? id_of(cg) : 0, perf_link >= 0 ? id_of(perf_link) : 0);
 	for (i = 0; i < nprogs; i++)
 		printf("%s%u", i ? "," : "", id_of(fds[i]));
 	printf("],\"holders\":[");
