@@ -297,6 +297,31 @@ def test_bps_top_text_and_sigterm(bin):
     assert stats_sysctl() == before
 
 
+@pytest.fixture(scope="session")
+def no_enable_stats(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("bps") / "no_enable_stats.so")
+    r = run(["gcc", "-O2", "-Wall", "-Werror", "-shared", "-fPIC", "-o",
+             out, os.path.join(HERE, "helpers", "no_enable_stats.c"),
+             "-ldl"])
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_bps_top_sysctl_fallback_restored_on_sigterm(bin, no_enable_stats):
+    """Without BPF_ENABLE_STATS, top turns the sysctl on while it runs
+    and puts it back as it was when stopped by SIGTERM."""
+    before = stats_sysctl()
+    env = dict(os.environ, LD_PRELOAD=no_enable_stats)
+    t = Tracer([bin, "bps", "top", "-i", "1"], env=env)
+    try:
+        t.wait_stderr("Sampling")
+        assert stats_sysctl() == "1"
+    finally:
+        rc, out, err = t.stop(signal.SIGTERM)
+    assert rc == 0, err
+    assert stats_sysctl() == before
+
+
 def test_bps_top_options_only_for_top(bin):
     r = run([bin, "bps", "maps", "-n", "2"])
     assert r.returncode == 2
