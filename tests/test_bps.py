@@ -346,6 +346,25 @@ def test_bps_cbcc_run_program(cbcc, no_leaks):
     assert rc == 0, err
 
 
+def test_bps_verbose_says_what_it_scanned(bin, loaded):
+    r = run([bin, "bps", "-v", "pins"])
+    assert r.returncode == 0, r.stderr
+    (line,) = r.stderr.splitlines()
+    words = line.split()
+    assert words[:3] == [f"{name(bin)}", "bps:", "scanned"]
+    # our 5 programs, 2 maps, 1 link and 2 pins at least
+    assert int(words[3]) >= 5 and int(words[5]) >= 2
+    assert int(words[7]) >= 1 and int(words[17]) >= 2
+
+
+def test_bps_top_duration(bin):
+    start = time.monotonic()
+    r = run([bin, "bps", "top", "--json", "-d", "2"])
+    assert r.returncode == 0, r.stderr
+    assert 1.9 < time.monotonic() - start < 10
+    assert 1 <= len(ndjson(r.stdout)) <= 2
+
+
 def test_bps_unknown_id(bin):
     r = run([bin, "bps", "4294967295"])
     assert r.returncode == 1

@@ -22,11 +22,13 @@ static const struct tool_opt opts[] = {
 		      "bps BID: turn on run time statistics while reading"),
 	TOOL_OPT_SECONDS('i', "interval", struct bps_env, interval,
 			 "top: refresh every SECS seconds (default 1)"),
-	TOOL_OPT_DURATION(struct bps_env, duration),
+	TOOL_OPT_SECONDS('d', "duration", struct bps_env, duration,
+			 "top: stop after SECS seconds"),
 	TOOL_OPT_LONG('n', "count", struct bps_env, count, "COUNT", 1,
 		      INT_MAX, "top: stop after COUNT refreshes"),
 	TOOL_OPT_JSON(struct bps_env, json),
-	TOOL_OPT_VERBOSE(struct bps_env, verbose),
+	TOOL_OPT_COUNT('v', "verbose", struct bps_env, verbose,
+		       "say what the scan found and how long it took"),
 	{}
 };
 
@@ -67,6 +69,7 @@ int cmd_bps(int argc, char **argv)
 	r = tool_parse(&desc, argc, argv, &env, &first);
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
+	log_set_verbosity(env.verbose);
 	if (first < argc)
 		view = argv[first];
 	if ((env.duration || env.count) && (!view || strcmp(view, "top"))) {

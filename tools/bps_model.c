@@ -419,8 +419,17 @@ static int load_pins(struct bps_model *m)
 	return err;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 int bps_model_load(struct bps_model *m, unsigned int what)
 {
+	double t0 = now_ms();
 	int err = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -441,6 +450,11 @@ int bps_model_load(struct bps_model *m, unsigned int what)
 		err = load_pins(m);
 	if (err == -ENOMEM)
 		pr_err("out of memory");
+	if (!err)
+		pr_info("scanned %d programs, %d maps, %d links, %d held fds, "
+			"%d perf events with programs, %d pins in %.1f ms",
+			m->nr_progs, m->nr_maps, m->nr_links, m->nr_holders,
+			m->nr_perfs, m->nr_pins, now_ms() - t0);
 	return err;
 }
 

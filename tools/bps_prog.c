@@ -72,7 +72,7 @@ static void show_text(const struct bps_model *m, const struct bps_prog *p,
 		      bool stats_on)
 {
 	const struct bpf_prog_info *i = &p->info;
-	char pids[4096];
+	char pids[4096], pins[4 * 256];
 	int k;
 
 	bps_print_prog_hdr();
@@ -103,7 +103,8 @@ static void show_text(const struct bps_model *m, const struct bps_prog *p,
 	printf("%-16s", "pinned:");
 	for (k = 0; k < m->nr_pins; k++)
 		if (m->pins[k].kind == FDINFO_PROG && m->pins[k].id == i->id)
-			printf("%s ", m->pins[k].path);
+			printf("%s ", textesc_str(pins, sizeof(pins),
+						  m->pins[k].path));
 	bps_pids_text(m, FDINFO_PROG, i->id, pids, sizeof(pids));
 	printf("\n%-16s%s\n", "processes:", pids);
 	printf("attached:\n");
