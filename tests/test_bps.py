@@ -11,6 +11,8 @@ import time
 import pytest
 
 from conftest import Tracer, ndjson, run
+# cbcc-core's BPF objects, built as test_core.py builds them (fixtures)
+from test_core import obj, vmlinux_dir  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROG = os.path.join(HERE, "programs", "tp_count.c")
@@ -134,7 +136,13 @@ def test_bps_one_program(bin, loaded):
     text = run([bin, "bps", str(ids["progs"][0])]).stdout
     assert "MID TYPE            FLAGS         KeySz  ValueSz  MaxEnts " \
            "NAME" in text
-    assert "bps_shared" in text and "tag:" in text
+    assert "bps_shared" in text
+    fields = dict(l.split(":", 1) for l in text.splitlines()
+                  if l[:1].isalpha() and ":" in l and not l.startswith(" "))
+    assert fields["tag"].strip() == p["tag"]
+    assert fields["verified insns"].strip() == str(p["verified_insns"])
+    assert fields["loaded at"].strip() == time.strftime(
+        "%Y-%m-%dT%H:%M:%S%z", time.localtime(p["loaded_at"]))
 
 
 def test_bps_xdp_attach_point(bin, bps_load, netns):
@@ -363,6 +371,49 @@ def test_bps_top_duration(bin):
     assert r.returncode == 0, r.stderr
     assert 1.9 < time.monotonic() - start < 10
     assert 1 <= len(ndjson(r.stdout)) <= 2
+
+
+def test_bps_cbcc_core_run_program(cbcc_core, obj, no_leaks):
+    t = Tracer([cbcc_core, "run", obj("tp_count")])
+    try:
+        t.wait_stderr("Tracing")
+        ours = [p for p in bps_json(cbcc_core)
+                if any(h["pid"] == t.proc.pid for h in p["pids"])]
+        assert [(p["type"], p["name"]) for p in ours] == \
+            [("tracepoint", "count_getppid")]
+        (one,) = bps_json(cbcc_core, ours[0]["id"])
+        assert {"counts", "dist"} <= {m["name"] for m in one["maps"]}
+        assert sorted(m["id"] for m in one["maps"]) == \
+            sorted(ours[0]["map_ids"])
+    finally:
+        rc, _, err = t.stop(signal.SIGINT)
+    assert rc == 0, err
+
+
+def test_bps_bpftool_pinned_program_without_holder(bin, obj):
+    """Loaded and pinned by bpftool, held by no process: found through
+    its pin, with bpftool's own view of it."""
+    d = os.path.join(PINDIR, "cbcc_bps_bt_%d" % os.getpid())
+    path = os.path.join(d, "prog")
+    os.mkdir(d)
+    try:
+        r = run(["bpftool", "prog", "load", obj("tp_count"), path])
+        assert r.returncode == 0, r.stderr
+        theirs = bpftool("prog", "show", "pinned", path)
+        pins = {p["path"]: p for p in bps_json(bin, "pins")}
+        assert (pins[path]["kind"], pins[path]["id"], pins[path]["name"]) \
+            == ("prog", theirs["id"], theirs["name"])
+        mine = {p["id"]: p for p in bps_json(bin)}[theirs["id"]]
+        assert mine["pinned"] == [path] and mine["pids"] == []
+        for key in ("type", "name", "tag", "map_ids", "btf_id"):
+            assert mine[key] == theirs[key], key
+        tree = {t["id"]: t for t in bps_json(bin, "tree") if "id" in t}
+        assert sorted(m["id"] for m in tree[theirs["id"]]["maps"]) == \
+            sorted(theirs["map_ids"])
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+        os.rmdir(d)
 
 
 def test_bps_unknown_id(bin):

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -68,11 +69,23 @@ static void show_maps(const struct bps_model *m, const struct bps_prog *p,
 	}
 }
 
+/* ISO 8601 local time, as the STYLE says text shows times. */
+static const char *iso_time(__u64 boot_ns, char *buf, size_t size)
+{
+	time_t t = bps_wall_time(boot_ns);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(buf, size, "%Y-%m-%dT%H:%M:%S%z", &tm))
+		snprintf(buf, size, "-");
+	return buf;
+}
+
 static void show_text(const struct bps_model *m, const struct bps_prog *p,
 		      bool stats_on)
 {
 	const struct bpf_prog_info *i = &p->info;
-	char pids[4096], pins[4 * 256];
+	char pids[4096], pins[4 * 256], when[64];
 	int k;
 
 	bps_print_prog_hdr();
@@ -80,7 +93,9 @@ static void show_text(const struct bps_model *m, const struct bps_prog *p,
 	printf("\n%-16s", "tag:");
 	for (k = 0; k < BPF_TAG_SIZE; k++)
 		printf("%02x", i->tag[k]);
-	printf("\n%-16s%u\n", "uid:", i->created_by_uid);
+	printf("\n%-16s%s\n", "loaded at:", iso_time(i->load_time, when,
+						 sizeof(when)));
+	printf("%-16s%u\n", "uid:", i->created_by_uid);
 	printf("%-16s%u bytes\n", "xlated:", i->xlated_prog_len);
 	if (i->jited_prog_len)
 		printf("%-16s%u bytes\n", "jited:", i->jited_prog_len);
