@@ -52,11 +52,13 @@ def loaded(bps_load):
     tag = "cbcc_bps_%d" % os.getpid()
     pins = os.path.join(PINDIR, tag)
     os.makedirs(pins, exist_ok=True)
-    l = Loaded(bps_load, 3, 2, "-p", pins, "-r", "-t")
-    l.pins = pins
-    yield l
-    l.stop()
-    os.rmdir(pins)
+    try:
+        l = Loaded(bps_load, 3, 2, "-p", pins, "-r", "-t")
+        l.pins = pins
+        yield l
+        l.stop()
+    finally:
+        os.rmdir(pins)
 
 
 def name(bin):
