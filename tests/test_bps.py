@@ -3,6 +3,7 @@ and a live top, on both binaries; ids, types, names and map_ids
 cross-checked against `bpftool -j` for the same objects."""
 import json
 import os
+import pty
 import signal
 import subprocess
 import threading
@@ -330,6 +331,27 @@ def test_bps_top_sysctl_fallback_restored_on_sigterm(bin, no_enable_stats):
         rc, out, err = t.stop(signal.SIGTERM)
     assert rc == 0, err
     assert stats_sysctl() == before
+
+
+def test_bps_top_redraws_a_terminal(bin):
+    """On a terminal each refresh clears the screen and draws in place."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(bin, [bin, "bps", "top", "-n", "2"])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:     # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, out
+    assert out.count(b"\x1b[H\x1b[2J") == 2
+    assert b"Sampling" not in out    # no banner under the screen
 
 
 def test_bps_top_options_only_for_top(bin):
