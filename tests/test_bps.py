@@ -414,6 +414,31 @@ def test_bps_cbcc_core_run_program(cbcc_core, obj, no_leaks):
     assert rc == 0, err
 
 
+def test_bps_uprobe_attach_points(cbcc_core, obj, no_leaks):
+    """libbpf attaches a uprobe through a perf link: bps BID shows the
+    link with its target and the perf event fd the process holds."""
+    t = Tracer([cbcc_core, "run", obj("uprobe"),
+                "-a", "uprobe:c:getppid=on_entry"])
+    try:
+        t.wait_stderr("Tracing")
+        ours = {p["name"]: p for p in bps_json(cbcc_core)
+                if any(h["pid"] == t.proc.pid for h in p["pids"])}
+        (entry,) = bps_json(cbcc_core, ours["on_entry"]["id"])
+        probes = [a for a in entry["attached"] if a["kind"] == "uprobe"]
+        assert len(probes) == 1 and probes[0]["pid"] == t.proc.pid
+        assert "/libc" in probes[0]["name"] and probes[0]["offset"] > 0
+        links = [a for a in entry["attached"] if a["kind"] == "link"]
+        assert [l["type"] for l in links] == ["perf_event"]
+        assert links[0]["target"] == "uprobe %s+0x%x" % (
+            probes[0]["name"], probes[0]["offset"])
+        (ret,) = bps_json(cbcc_core, ours["on_return"]["id"])
+        assert [a["kind"] for a in ret["attached"]
+                if a["kind"] != "link"] == ["uretprobe"]
+    finally:
+        rc, _, err = t.stop(signal.SIGINT)
+    assert rc == 0, err
+
+
 def test_bps_bpftool_pinned_program_without_holder(bin, obj):
     """Loaded and pinned by bpftool, held by no process: found through
     its pin, with bpftool's own view of it."""
