@@ -267,6 +267,25 @@ def theirs_link(lid):
     return [k for k in bpftool("link", "show") if k["id"] == lid][0]
 
 
+def test_bps_pins_mounts_a_missing_bpffs(bin):
+    """In a mount namespace of its own without /sys/fs/bpf mounted, bps
+    pins mounts a bpffs there and says so; other views leave it alone."""
+    script = ("umount /sys/fs/bpf && "
+              f"{bin} bps >/dev/null && stat -f -c %T /sys/fs/bpf && "
+              f"{bin} bps pins && stat -f -c %T /sys/fs/bpf")
+    r = run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+             script])
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "sysfs" and lines[-1] == "bpf_fs"
+    assert lines[1].split() == ["KIND", "ID", "TYPE", "NAME", "PATH"]
+    assert r.stderr.strip() == (f"{name(bin)} bps: warning: mounted bpffs "
+                                "on /sys/fs/bpf (it was not mounted)")
+    # this namespace's bpffs was never touched
+    assert run(["stat", "-f", "-c", "%T", PINDIR]).stdout.strip() == \
+        "bpf_fs"
+
+
 def stats_sysctl():
     with open("/proc/sys/kernel/bpf_stats_enabled") as f:
         return f.read().strip()

@@ -324,13 +324,19 @@ static int load_holders(struct bps_model *m)
 	return c.err;
 }
 
-/* Whether path is a bpffs; mounts one on /sys/fs/bpf when it is not. */
-static bool bpffs_ready(void)
+/*
+ * Whether /sys/fs/bpf is a bpffs; with do_mount, mounts one there when
+ * it is not (as bpftool does): only the pins view, which is asked about
+ * pins, changes the system that way.
+ */
+static bool bpffs_ready(bool do_mount)
 {
 	struct statfs st;
 
 	if (!statfs(BPFFS, &st) && st.f_type == BPF_FS_MAGIC)
 		return true;
+	if (!do_mount)
+		return false;
 	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
 		pr_warn("no bpffs on " BPFFS " and cannot mount one: %s",
 			strerror(errno));
@@ -407,11 +413,11 @@ static int cmp_pin(const void *a, const void *b)
 		      ((const struct bps_pin *)b)->path);
 }
 
-static int load_pins(struct bps_model *m)
+static int load_pins(struct bps_model *m, bool do_mount)
 {
 	int err;
 
-	if (!bpffs_ready())
+	if (!bpffs_ready(do_mount))
 		return 0;
 	err = walk_pins(m, BPFFS, 0);
 	if (!err && m->nr_pins)
@@ -447,7 +453,7 @@ int bps_model_load(struct bps_model *m, unsigned int what)
 	if (!err && (what & BPS_HOLDERS))
 		err = load_holders(m);
 	if (!err && (what & BPS_PINS))
-		err = load_pins(m);
+		err = load_pins(m, what & BPS_MOUNT);
 	if (err == -ENOMEM)
 		pr_err("out of memory");
 	if (!err)

@@ -76,7 +76,8 @@ enum {
 	BPS_MAPS = 1 << 1,
 	BPS_LINKS = 1 << 2,
 	BPS_HOLDERS = 1 << 3,	/* also perf events with programs */
-	BPS_PINS = 1 << 4,
+	BPS_PINS = 1 << 4,	/* when a bpffs is on /sys/fs/bpf */
+	BPS_MOUNT = 1 << 5,	/* with BPS_PINS: mount one if missing */
 	BPS_ALL = 0x1f,
 };
 

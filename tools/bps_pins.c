@@ -59,7 +59,8 @@ int bps_view_pins(const struct bps_env *env)
 	struct bps_model m;
 	int i;
 
-	if (bps_model_load(&m, BPS_PROGS | BPS_MAPS | BPS_LINKS | BPS_PINS))
+	if (bps_model_load(&m, BPS_PROGS | BPS_MAPS | BPS_LINKS | BPS_PINS |
+			   BPS_MOUNT))
 		return EXIT_RUNTIME;
 	if (!env->json)
 		printf("%-5s %8s %-15s %-15s %s\n", "KIND", "ID", "TYPE",
