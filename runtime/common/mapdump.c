@@ -295,9 +295,13 @@ int mapdump_print(FILE *f, const struct engine_map *m,
 	}
 	sort_kt = d.kt;
 	sort_vt = d.vt;
-	/* Histograms by key, so slots and buckets come in order. */
-	qsort(d.ents, d.nr, sizeof(*d.ents),
-	      style == MAPDUMP_ROWS ? cmp_values : cmp_keys);
+	/*
+	 * Histograms by key, so slots and buckets come in order.  An empty
+	 * map has no entry array, and qsort(NULL, 0) is undefined (UBSan).
+	 */
+	if (d.nr)
+		qsort(d.ents, d.nr, sizeof(*d.ents),
+		      style == MAPDUMP_ROWS ? cmp_values : cmp_keys);
 	if (json)
 		err = print_json(&d);
 	else if (style == MAPDUMP_ROWS)
