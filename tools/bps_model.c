@@ -206,7 +206,8 @@ static void perf_link_target(int fd, struct bps_link *l)
 	memset(pl, 0, sizeof(*pl));
 	pl->name = (__u64)(unsigned long)name;
 	pl->name_len = sizeof(name);
-	if (type >= 1 && type <= 5 && bpf_obj_get_info_by_fd(fd, &l->info, &len))
+	if (type >= 1 && type <= 5 &&
+	    bpf_obj_get_info_by_fd(fd, &l->info, &len))
 		name[0] = '\0';
 	name[sizeof(name) - 1] = '\0';
 	snprintf(l->target, sizeof(l->target), pl->offset ? "%s %s+0x%x" :
@@ -640,7 +641,7 @@ struct json_object *bps_prog_json(const struct bps_model *m,
 		add_u64(o, "run_cnt", i->run_cnt);
 	}
 	json_object_object_add(o, "loaded_at",
-			       json_object_new_int64(bps_wall_time(i->load_time)));
+		json_object_new_int64(bps_wall_time(i->load_time)));
 	add_u64(o, "uid", i->created_by_uid);
 	add_u64(o, "bytes_xlated", i->xlated_prog_len);
 	json_object_object_add(o, "jited",
@@ -750,7 +751,8 @@ void bps_print_prog_row(const struct bps_model *m, const struct bps_prog *p)
 	/* bcc's bps marks a program the kernel did not JIT with a '-'. */
 	snprintf(bid, sizeof(bid), i->jited_prog_len ? "%u" : "%u-", i->id);
 	bps_pids_text(m, FDINFO_PROG, i->id, pids, sizeof(pids));
-	printf("%9s %-15s %8u %6u %-12s %-15s %s\n", bid, bps_prog_type(i->type),
+	printf("%9s %-15s %8u %6u %-12s %-15s %s\n", bid,
+	       bps_prog_type(i->type),
 	       i->created_by_uid, i->nr_map_ids, when,
 	       textesc_str(name, sizeof(name), i->name), pids);
 }

@@ -51,7 +51,7 @@ enum fdinfo_kind {
 	FDINFO_PROG,		/* anon_inode:bpf-prog */
 	FDINFO_MAP,		/* anon_inode:bpf-map */
 	FDINFO_LINK,		/* anon_inode:bpf_link */
-	FDINFO_PERF_EVENT,	/* anon_inode:[perf_event]: may carry a program */
+	FDINFO_PERF_EVENT,	/* anon_inode:[perf_event], maybe with a prog */
 };
 
 /* The kind of an fd whose link target is target (len bytes, no NUL

@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nholders; i++) {
 		kids[i] = fork();
 		if (kids[i] == 0) {
-			/* keep one program and the maps; exit with the parent */
+			/* one program and the maps; exit with the parent */
 			for (j = 0; j < nprogs; j++)
 				if (j != i % nprogs)
 					close(fds[j]);
