@@ -461,6 +461,26 @@ def test_bps_uprobe_attach_points(cbcc_core, obj, no_leaks):
     assert rc == 0, err
 
 
+@pytest.mark.vm
+def test_vm_bps_kprobe_attach_point(cbcc, no_leaks):
+    """A kprobe attached through a perf event fd (kernels with kprobes:
+    the VM lane): bps BID names the function, through the holder."""
+    t = Tracer([cbcc, "run", "--no-maps",
+                os.path.join(HERE, "programs", "kprobe.c")])
+    try:
+        t.wait_stderr("Tracing")
+        ours = [p for p in bps_json(cbcc)
+                if any(h["pid"] == t.proc.pid for h in p["pids"])]
+        assert [p["type"] for p in ours] == ["kprobe"]
+        (one,) = bps_json(cbcc, ours[0]["id"])
+        probes = [a for a in one["attached"] if a["kind"] == "kprobe"]
+        assert [(a["name"], a["pid"]) for a in probes] == \
+            [("vfs_read", t.proc.pid)]
+    finally:
+        rc, _, err = t.stop(signal.SIGINT)
+    assert rc == 0, err
+
+
 def test_bps_bpftool_pinned_program_without_holder(bin, obj):
     """Loaded and pinned by bpftool, held by no process: found through
     its pin, with bpftool's own view of it."""
