@@ -103,7 +103,7 @@ const char *bps_attach_type(__u32 type);
 /* Boot-based nanoseconds to wall-clock seconds. */
 long long bps_wall_time(__u64 boot_ns);
 
-/* The holders of an object: bpftool's "pids": [{"pid":N,"comm":S}],
+/* bps_format.c: the holders of an object: bpftool's "pids": [{"pid":N,"comm":S}],
  * each process once.  A program is held through its links too. */
 struct json_object *bps_pids_json(const struct bps_model *m,
 				  enum fdinfo_kind kind, __u32 id);
