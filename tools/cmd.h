@@ -8,6 +8,7 @@ int cmd_run(int argc, char **argv);
 int cmd_xdpcount(int argc, char **argv);
 int cmd_funccount(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_argdist(int argc, char **argv);
 int cmd_opensnoop(int argc, char **argv);
 int cmd_execsnoop(int argc, char **argv);
 int cmd_bps(int argc, char **argv);

@@ -46,6 +46,8 @@ static const struct cmd {
 	  "count function or tracepoint calls" },
 	{ "trace", COMPILES(cmd_trace),
 	  "trace functions and print arguments" },
+	{ "argdist", COMPILES(cmd_argdist),
+	  "histograms and counts of function arguments" },
 	{ "opensnoop", PRECOMPILED(cmd_opensnoop), "trace open() syscalls" },
 	{ "execsnoop", PRECOMPILED(cmd_execsnoop), "trace exec() syscalls" },
 	{ "bps", PRECOMPILED(cmd_bps), "list loaded BPF programs" },
