@@ -11,12 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <search.h>
+#include <fcntl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <linux/magic.h>
 
 #include "cli.h"
 #include "cmd.h"
 #include "engine.h"
+#include "events.h"
 #include "kernel.h"
 #include "log.h"
 #include "probe_gen.h"
@@ -36,7 +41,7 @@ static struct env {
 	bool has_uid;
 	long string_size;
 	long max_events;
-	long buffer_pages;	/* -b: accepted as bcc; the engine sizes */
+	long buffer_pages;	/* -b: perf buffer pages per CPU */
 	bool include_self;
 	bool timestamp;		/* -t: seconds since start */
 	bool unix_ts;		/* -u: with -t, UNIX time */
@@ -46,7 +51,11 @@ static struct env {
 	bool user_stack;
 	bool address;
 	bool ebpf;
+	bool bin_cmp;		/* -B */
+	bool aggregate;		/* -A */
 	int verbose;
+	const char *cgroup;	/* -c */
+	const char *sym_files;	/* -s */
 	const char *name;	/* -n */
 	const char *msg_filter;	/* -f */
 	const char *includes[MAX_INCLUDES];
@@ -70,8 +79,8 @@ static int parse_include(const char *arg, void *p)
 /* bcc 0.26's trace flags, with its long names (--print_cpu included). */
 static const struct tool_opt opts[] = {
 	TOOL_OPT_LONG('b', "buffer-pages", struct env, buffer_pages, "N",
-		      1, 1 << 20, "number of pages for the perf buffer "
-		      "(accepted; the engine sizes it)"),
+		      1, 1 << 20, "number of pages per CPU for the perf "
+		      "buffer, a power of 2 (default: 64)"),
 	TOOL_OPT_PID('p', "pid", struct env, tgid, "PID",
 		     "id of the process to trace"),
 	TOOL_OPT_PID('L', "tid", struct env, tid, "TID",
@@ -93,10 +102,17 @@ static const struct tool_opt opts[] = {
 	TOOL_OPT_FLAG('T', "time", struct env, time, "print time column"),
 	TOOL_OPT_FLAG('C', "print_cpu", struct env, print_cpu,
 		      "print CPU id"),
+	TOOL_OPT_STRING('c', "cgroup-path", struct env, cgroup, "CGROUP_PATH",
+			"only trace tasks in this cgroup (v2) or below it"),
 	TOOL_OPT_STRING('n', "name", struct env, name, "NAME",
 			"only print process names containing NAME"),
 	TOOL_OPT_STRING('f', "msg-filter", struct env, msg_filter, "STR",
 			"only print messages containing STR"),
+	TOOL_OPT_FLAG('B', "bin_cmp", struct env, bin_cmp,
+		      "STRCMP(\"{0x41, 0x42}\", expr) compares binary values"),
+	TOOL_OPT_STRING('s', "sym_file_list", struct env, sym_files,
+			"SYM_FILE_LIST", "comma separated list of symbol files "
+			"for user stacks (kernel reports ip/build_id)"),
 	TOOL_OPT_FLAG('K', "kernel-stack", struct env, kernel_stack,
 		      "output kernel stack trace"),
 	TOOL_OPT_FLAG('U', "user-stack", struct env, user_stack,
@@ -105,6 +121,9 @@ static const struct tool_opt opts[] = {
 		      "print virtual address in stacks"),
 	TOOL_OPT_CALLBACK('I', "include", parse_include, "HEADER",
 			  "additional header for the BPF program"),
+	TOOL_OPT_FLAG('A', "aggregate", struct env, aggregate,
+		      "count identical events; print them with their counts "
+		      "at the end"),
 	TOOL_OPT_FLAG(0, "ebpf", struct env, ebpf,
 		      "print the generated BPF program and exit"),
 	{}
@@ -151,6 +170,11 @@ static int parse_args(int argc, char **argv)
 		pr_err("-u needs -t");
 		return EXIT_USAGE;
 	}
+	if (env.buffer_pages & (env.buffer_pages - 1)) {
+		pr_err("-b %ld: the perf buffer's page count must be a power of 2",
+		       env.buffer_pages);
+		return EXIT_USAGE;
+	}
 	env.probes = argv + first;
 	env.nr_probes = argc - first;
 	return 0;
@@ -162,6 +186,46 @@ static int check_pid(pid_t pid, const char *what)
 	if (pid > 0 && kill(pid, 0) && errno == ESRCH) {
 		pr_err("no %s with id %d", what, (int)pid);
 		return -ESRCH;
+	}
+	return 0;
+}
+
+/*
+ * -c: a cgroup v2 directory (bcc's BPF_CGROUP_ARRAY takes only those).
+ * Returns its fd, or -1 after one line.
+ */
+static int open_cgroup(const char *path)
+{
+	struct statfs sfs;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		pr_err("-c %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstatfs(fd, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		pr_err("-c %s: not a cgroup v2 directory (see /sys/fs/cgroup)",
+		       path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Slot 0 of the generated __cgroup array: the cgroup to filter on. */
+static int set_cgroup(struct engine *e, int cgfd)
+{
+	struct engine_map m;
+	uint32_t zero = 0;
+	int err;
+
+	err = engine_map_by_name(e, "__cgroup", &m);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(m.fd, &zero, &cgfd, BPF_ANY)) {
+		err = -errno;
+		pr_err("cannot set the cgroup filter: %s", strerror(-err));
+		return err;
 	}
 	return 0;
 }
@@ -178,6 +242,8 @@ struct tracer {
 	double start_real;
 	long events;
 	bool done;
+	void *agg_root;		/* -A: tsearch tree of struct agg */
+	size_t agg_n;
 };
 
 static void put_literal(FILE *out, const char *s, size_t len)
@@ -316,7 +382,8 @@ static char *format_message(struct tracer *t, const struct probe_spec *p,
 	return msg;
 }
 
-static void print_stack(struct tracer *t, int id, pid_t tgid, bool user)
+static void print_stack(FILE *out, struct tracer *t, int id, pid_t tgid,
+			bool user)
 {
 	uint64_t ips[MAX_STACK_DEPTH] = {};
 	char sym[512];
@@ -325,30 +392,30 @@ static void print_stack(struct tracer *t, int id, pid_t tgid, bool user)
 	int i;
 
 	if (id < 0) {
-		printf("        %d\n", id);
+		fprintf(out, "        %d\n", id);
 		return;
 	}
 	if (t->stacks_fd < 0 || bpf_map_lookup_elem(t->stacks_fd, &id, ips))
 		return;
 	for (i = 0; i < MAX_STACK_DEPTH && ips[i]; i++) {
-		printf("        ");
+		fprintf(out, "        ");
 		if (env.address)
-			printf("%16llx ", (unsigned long long)ips[i]);
+			fprintf(out, "%16llx ", (unsigned long long)ips[i]);
 		if (user) {
 			textesc_fputs(usyms_format(t->usyms, tgid, ips[i],
-						   sym, sizeof(sym)), stdout);
-			putchar('\n');
+						   sym, sizeof(sym)), out);
+			fputc('\n', out);
 			continue;
 		}
 		name = ksyms_lookup(t->ksyms, ips[i], &off);
 		if (name)
-			printf("%s+0x%llx\n", name, (unsigned long long)off);
+			fprintf(out, "%s+0x%llx\n", name, (unsigned long long)off);
 		else
-			printf("[unknown]\n");
+			fprintf(out, "[unknown]\n");
 	}
 }
 
-static void print_time_column(struct tracer *t, uint64_t ts)
+static void print_time_column(FILE *out, struct tracer *t, uint64_t ts)
 {
 	char buf[64];
 	time_t now;
@@ -358,16 +425,102 @@ static void print_time_column(struct tracer *t, uint64_t ts)
 
 		if (env.unix_ts) {
 			snprintf(buf, sizeof(buf), "%.6f", off + t->start_real);
-			printf("%-17.17s ", buf);
+			fprintf(out, "%-17.17s ", buf);
 		} else {
 			snprintf(buf, sizeof(buf), "%.6f", off);
-			printf("%-8.8s ", buf);
+			fprintf(out, "%-8.8s ", buf);
 		}
 	} else if (env.time) {
 		now = time(NULL);
 		strftime(buf, sizeof(buf), "%H:%M:%S", localtime(&now));
-		printf("%-8s ", buf);
+		fprintf(out, "%-8s ", buf);
 	}
+}
+
+/* -A: one count per distinct event text (stacks included), as bcc. */
+struct agg {
+	char *text;
+	long count;
+	size_t order;		/* first seen: ties keep it, as python's sort */
+};
+
+static int agg_cmp_text(const void *a, const void *b)
+{
+	return strcmp(((const struct agg *)a)->text,
+		      ((const struct agg *)b)->text);
+}
+
+static int aggregate_add(struct tracer *t, const char *text)
+{
+	struct agg key = { .text = (char *)text }, *a, **found;
+
+	found = tfind(&key, &t->agg_root, agg_cmp_text);
+	if (found) {
+		(*found)->count++;
+		return 0;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a || !(a->text = strdup(text))) {
+		free(a);
+		return -ENOMEM;
+	}
+	a->count = 1;
+	a->order = t->agg_n;
+	if (!tsearch(a, &t->agg_root, agg_cmp_text)) {
+		free(a->text);
+		free(a);
+		return -ENOMEM;
+	}
+	t->agg_n++;
+	return 0;
+}
+
+static struct agg **agg_list;
+static size_t agg_fill;
+
+static void agg_collect(const void *node, VISIT which, int depth)
+{
+	(void)depth;
+	if (which == postorder || which == leaf)
+		agg_list[agg_fill++] = *(struct agg *const *)node;
+}
+
+static int agg_cmp_count(const void *a, const void *b)
+{
+	const struct agg *x = *(struct agg *const *)a;
+	const struct agg *y = *(struct agg *const *)b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* bcc's print_aggregate_events(): most frequent first. */
+static void aggregate_print(struct tracer *t)
+{
+	size_t i;
+
+	agg_list = calloc(t->agg_n ? t->agg_n : 1, sizeof(*agg_list));
+	agg_fill = 0;
+	if (!agg_list) {
+		tool_output_error(-ENOMEM);
+		return;
+	}
+	twalk(t->agg_root, agg_collect);
+	qsort(agg_list, agg_fill, sizeof(*agg_list), agg_cmp_count);
+	for (i = 0; i < agg_fill; i++)
+		printf("%s-->COUNT %ld\n\n", agg_list[i]->text,
+		       agg_list[i]->count);
+	free(agg_list);
+	agg_list = NULL;
+}
+
+static void agg_free_node(void *node)
+{
+	struct agg *a = node;
+
+	free(a->text);
+	free(a);
 }
 
 static void on_event(void *ctx, int cpu, const void *data, size_t size)
@@ -376,7 +529,9 @@ static void on_event(void *ctx, int cpu, const void *data, size_t size)
 	struct trace_event_hdr h;
 	const struct probe_spec *p;
 	char comm[sizeof(h.comm) + 1], ecomm[4 * sizeof(comm)];
-	char *msg;
+	char *msg, *line = NULL;
+	FILE *out = stdout;
+	size_t len = 0;
 
 	if (t->done || size < sizeof(h))
 		return;
@@ -397,19 +552,32 @@ static void on_event(void *ctx, int cpu, const void *data, size_t size)
 		free(msg);
 		return;
 	}
-	print_time_column(t, h.ts);
+	if (env.aggregate) {
+		out = open_memstream(&line, &len);
+		if (!out) {
+			free(msg);
+			tool_output_error(-ENOMEM);
+			return;
+		}
+	}
+	print_time_column(out, t, h.ts);
 	if (env.print_cpu)
-		printf("%-3d ", cpu);
-	printf("%-7u %-7u %-15s %-16s %s\n", h.tgid, h.pid,
+		fprintf(out, "%-3d ", cpu);
+	fprintf(out, "%-7u %-7u %-15s %-16s %s\n", h.tgid, h.pid,
 	       textesc_str(ecomm, sizeof(ecomm), comm),
 	       probe_spec_display(p), msg);
 	free(msg);
 	if (env.kernel_stack)
-		print_stack(t, h.kstack, h.tgid, false);
+		print_stack(out, t, h.kstack, h.tgid, false);
 	if (env.user_stack)
-		print_stack(t, h.ustack, h.tgid, true);
-	if (env.kernel_stack || env.user_stack)
-		printf("\n");
+		print_stack(out, t, h.ustack, h.tgid, true);
+	if (env.aggregate) {
+		if (fclose(out) || aggregate_add(t, line))
+			tool_output_error(-ENOMEM);
+		free(line);
+	} else if (env.kernel_stack || env.user_stack) {
+		fprintf(out, "\n");
+	}
 	if (env.max_events && ++t->events >= env.max_events) {
 		t->done = true;
 		/*
@@ -575,7 +743,7 @@ int cmd_trace(int argc, char **argv)
 	struct timespec ts;
 	char **paths = NULL, *text = NULL, what[48];
 	size_t bad = 0, i;
-	int ret, err;
+	int ret, err, cgfd = -1;
 
 	/* -t counts from here, as bcc's Probe.configure(). */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -590,6 +758,11 @@ int cmd_trace(int argc, char **argv)
 	if (check_pid(env.tgid, "process") || check_pid(env.tid, "thread"))
 		return EXIT_USAGE;
 	/* From here a Ctrl-C only sets the flag: attaching is never cut. */
+	if (env.cgroup) {
+		cgfd = open_cgroup(env.cgroup);
+		if (cgfd < 0)
+			return EXIT_USAGE;
+	}
 	cli_catch_stop_signals();
 	ret = parse_probes(&t);
 	if (ret)
@@ -601,6 +774,8 @@ int cmd_trace(int argc, char **argv)
 	go.self = env.include_self ? 0 : getpid();
 	go.string_size = env.string_size;
 	go.kernel_stack = env.kernel_stack;
+	go.bin_cmp = env.bin_cmp;
+	go.cgroup = env.cgroup != NULL;
 	go.user_stack = env.user_stack;
 	go.includes = env.includes;
 	go.nr_includes = env.nr_includes;
@@ -633,8 +808,11 @@ int cmd_trace(int argc, char **argv)
 	err = engine_open(&eo, &t.e);
 	if (!err)
 		err = engine_load(t.e);
+	if (!err && cgfd >= 0)
+		err = set_cgroup(t.e, cgfd);
 	if (!err)
 		err = attach_probes(&t, paths);
+	events_set_perf_pages(env.buffer_pages);
 	if (!err)
 		err = engine_buffer_open(t.e, "events", on_event, on_lost, &t);
 	if (!err && (env.kernel_stack || env.user_stack)) {
@@ -657,7 +835,16 @@ int cmd_trace(int argc, char **argv)
 	err = tool_loop(&l);
 	if (err)
 		ret = exit_code_for(err);
+	if (env.aggregate) {
+		aggregate_print(&t);
+		err = tool_output_check();
+		if (err && err != -EPIPE && !ret)
+			ret = exit_code_for(err);
+	}
 out:
+	tdestroy(t.agg_root, agg_free_node);
+	if (cgfd >= 0)
+		close(cgfd);
 	engine_close(t.e);
 	ksyms_free(t.ksyms);
 	usyms_free(t.usyms);

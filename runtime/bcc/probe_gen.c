@@ -95,6 +95,7 @@ struct rewrite {
 	size_t col;		/* column of the expression in the probe */
 	struct probe_error *err;
 	FILE *helpers;		/* STRCMP helpers go before the probe */
+	bool bin_cmp;		/* -B */
 	size_t *nr_streq;	/* helpers so far, for unique names */
 };
 
@@ -165,7 +166,28 @@ static int rewrite_strcmp(struct rewrite *rw, FILE *out, const char *expr,
 	rw->user = rw->user || user_before;
 	if (fclose(f))
 		ret = ret ? ret : probe_error_set(rw->err, base, "out of memory");
-	if (!ret) {
+	if (!ret && rw->bin_cmp) {
+		/*
+		 * -B: the literal's text is an array initializer; the bytes
+		 * at expr are compared with all of it (bcc skips the last).
+		 */
+		id = (*rw->nr_streq)++;
+		fprintf(rw->helpers,
+			"\nstatic __always_inline bool __streq_%zu(const void *s)\n{\n"
+			"\tchar needle[] = %.*s;\n"
+			"\tchar hay[sizeof(needle)] = {};\n"
+			"\tchar diff = 0;\n\n"
+			"\tif (bpf_probe_read_%s(hay, sizeof(hay), s))\n"
+			"\t\treturn false;\n"
+			"#pragma unroll\n"
+			"\tfor (int i = 0; i < sizeof(needle); i++)\n"
+			"\t\tdiff |= needle[i] ^ hay[i];\n"
+			"\treturn !diff;\n}\n",
+			id, (int)(le - ls - 2), expr + ls + 1,
+			user ? "user" : "kernel");
+		fprintf(out, "__streq_%zu((const void *)(%s))", id, itext);
+		*e = i + 1;
+	} else if (!ret) {
 		id = (*rw->nr_streq)++;
 		fprintf(rw->helpers,
 			"\nstatic __always_inline bool __streq_%zu(const void *s)\n{\n"
@@ -327,6 +349,7 @@ static int gen_probe(FILE *prog, const struct probe_spec *p, size_t idx,
 {
 	struct rewrite rw = {
 		.p = p, .err = err, .helpers = prog, .nr_streq = nr_streq,
+		.bin_cmp = o->bin_cmp,
 	};
 	const char *ctx = "ctx";
 	char name[32], *body = NULL;
@@ -383,6 +406,10 @@ static int gen_probe(FILE *prog, const struct probe_spec *p, size_t idx,
 		fprintf(out, "\tif (__uid != %ld)\n\t\treturn 0;\n", o->uid);
 	if (o->self > 0)
 		fprintf(out, "\tif (__tgid == %d)\n\t\treturn 0;\n", o->self);
+	/* As bcc: the task is in the cgroup or in one below it. */
+	if (o->cgroup)
+		fprintf(out, "\tif (__cgroup.check_current_task(0) <= 0)\n"
+			"\t\treturn 0;\n");
 	if (p->predicate) {
 		fprintf(out, "\tif (!(");
 		ret = rewrite_expr(&rw, out, p->predicate, p->predicate_col);
@@ -471,6 +498,8 @@ char *probe_gen_trace(const struct probe_spec *probes, size_t n,
 	fprintf(out, "\n%s\nBPF_PERF_OUTPUT(events);\n", hdr_text);
 	if (o->kernel_stack || o->user_stack)
 		fprintf(out, "BPF_STACK_TRACE(stacks, 1024);\n");
+	if (o->cgroup)
+		fprintf(out, "BPF_CGROUP_ARRAY(__cgroup, 1);\n");
 	for (i = 0; i < n && !ret; i++) {
 		bool first = true;
 

@@ -40,6 +40,13 @@ struct trace_gen_opts {
 	unsigned int string_size;	/* -Z */
 	bool kernel_stack;	/* -K */
 	bool user_stack;	/* -U */
+	/*
+	 * -B: STRCMP("{1, 2}", expr) compares the bytes at expr with the
+	 * array the literal's text initializes, as bcc's bin_cmp.
+	 */
+	bool bin_cmp;
+	/* -c: a BPF_CGROUP_ARRAY "__cgroup" whose slot 0 user space fills. */
+	bool cgroup;
 	const char *const *includes;	/* -I headers */
 	size_t nr_includes;
 	/*

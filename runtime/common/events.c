@@ -12,6 +12,14 @@
 #include "log.h"
 
 #define PERF_PAGES	64	/* per CPU: 256 KiB, as bcc tools often ask */
+
+/* Per process: a tool has one set of buffers (trace -b). */
+static unsigned int perf_pages = PERF_PAGES;
+
+void events_set_perf_pages(unsigned int pages)
+{
+	perf_pages = pages ? pages : PERF_PAGES;
+}
 #define MAX_SOURCES	64
 
 struct event_source {
@@ -98,7 +106,7 @@ int event_reader_add(struct event_reader *r, const char *name, int map_fd,
 	s->on_lost = on_lost;
 	s->ctx = ctx;
 	if (map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
-		s->pb = perf_buffer__new(map_fd, PERF_PAGES, on_perf_sample,
+		s->pb = perf_buffer__new(map_fd, perf_pages, on_perf_sample,
 					 on_perf_lost, s, NULL);
 		if (!s->pb) {
 			pr_err("cannot open perf buffer '%s': %s", name,

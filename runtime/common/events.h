@@ -14,6 +14,11 @@
 struct event_reader;
 
 struct event_reader *event_reader_new(void);
+/*
+ * Pages per CPU of the perf buffers opened from now on (a power of 2;
+ * 0: the default, 64), as bcc's open_perf_buffer(page_cnt=).
+ */
+void events_set_perf_pages(unsigned int pages);
 void event_reader_free(struct event_reader *r);	/* NULL ok */
 /* map_type: BPF_MAP_TYPE_PERF_EVENT_ARRAY or BPF_MAP_TYPE_RINGBUF. */
 int event_reader_add(struct event_reader *r, const char *name, int map_fd,
