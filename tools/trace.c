@@ -212,6 +212,31 @@ static int open_cgroup(const char *path)
 	return fd;
 }
 
+/* -s FILE,FILE: the files whose build ids user stack frames name. */
+static int add_sym_files(struct usyms *u, const char *list)
+{
+	char *copy = strdup(list), *save = NULL, *f;
+	int ret = 0, err;
+
+	if (!copy)
+		return EXIT_RUNTIME;
+	for (f = strtok_r(copy, ",", &save); f && !ret;
+	     f = strtok_r(NULL, ",", &save)) {
+		err = usyms_add_file(u, f);
+		if (err == -ENOENT)
+			pr_err("-s %s: cannot read it as an ELF file", f);
+		else if (err == -ENODATA)
+			pr_err("-s %s: it has no GNU build id, so no stack frame "
+			       "can name it", f);
+		else if (err)
+			pr_err("-s %s: %s", f, strerror(-err));
+		if (err)
+			ret = err == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	free(copy);
+	return ret;
+}
+
 /* Slot 0 of the generated __cgroup array: the cgroup to filter on. */
 static int set_cgroup(struct engine *e, int cgfd)
 {
@@ -236,6 +261,7 @@ struct tracer {
 	bool all_trivial;
 	struct engine *e;
 	int stacks_fd;
+	int ustacks_fd;		/* -s: the build-id user stacks */
 	struct ksyms *ksyms;
 	struct usyms *usyms;
 	uint64_t start_mono_ns;
@@ -382,6 +408,44 @@ static char *format_message(struct tracer *t, const struct probe_spec *p,
 	return msg;
 }
 
+/* struct bpf_stack_build_id, as the kernel lays it out. */
+struct stack_build_id {
+	int32_t status;
+	unsigned char build_id[BUILD_ID_MAX];
+	uint64_t offset_or_ip;
+};
+_Static_assert(sizeof(struct stack_build_id) == 32, "bpf_stack_build_id");
+
+/* -s: frames by build id; those the kernel could not give one by ip. */
+static void print_build_id_stack(FILE *out, struct tracer *t, int id,
+				 pid_t tgid)
+{
+	struct stack_build_id f[MAX_STACK_DEPTH] = {};
+	char sym[512];
+	int i;
+
+	if (bpf_map_lookup_elem(t->ustacks_fd, &id, f))
+		return;
+	for (i = 0; i < MAX_STACK_DEPTH && f[i].status; i++) {
+		const char *s;
+
+		fprintf(out, "        ");
+		if (env.address)
+			fprintf(out, "%16llx ",
+				(unsigned long long)f[i].offset_or_ip);
+		if (f[i].status == BPF_STACK_BUILD_ID_VALID)
+			s = usyms_format_build_id(t->usyms, f[i].build_id,
+						  BUILD_ID_MAX,
+						  f[i].offset_or_ip, sym,
+						  sizeof(sym));
+		else
+			s = usyms_format(t->usyms, tgid, f[i].offset_or_ip,
+					 sym, sizeof(sym));
+		textesc_fputs(s, out);
+		fputc('\n', out);
+	}
+}
+
 static void print_stack(FILE *out, struct tracer *t, int id, pid_t tgid,
 			bool user)
 {
@@ -393,6 +457,10 @@ static void print_stack(FILE *out, struct tracer *t, int id, pid_t tgid,
 
 	if (id < 0) {
 		fprintf(out, "        %d\n", id);
+		return;
+	}
+	if (user && t->ustacks_fd >= 0) {
+		print_build_id_stack(out, t, id, tgid);
 		return;
 	}
 	if (t->stacks_fd < 0 || bpf_map_lookup_elem(t->stacks_fd, &id, ips))
@@ -734,7 +802,7 @@ int cmd_trace(int argc, char **argv)
 {
 	struct trace_gen_opts go = { 0 };
 	struct engine_opts eo = { .name = "trace" };
-	struct tracer t = { .stacks_fd = -1 };
+	struct tracer t = { .stacks_fd = -1, .ustacks_fd = -1 };
 	struct tool_loop l = { 0 };
 	unsigned int caps = TOOL_CAP_BPF | TOOL_CAP_PERFMON |
 			    TOOL_CAP_DAC_READ_SEARCH;
@@ -763,6 +831,16 @@ int cmd_trace(int argc, char **argv)
 		if (cgfd < 0)
 			return EXIT_USAGE;
 	}
+	t.usyms = usyms_new();
+	if (!t.usyms) {
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
+	if (env.sym_files) {
+		ret = add_sym_files(t.usyms, env.sym_files);
+		if (ret)
+			goto out;
+	}
 	cli_catch_stop_signals();
 	ret = parse_probes(&t);
 	if (ret)
@@ -775,6 +853,7 @@ int cmd_trace(int argc, char **argv)
 	go.string_size = env.string_size;
 	go.kernel_stack = env.kernel_stack;
 	go.bin_cmp = env.bin_cmp;
+	go.user_stack_build_id = env.user_stack && env.sym_files;
 	go.cgroup = env.cgroup != NULL;
 	go.user_stack = env.user_stack;
 	go.includes = env.includes;
@@ -815,10 +894,15 @@ int cmd_trace(int argc, char **argv)
 	events_set_perf_pages(env.buffer_pages);
 	if (!err)
 		err = engine_buffer_open(t.e, "events", on_event, on_lost, &t);
-	if (!err && (env.kernel_stack || env.user_stack)) {
+	if (!err && (env.kernel_stack || (env.user_stack && !env.sym_files))) {
 		err = engine_map_by_name(t.e, "stacks", &m);
 		if (!err)
 			t.stacks_fd = m.fd;
+	}
+	if (!err && env.user_stack && env.sym_files) {
+		err = engine_map_by_name(t.e, "ustacks", &m);
+		if (!err)
+			t.ustacks_fd = m.fd;
 	}
 	if (err) {
 		ret = exit_code_for(err);
@@ -826,11 +910,12 @@ int cmd_trace(int argc, char **argv)
 	}
 	if (needs_ksyms(&t) && !(t.ksyms = ksyms_load()))
 		pr_warn("cannot read /proc/kallsyms: kernel addresses stay numeric");
-	t.usyms = usyms_new();
 	l.e = t.e;
 
 	if (cli_stop_requested())
 		goto out;
+	if (env.sym_files)	/* bcc's line, word for word */
+		printf("Note: Kernel bpf will report stack map with ip/build_id\n");
 	print_header(&t);
 	err = tool_loop(&l);
 	if (err)

@@ -456,8 +456,8 @@ static int gen_probe(FILE *prog, const struct probe_spec *p, size_t idx,
 		fprintf(out, "\t__data.h.kstack = -1;\n");
 	if (o->user_stack)
 		fprintf(out,
-			"\t__data.h.ustack = stacks.get_stackid(%s, BPF_F_USER_STACK);\n",
-			ctx);
+			"\t__data.h.ustack = %s.get_stackid(%s, BPF_F_USER_STACK);\n",
+			o->user_stack_build_id ? "ustacks" : "stacks", ctx);
 	else
 		fprintf(out, "\t__data.h.ustack = -1;\n");
 	fprintf(out, "\tevents.perf_submit(%s, &__data, sizeof(__data));\n"
@@ -496,8 +496,10 @@ char *probe_gen_trace(const struct probe_spec *probes, size_t n,
 			fprintf(out, "#include <%s>\n", inc);
 	}
 	fprintf(out, "\n%s\nBPF_PERF_OUTPUT(events);\n", hdr_text);
-	if (o->kernel_stack || o->user_stack)
+	if (o->kernel_stack || (o->user_stack && !o->user_stack_build_id))
 		fprintf(out, "BPF_STACK_TRACE(stacks, 1024);\n");
+	if (o->user_stack && o->user_stack_build_id)
+		fprintf(out, "BPF_STACK_TRACE_BUILDID(ustacks, 1024);\n");
 	if (o->cgroup)
 		fprintf(out, "BPF_CGROUP_ARRAY(__cgroup, 1);\n");
 	for (i = 0; i < n && !ret; i++) {

@@ -41,6 +41,12 @@ struct trace_gen_opts {
 	bool kernel_stack;	/* -K */
 	bool user_stack;	/* -U */
 	/*
+	 * -s: user stacks go to a BPF_STACK_TRACE_BUILDID "ustacks" (the
+	 * kernel reports build id + file offset per frame); kernel stacks
+	 * stay in "stacks" (the kernel refuses build ids for them).
+	 */
+	bool user_stack_build_id;
+	/*
 	 * -B: STRCMP("{1, 2}", expr) compares the bytes at expr with the
 	 * array the literal's text initializes, as bcc's bin_cmp.
 	 */

@@ -140,6 +140,9 @@ struct elf_syms {
 		uint64_t off, vaddr, filesz;
 	} seg[16];
 	size_t nseg;
+	unsigned char build_id[BUILD_ID_MAX];	/* NT_GNU_BUILD_ID */
+	size_t build_id_len;
+	bool opened;
 	struct elf_syms *next;
 };
 
@@ -167,6 +170,24 @@ void usyms_free(struct usyms *u)
 	free(u);
 }
 
+/* The GNU build id among a note section's notes, if there. */
+static void read_build_id(struct elf_syms *es, Elf_Data *d)
+{
+	size_t off = 0, name_off, desc_off;
+	GElf_Nhdr nh;
+
+	while (d && es->build_id_len == 0 &&
+	       (off = gelf_getnote(d, off, &nh, &name_off, &desc_off))) {
+		if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+		    memcmp((char *)d->d_buf + name_off, "GNU", 4) ||
+		    !nh.n_descsz || nh.n_descsz > BUILD_ID_MAX)
+			continue;
+		memcpy(es->build_id, (char *)d->d_buf + desc_off,
+		       nh.n_descsz);
+		es->build_id_len = nh.n_descsz;
+	}
+}
+
 static void elf_read(struct elf_syms *es, const char *path)
 {
 	Elf_Scn *scn = NULL;
@@ -188,6 +209,7 @@ static void elf_read(struct elf_syms *es, const char *path)
 		close(fd);
 		return;
 	}
+	es->opened = true;
 	if (!elf_getphdrnum(elf, &n))
 		for (i = 0; i < n && es->nseg < 16; i++)
 			if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) {
@@ -197,6 +219,8 @@ static void elf_read(struct elf_syms *es, const char *path)
 				es->nseg++;
 			}
 	while ((scn = elf_nextscn(elf, scn))) {
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE)
+			read_build_id(es, elf_getdata(scn, NULL));
 		if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize ||
 		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
 			continue;
@@ -245,17 +269,66 @@ static struct elf_syms *usyms_file(struct usyms *u, const char *path)
 	return f;
 }
 
+/* "sym+0x1a [base]" for file offset foff in es, or "[unknown] [...]". */
+static const char *format_in_file(const struct elf_syms *es, uint64_t foff,
+				  char *buf, size_t len)
+{
+	const char *base = strrchr(es->path, '/');
+	const struct sym *s;
+	uint64_t vaddr = foff;
+	size_t i;
+
+	base = base ? base + 1 : es->path;
+	/* File offset -> link-time address, through PT_LOAD. */
+	for (i = 0; i < es->nseg; i++)
+		if (foff >= es->seg[i].off &&
+		    foff < es->seg[i].off + es->seg[i].filesz)
+			vaddr = foff - es->seg[i].off + es->seg[i].vaddr;
+	s = symtab_find(&es->t, vaddr);
+	if (s && s->size && vaddr >= s->addr + s->size)
+		s = NULL;
+	if (s)
+		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", s->name,
+			 vaddr - s->addr, base);
+	else
+		snprintf(buf, len, "[unknown] [%s+0x%" PRIx64 "]", base, foff);
+	return buf;
+}
+
+int usyms_add_file(struct usyms *u, const char *path)
+{
+	struct elf_syms *es = usyms_file(u, path);
+
+	if (!es)
+		return -ENOMEM;
+	if (!es->opened)
+		return -ENOENT;
+	return es->build_id_len ? 0 : -ENODATA;
+}
+
+const char *usyms_format_build_id(struct usyms *u,
+				  const unsigned char *build_id,
+				  size_t id_len, uint64_t foff, char *buf,
+				  size_t len)
+{
+	struct elf_syms *f;
+
+	for (f = u ? u->files : NULL; f; f = f->next)
+		if (f->build_id_len == id_len &&
+		    !memcmp(f->build_id, build_id, id_len))
+			return format_in_file(f, foff, buf, len);
+	snprintf(buf, len, "[unknown]");
+	return buf;
+}
+
 const char *usyms_format(struct usyms *u, pid_t pid, uint64_t addr,
 			 char *buf, size_t len)
 {
 	char maps[64], line[PATH_MAX + 128], path[PATH_MAX] = "";
 	unsigned long long start, end, off, foff = 0;
-	const struct sym *s = NULL;
 	struct elf_syms *es;
-	const char *base;
 	bool found = false;
 	FILE *f;
-	size_t i;
 
 	snprintf(buf, len, "[unknown]");
 	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
@@ -274,26 +347,10 @@ const char *usyms_format(struct usyms *u, pid_t pid, uint64_t addr,
 	fclose(f);
 	if (!found || !u)
 		return buf;
-	base = strrchr(path, '/') + 1;
 	es = usyms_file(u, path);
-	if (es) {
-		uint64_t vaddr = foff;
-
-		/* File offset -> link-time address, through PT_LOAD. */
-		for (i = 0; i < es->nseg; i++)
-			if (foff >= es->seg[i].off &&
-			    foff < es->seg[i].off + es->seg[i].filesz)
-				vaddr = foff - es->seg[i].off +
-					es->seg[i].vaddr;
-		s = symtab_find(&es->t, vaddr);
-		if (s && s->size && vaddr >= s->addr + s->size)
-			s = NULL;
-		if (s) {
-			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", s->name,
-				 vaddr - s->addr, base);
-			return buf;
-		}
-	}
-	snprintf(buf, len, "[unknown] [%s+0x%llx]", base, foff);
+	if (es)
+		return format_in_file(es, foff, buf, len);
+	snprintf(buf, len, "[unknown] [%s+0x%llx]", strrchr(path, '/') + 1,
+		 foff);
 	return buf;
 }

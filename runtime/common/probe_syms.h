@@ -32,4 +32,21 @@ void usyms_free(struct usyms *u);	/* NULL ok */
 const char *usyms_format(struct usyms *u, pid_t pid, uint64_t addr,
 			 char *buf, size_t len);
 
+#define BUILD_ID_MAX	20	/* BPF_BUILD_ID_SIZE */
+
+/*
+ * trace -s: a file whose symbols answer build-id stack frames.  0, or
+ * -ENOENT (cannot be read as ELF), -ENODATA (it has no GNU build id).
+ */
+int usyms_add_file(struct usyms *u, const char *path);
+/*
+ * A (build id, file offset) frame of a BPF_F_STACK_BUILD_ID stack map,
+ * resolved in the added file with that build id: as usyms_format(), or
+ * "[unknown]" when no added file has it.
+ */
+const char *usyms_format_build_id(struct usyms *u,
+				  const unsigned char *build_id,
+				  size_t id_len, uint64_t foff, char *buf,
+				  size_t len);
+
 #endif /* CBCC_PROBE_SYMS_H */
