@@ -325,6 +325,129 @@ def test_trace_is_cbcc_only():
     assert r.stdout == ""
 
 
+def cgroup2_root():
+    """Where cgroup v2 is mounted, under /sys/fs/cgroup."""
+    for line in open("/proc/mounts"):
+        dev, where, fstype = line.split()[:3]
+        if fstype == "cgroup2" and where.startswith("/sys/fs/cgroup"):
+            return where
+    pytest.fail("no cgroup v2 hierarchy under /sys/fs/cgroup")
+
+
+def test_cgroup_filter(cbcc, no_leaks):
+    """-c: only tasks of the cgroup, filtered in the kernel, as bcc's
+    BPF_CGROUP_ARRAY; the workload outside it is not traced."""
+    cg = os.path.join(cgroup2_root(), f"cbcc-trace-{uuid.uuid4().hex[:8]}")
+    os.mkdir(cg)
+    inside = outside = t = None
+    try:
+        inside = Workload("getppid", "", 3)
+        outside = Workload("getppid", "", 3)
+        with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+            f.write(str(inside.pid))
+        t = Tool([cbcc, "trace", "-c", cg,
+                  't:syscalls:sys_enter_getppid "in %d", args->__syscall_nr'])
+        t.wait_for(HEADER_RE)
+        outside.go()
+        inside.go()
+        t.wait_for(r"^%d .* in \d+$" % inside.pid, timeout=30)
+        time.sleep(0.5)
+        rc, out, err = t.stop()
+        assert rc == 0, err
+        pids = {int(m.group(1)) for m in re.finditer(r"^(\d+) ", out, re.M)}
+        assert pids == {inside.pid}, out
+        assert len(re.findall(r"^%d .* in" % inside.pid, out, re.M)) == 3
+    finally:
+        for w in (inside, outside):
+            if w and w.proc.poll() is None:
+                w.proc.kill()
+                w.proc.wait()
+        if t and t.proc.poll() is None:
+            t.stop()
+        os.rmdir(cg)
+
+
+@pytest.mark.parametrize("path", ["/tmp", "/no/such/cgroup"])
+def test_cgroup_not_v2_is_usage_error(cbcc, path):
+    r = run([cbcc, "trace", "-c", path, "t:syscalls:sys_enter_getppid"])
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith(f"cbcc trace: error: -c {path}: ")
+    assert len(r.stderr.splitlines()) == 1 and r.stdout == ""
+
+
+def test_aggregate_counts_like_bcc(cbcc, no_leaks):
+    """-A: identical events counted, printed as bcc's
+    print_aggregate_events() once -M events came."""
+    assert '"%s-->COUNT %d\\n\\n"' in open(BCC_TRACE).read()
+    w, (rc, out, err) = trace_run(
+        cbcc, ['t:syscalls:sys_enter_getppid "x"'], "getppid", n=5,
+        opts=["-A", "-M", "5"], wait_events=None)
+    assert rc == 0, err
+    lines = out.split("\n")
+    assert re.match(HEADER_RE, lines[0])
+    line = bcc_golden()["event"] % (w.pid, w.pid, "python3",
+                                    "sys_enter_getppid", "x")
+    assert out.split("\n", 1)[1] == line + "\n-->COUNT 5\n\n", out
+
+
+def test_aggregate_printed_on_ctrl_c(cbcc, no_leaks):
+    """bcc prints nothing unless -M is reached; cbcc prints at any end."""
+    w, (rc, out, err) = trace_run(
+        cbcc, ['t:syscalls:sys_enter_getppid "y"'], "getppid", n=3,
+        opts=["-A"])
+    assert rc == 0, err
+    assert out.endswith(" y\n-->COUNT 3\n\n"), out
+
+
+def test_bin_cmp(cbcc, no_leaks):
+    """-B: STRCMP's literal is an array initializer, compared as bytes."""
+    w, (rc, out, err) = trace_run(
+        cbcc, ['p:c:getenv (STRCMP("{0x41, 0x42}", arg1)) "hit %s", arg1',
+               'p:c:getenv (STRCMP("{0x41, 0x43}", arg1)) "miss %s", arg1'],
+        "getenv", "ABZ", n=1, opts=["-B"], wait_events="hit ABZ")
+    assert rc == 0, err
+    assert "miss" not in out, out
+
+
+def test_buffer_pages(cbcc, no_leaks):
+    """-b N: each CPU's perf buffer maps N data pages plus the header."""
+    w = Workload("getppid", "", 1)
+    t = Tool([cbcc, "trace", "-b", "8", "-p", str(w.pid),
+              't:syscalls:sys_enter_getppid'])
+    try:
+        t.wait_for(HEADER_RE)
+        sizes = []
+        for line in open(f"/proc/{t.proc.pid}/maps"):
+            if "perf_event" in line:
+                lo, hi = line.split()[0].split("-")
+                sizes.append(int(hi, 16) - int(lo, 16))
+        w.go()
+        t.wait_for("sys_enter_getppid", timeout=30)
+    finally:
+        w.proc.kill()
+        rc, out, err = t.stop()
+    assert rc == 0, err
+    assert sizes == [9 * 4096] * os.cpu_count(), sizes
+    r = run([cbcc, "trace", "-b", "3", "t:syscalls:sys_enter_getppid"])
+    assert r.returncode == 2 and "power of 2" in r.stderr
+
+
+def test_sym_file_list(cbcc, no_leaks):
+    """-s: user stacks by build id, named from the listed files (bcc's
+    lazy map() never loads them, so it prints [unknown])."""
+    libc = os.path.realpath("/lib/x86_64-linux-gnu/libc.so.6")
+    w, (rc, out, err) = trace_run(
+        cbcc, ['t:syscalls:sys_enter_getppid'], "getppid", n=1,
+        opts=["-U", "-s", f"{os.path.realpath(PY)},{libc}"],
+        wait_events=r"getppid\+0x[0-9a-f]+ \[libc\.so\.6\]")
+    assert rc == 0, err
+    assert out.startswith(
+        "Note: Kernel bpf will report stack map with ip/build_id\n"), out
+    r = run([cbcc, "trace", "-U", "-s", "/etc/hostname",
+             "t:syscalls:sys_enter_getppid"])
+    assert r.returncode == 2 and "as an ELF file" in r.stderr, r.stderr
+
+
 # VM lane: kprobes exist.
 
 @pytest.mark.vm

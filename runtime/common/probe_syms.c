@@ -209,7 +209,7 @@ static void elf_read(struct elf_syms *es, const char *path)
 		close(fd);
 		return;
 	}
-	es->opened = true;
+	es->opened = elf_kind(elf) == ELF_K_ELF;
 	if (!elf_getphdrnum(elf, &n))
 		for (i = 0; i < n && es->nseg < 16; i++)
 			if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) {
