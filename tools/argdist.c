@@ -158,7 +158,7 @@ static const struct tool_desc desc = {
 struct probe {
 	struct argdist_spec s;
 	const char *raw;
-	char map[256], prog[256];
+	char map[ARGDIST_NAME_LEN], prog[ARGDIST_NAME_LEN];
 	char *path;		/* uprobes: the resolved binary */
 	struct engine_map m;
 	struct typedesc *key;	/* -C: the key struct */
@@ -611,7 +611,7 @@ static int attach_one(struct argdist *a, const struct probe *p,
 
 static int attach_probes(struct argdist *a)
 {
-	char entry[300];
+	char entry[ARGDIST_NAME_LEN + 8];
 	size_t i;
 	int err;
 

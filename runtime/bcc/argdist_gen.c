@@ -160,7 +160,7 @@ static void gen_probe(FILE *out, const struct argdist_spec *specs, size_t i,
 		      const struct argdist_gen_opts *o)
 {
 	const struct argdist_spec *s = &specs[i];
-	char map[256], prog[256];
+	char map[ARGDIST_NAME_LEN], prog[ARGDIST_NAME_LEN];
 	bool first_on_tp = true;
 	size_t k;
 

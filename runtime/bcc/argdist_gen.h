@@ -29,7 +29,8 @@ struct argdist_gen_opts {
 	const char *const *raw;
 };
 
-/* Names of probe i: buf of >= 64 + strlen(func) bytes. */
+/* Names of probe i: ARGDIST_NAME_LEN bytes hold them. */
+#define ARGDIST_NAME_LEN	(ARGDIST_MAX_NAME + 64)
 void argdist_gen_names(const struct argdist_spec *s, size_t i,
 		       char *map, char *prog, size_t len);
 

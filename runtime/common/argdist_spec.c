@@ -277,6 +277,11 @@ static int parse(const char *text, bool hist, struct argdist_spec *s,
 		if (fs == fe)
 			return probe_error_set(err, fs,
 				"a tracepoint needs its category: t:category:event()");
+		for (i = fs; i < fe; i++)
+			if (!is_ident(text[i]))
+				return probe_error_set(err, i,
+					"unexpected '%c' in the tracepoint category",
+					text[i]);
 		s->category = strndup(text + fs, fe - fs);
 		s->lib = strdup("");
 	} else {
@@ -301,6 +306,10 @@ static int parse(const char *text, bool hist, struct argdist_spec *s,
 			return probe_error_set(err, i,
 					       "unexpected '%c' in the function name",
 					       text[i]);
+	if (open - fs > ARGDIST_MAX_NAME)
+		return probe_error_set(err, fs + ARGDIST_MAX_NAME,
+				       "function name longer than %d bytes",
+				       ARGDIST_MAX_NAME);
 	s->func = strndup(text + fs, open - fs);
 	s->signature = strndup(text + open + 1, close - open - 1);
 	if (!s->func || !s->signature || !s->lib)

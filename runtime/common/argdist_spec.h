@@ -20,6 +20,7 @@
 
 #define ARGDIST_MAX_EXPRS	8
 #define ARGDIST_MAX_PARAMS	6
+#define ARGDIST_MAX_NAME	512	/* KSYM_NAME_LEN */
 
 struct argdist_param {
 	char *type;		/* "const void *" */
