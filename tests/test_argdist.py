@@ -306,13 +306,22 @@ def test_no_specifier_is_usage_error(cbcc):
     assert r.returncode == 2 and "at least one specifier" in r.stderr
 
 
-def test_verbose_prints_program(cbcc, no_leaks):
+def test_verbose_prints_program(cbcc, no_leaks, tmp_path):
+    """-v prints the program, which compiles on its own (cbcc run)."""
     r = run([cbcc, "argdist", "-v", "-n", "1", "-C",
-             "t:syscalls:sys_enter_read():int:args->count"])
+             "t:syscalls:sys_enter_read():int:args->count",
+             "-H", "r:c:write(int fd, void *b, size_t count):size_t:"
+                   "$entry(count):$latency > 10"])
     assert r.returncode == 0, r.stderr
     assert "BPF_HASH(sys_enter_read_hash0, struct sys_enter_read_hash0_key_t," \
         " u64);" in r.stdout
-    assert STAMP_RE.search(r.stdout)
+    assert "BPF_HISTOGRAM(write_hash1, size_t);" in r.stdout
+    m = STAMP_RE.search(r.stdout)
+    assert m
+    prog = tmp_path / "argdist.c"
+    prog.write_text(r.stdout[:m.start()])
+    c = run([cbcc, "run", "--compile-only", str(prog)])
+    assert c.returncode == 0, c.stderr
 
 
 @pytest.mark.skipif(os.path.exists("/sys/bus/event_source/devices/kprobe"),
