@@ -389,8 +389,7 @@ static int show_freq(struct probe *p, const char *stamp)
 	if (env.json && !ret) {
 		json_object_object_add(rec, "entries", arr);
 		arr = NULL;
-		ret = ndjson_emit(rec);
-		rec = NULL;
+		ret = ndjson_emit(rec);	/* rec stays ours */
 	}
 	if (!env.cumulative)
 		clear_map(&p->m, v, n);
@@ -446,6 +445,7 @@ static int show_hist(struct probe *p, const char *stamp)
 			json_object_object_add(rec, "buckets",
 				hist_log2_to_json(slots, HIST_LOG2_SLOTS));
 			ret = ndjson_emit(rec);
+			json_object_put(rec);
 		}
 	} else {
 		hist_print_log2(stdout, slots, HIST_LOG2_SLOTS, label, false);
