@@ -357,3 +357,15 @@ def test_vm_vfs_read_latency_beside_bcc(cbcc, no_leaks):
         "     $latency            : count     distribution"
     # the same returns, timed by each tool's own entry probe
     assert sum(hist(ours).values()) == sum(hist(theirs).values()) >= 17
+
+
+@pytest.mark.parametrize("tool", ["argdist", "trace"])
+def test_every_bcc_flag(cbcc, tool):
+    """Each short and long option of bcc 0.26's tool is cbcc's too."""
+    theirs = run([PY, f"/usr/sbin/{tool}-bpfcc", "--help"]).stdout
+    ours = run([cbcc, tool, "--help"]).stdout
+    flags = re.findall(r"^  (-\w)[^\n]*?, (--[\w-]+)", theirs, re.M)
+    assert len(flags) > 10, theirs
+    for short, long in flags:
+        assert re.search(r"^  %s, %s\b" % (short, long), ours, re.M), \
+            (short, long)
