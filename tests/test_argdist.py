@@ -41,6 +41,8 @@ for size, n in %r:
         os.write(null, b"x" * size)
 for _ in range(3):
     libc.usleep(10000)
+for name in (b"CBCC_ARGDIST_MARK", b"CBCC_ARGDIST_MARKX") * 2:
+    libc.getenv(name)
 if sys.argv[1:] == ["vfs"]:
     with open("/etc/hostname", "rb", buffering=0) as f:
         for size, n in %r:
@@ -268,7 +270,16 @@ def test_json_intervals(cbcc, no_leaks):
     assert {b["low"]: b["count"] for b in hst["buckets"]}[4096] == 7
 
 
+@pytest.mark.skipif(IN_VM, reason="host lane")
+def test_strcmp_filter(cbcc, no_leaks):
+    """STRCMP compares whole strings (bcc's matched a prefix too)."""
+    spec = 'p:c:getenv(char *name):char*:name:STRCMP("CBCC_ARGDIST_MARK", name)'
+    (ours,) = run_beside([([cbcc, "argdist"], None)], ["-C", spec])
+    assert counts(ours) == {"name = b'CBCC_ARGDIST_MARK'": 2}, ours
+
+
 BAD = [
+    ('p:c:getenv(char *n):u64:1:STRCMP(n, "x")', 33, "must be a \"literal\""),
     ("x:c:write():u64:1", 0, "probe type must be"),
     ("p:c", 3, "at least the probe type"),
     ("p:c:write:u64:1", 9, "function(signature)"),

@@ -38,8 +38,74 @@ void argdist_gen_names(const struct argdist_spec *s, size_t i,
 			*p = '_';
 }
 
+/* Where STRCMP helpers go (before the probe) and how they read. */
+struct gen_ctx {
+	const struct argdist_spec *s;
+	FILE *helpers;
+	size_t nr_streq;
+};
+
+static bool string_in_user_memory(const struct argdist_spec *s,
+				  const char *expr);
+static void put_expr(struct gen_ctx *g, FILE *out, const char *e);
+
+/*
+ * STRCMP("lit", expr) at e + *i (the parser checked its shape): a helper
+ * that reads the string at expr and compares it whole (bcc compares only
+ * the literal's length, so "ab" matched "abc"), as trace's.
+ */
+static void put_strcmp(struct gen_ctx *g, FILE *out, const char *e,
+		       size_t *i)
+{
+	const char *lit = strchr(e + *i, '"'), *end, *arg;
+	size_t k, id = g->nr_streq++;
+	int depth = 0;
+	char *inner;
+
+	for (end = lit + 1; *end != '"'; end++)
+		if (*end == '\\' && end[1])
+			end++;
+	arg = strchr(end + 1, ',') + 1;
+	for (k = arg - e; e[k]; k++) {
+		if (e[k] == '(')
+			depth++;
+		else if (e[k] == ')' && depth-- == 0)
+			break;
+	}
+	inner = strndup(arg, e + k - arg);
+	if (!inner)
+		return;
+	{
+		size_t a = 0, b = strlen(inner);
+
+		while (a < b && isspace((unsigned char)inner[a]))
+			a++;
+		while (b > a && isspace((unsigned char)inner[b - 1]))
+			b--;
+		inner[b] = '\0';
+		fprintf(g->helpers,
+			"\nstatic __always_inline bool __streq_%zu(const void *s)\n{\n"
+			"        char needle[] = %.*s;\n"
+			"        char hay[sizeof(needle) + 1] = {};\n"
+			"        char diff = 0;\n\n"
+			"        bpf_probe_read_%s_str(hay, sizeof(hay), s);\n"
+			"#pragma unroll\n"
+			"        for (int i = 0; i < sizeof(needle); i++)\n"
+			"                diff |= needle[i] ^ hay[i];\n"
+			"        return !diff;\n}\n",
+			id, (int)(end + 1 - lit), lit,
+			string_in_user_memory(g->s, inner + a) ?
+			"user" : "kernel");
+	}
+	fprintf(out, "__streq_%zu((const void *)(", id);
+	put_expr(g, out, inner);
+	fprintf(out, "))");
+	free(inner);
+	*i = k + 1;
+}
+
 /* $PID, $retval, $latency, $entry(x) as bcc substitutes them. */
-static void put_expr(FILE *out, const char *e)
+static void put_expr(struct gen_ctx *g, FILE *out, const char *e)
 {
 	size_t i = 0, n = strlen(e);
 
@@ -57,7 +123,12 @@ static void put_expr(FILE *out, const char *e)
 				fputc(e[i++], out);
 			continue;
 		}
-		if (!strncmp(e + i, "$PID", 4)) {
+		if (!strncmp(e + i, "STRCMP", 6) &&
+		    (i == 0 || !(isalnum((unsigned char)e[i - 1]) ||
+				 e[i - 1] == '_')) &&
+		    !(isalnum((unsigned char)e[i + 6]) || e[i + 6] == '_')) {
+			put_strcmp(g, out, e, &i);
+		} else if (!strncmp(e + i, "$PID", 4)) {
 			fputs("(bpf_get_current_pid_tgid() >> 32)", out);
 			i += 4;
 		} else if (!strncmp(e + i, "$retval", 7)) {
@@ -156,17 +227,25 @@ static void put_stash(FILE *out, const char *map, const char *name,
 		name, name);
 }
 
-static void gen_probe(FILE *out, const struct argdist_spec *specs, size_t i,
-		      const struct argdist_gen_opts *o)
+static void gen_probe(FILE *prog_out, const struct argdist_spec *specs,
+		      size_t i, const struct argdist_gen_opts *o,
+		      size_t *nr_streq)
 {
 	const struct argdist_spec *s = &specs[i];
+	struct gen_ctx g = { .s = s, .helpers = prog_out,
+			     .nr_streq = *nr_streq };
+	char *body = NULL;
+	size_t blen = 0;
+	FILE *out = open_memstream(&body, &blen);
 	char map[ARGDIST_NAME_LEN], prog[ARGDIST_NAME_LEN];
 	bool first_on_tp = true;
 	size_t k;
 
+	if (!out)
+		return;
 	argdist_gen_names(s, i, map, prog, sizeof(map));
 	if (needs_entry(s))
-		gen_entry(out, s, map, prog, o);
+		gen_entry(prog_out, s, map, prog, o);
 	fputc('\n', out);
 	if (s->hist) {
 		fprintf(out, "BPF_HISTOGRAM(%s, %s);\n", map,
@@ -213,7 +292,7 @@ static void gen_probe(FILE *out, const struct argdist_spec *specs, size_t i,
 	}
 	if (s->hist) {
 		fprintf(out, "        %s __key = ", s->exprs[0].type);
-		put_expr(out, s->exprs[0].expr);
+		put_expr(&g, out, s->exprs[0].expr);
 		fprintf(out, ";\n");
 	} else {
 		fprintf(out, "        struct %s_key_t __key = {};\n", map);
@@ -222,19 +301,19 @@ static void gen_probe(FILE *out, const struct argdist_spec *specs, size_t i,
 
 			if (!argdist_type_is_string(x->type)) {
 				fprintf(out, "        __key.v%zu = ", k);
-				put_expr(out, x->expr);
+				put_expr(&g, out, x->expr);
 				fprintf(out, ";\n");
 				continue;
 			}
 			fprintf(out, "        bpf_probe_read_%s_str(&__key.v%zu.s, sizeof(__key.v%zu.s), (void *)",
 				string_in_user_memory(s, x->expr) ?
 				"user" : "kernel", k, k);
-			put_expr(out, x->expr);
+			put_expr(&g, out, x->expr);
 			fprintf(out, ");\n");
 		}
 	}
 	fprintf(out, "        if (!(");
-	put_expr(out, s->filter ? s->filter : "1");
+	put_expr(&g, out, s->filter ? s->filter : "1");
 	fprintf(out, ")) return 0;\n");
 	if (s->hist)
 		fprintf(out, "        %s.atomic_increment(bpf_log2l(__key));\n",
@@ -242,6 +321,10 @@ static void gen_probe(FILE *out, const struct argdist_spec *specs, size_t i,
 	else
 		fprintf(out, "        %s.atomic_increment(__key);\n", map);
 	fprintf(out, "        return 0;\n}\n");
+	if (!fclose(out))
+		fputs(body, prog_out);	/* after the STRCMP helpers */
+	free(body);
+	*nr_streq = g.nr_streq;
 }
 
 /* bcc's BPF.generate_auto_includes over the specifiers' text. */
@@ -277,7 +360,7 @@ char *argdist_gen(const struct argdist_spec *specs, size_t n,
 		  const struct argdist_gen_opts *o)
 {
 	char *text = NULL;
-	size_t len = 0, i;
+	size_t len = 0, i, nr_streq = 0;
 	FILE *out;
 
 	out = open_memstream(&text, &len);
@@ -295,7 +378,7 @@ char *argdist_gen(const struct argdist_spec *specs, size_t n,
 	}
 	put_auto_includes(out, o, n);
 	for (i = 0; i < n; i++)
-		gen_probe(out, specs, i, o);
+		gen_probe(out, specs, i, o, &nr_streq);
 	if (fclose(out)) {
 		free(text);
 		return NULL;

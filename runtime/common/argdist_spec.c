@@ -161,13 +161,58 @@ static int param_index(const struct argdist_spec *s, const char *name,
 }
 
 /*
+ * STRCMP("literal", expr) at expr[i]: the shape the generator relies on.
+ * Returns 0 with *next after "STRCMP(" (the arguments are checked as the
+ * rest of the expression), or -EINVAL.
+ */
+static int check_strcmp(const char *expr, size_t i, size_t col,
+			size_t *next, struct probe_error *err)
+{
+	size_t n = strlen(expr), k = i + 6, lit;
+	int depth = 0;
+
+	while (isspace((unsigned char)expr[k]))
+		k++;
+	if (expr[k] != '(')
+		return probe_error_set(err, col + k,
+				       "STRCMP takes (\"literal\", expression)");
+	*next = k + 1;
+	for (k++; isspace((unsigned char)expr[k]); k++)
+		;
+	if (expr[k] != '"')
+		return probe_error_set(err, col + k,
+			"STRCMP's first argument must be a \"literal\"");
+	lit = skip_literal(expr, k, n);
+	if (!lit)
+		return probe_error_set(err, col + k, "unterminated literal");
+	for (k = lit; isspace((unsigned char)expr[k]); k++)
+		;
+	if (expr[k] != ',')
+		return probe_error_set(err, col + k, "expected ',' in STRCMP");
+	for (k++; k < n; k++) {
+		if (expr[k] == '"' || expr[k] == '\'') {
+			lit = skip_literal(expr, k, n);
+			if (!lit)
+				return probe_error_set(err, col + k,
+						       "unterminated literal");
+			k = lit - 1;
+		} else if (expr[k] == '(') {
+			depth++;
+		} else if (expr[k] == ')' && depth-- == 0) {
+			return 0;
+		}
+	}
+	return probe_error_set(err, col + i, "unterminated STRCMP");
+}
+
+/*
  * Checks the $variables of an expression or filter (col: where it starts
  * in the specifier) and records what the entry probe must stash.
  */
 static int check_dollars(struct argdist_spec *s, const char *expr,
 			 size_t col, struct probe_error *err)
 {
-	size_t i = 0, n = strlen(expr), w, lit;
+	size_t i = 0, n = strlen(expr), w = 0, lit;
 
 	while (i < n) {
 		if (expr[i] == '"' || expr[i] == '\'') {
@@ -176,6 +221,22 @@ static int check_dollars(struct argdist_spec *s, const char *expr,
 				return probe_error_set(err, col + i,
 						       "unterminated literal");
 			i = lit;
+			continue;
+		}
+		if (!strncmp(expr + i, "STRCMP", 6) &&
+		    (i == 0 || !is_ident(expr[i - 1])) &&
+		    !is_ident(expr[i + 6])) {
+			int ret = check_strcmp(expr, i, col, &w, err);
+
+			if (ret)
+				return ret;
+			i = w;
+			continue;
+		}
+		if (is_ident(expr[i])) {
+			/* a whole word: "xSTRCMP" is not STRCMP */
+			while (i < n && is_ident(expr[i]))
+				i++;
 			continue;
 		}
 		if (expr[i] != '$') {

@@ -127,6 +127,13 @@ static void test_errors_point_at_columns(void **state)
 	parse_bad("p:c:write():u64:f(a", false, 19, "unbalanced");
 	parse_bad("p:c:write():u64:\"a", false, 16, "unterminated");
 	parse_bad("p:c:write():u64:1:  ", false, 20, "empty filter");
+	parse_bad("p:c:f(char *n):u64:1:STRCMP n", false, 28, "STRCMP takes");
+	parse_bad("p:c:f(char *n):u64:1:STRCMP(n, \"x\")", false, 28,
+		  "literal");
+	parse_bad("p:c:f(char *n):u64:1:STRCMP(\"x\" n)", false, 32,
+		  "expected ','");
+	parse_bad("p:c:f(char *n):u64:1:STRCMP(\"x\", (n)", false, 21,
+		  "unterminated STRCMP");
 	/* found by fuzz_argdist_spec: both went into the generated C */
 	parse_bad("t:sys;x:read()", false, 5, "tracepoint category");
 }
