@@ -43,6 +43,7 @@ for _ in range(3):
     libc.usleep(10000)
 for name in (b"CBCC_ARGDIST_MARK", b"CBCC_ARGDIST_MARKX") * 2:
     libc.getenv(name)
+os.write(null, b"\x1b]0;\n")
 if sys.argv[1:] == ["vfs"]:
     with open("/etc/hostname", "rb", buffering=0) as f:
         for size, n in %r:
@@ -276,6 +277,16 @@ def test_strcmp_filter(cbcc, no_leaks):
     spec = 'p:c:getenv(char *name):char*:name:STRCMP("CBCC_ARGDIST_MARK", name)'
     (ours,) = run_beside([([cbcc, "argdist"], None)], ["-C", spec])
     assert counts(ours) == {"name = b'CBCC_ARGDIST_MARK'": 2}, ours
+
+
+@pytest.mark.skipif(IN_VM, reason="host lane")
+def test_hostile_string_keys(cbcc, no_leaks):
+    """A traced process's bytes never reach the terminal: python's repr,
+    as bcc prints them."""
+    spec = "p:c:write(int fd, char *buf, size_t count):char*:buf:count==5"
+    (ours,) = run_beside([([cbcc, "argdist"], None)], ["-C", spec])
+    assert "\x1b" not in ours
+    assert counts(ours) == {"buf = b'\\x1b]0;\\n'": 1}, ours
 
 
 BAD = [
