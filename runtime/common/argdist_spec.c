@@ -81,7 +81,8 @@ static int parse_signature(struct argdist_spec *s, const char *text,
 			return probe_error_set(err, a,
 				"a parameter is 'type name', as in C");
 		for (k = cut; k < b; k++)
-			if (!is_ident(text[k]) || isdigit((unsigned char)text[cut]))
+			if (!is_ident(text[k]) ||
+			    isdigit((unsigned char)text[cut]))
 				return probe_error_set(err, k,
 					"expected a parameter name");
 		if (cut == b)
