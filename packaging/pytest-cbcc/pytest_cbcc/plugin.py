@@ -37,6 +37,8 @@ def pytest_configure(config):
         "cbcc_requires(*features, **features): skip unless `cbcc features "
         "--json` says each feature is available (name=True) or not "
         "(name=False); the skip reason is the kernel's")
+    if config.getoption("--cbcc-binary"):
+        _binary(config)     # a wrong path is a usage error up front
 
 
 def _binary(config):
