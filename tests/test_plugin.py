@@ -13,6 +13,7 @@ from conftest import REPO, run
 
 pytest_plugins = ["pytester"]
 
+PY = "/usr/bin/python3"
 PLUGIN_DIR = os.path.join(REPO, "packaging", "pytest-cbcc")
 EXAMPLE = os.path.join(PLUGIN_DIR, "examples", "test_example.py")
 
@@ -272,10 +273,27 @@ def test_bad_binary_is_a_usage_error(suite, tmp_path):
     r.stderr.fnmatch_lines(["*is not an executable*"])
 
 
-def test_entry_point_is_declared():
-    """pip/Debian installs register the plugin through pytest11."""
-    with open(os.path.join(PLUGIN_DIR, "pyproject.toml")) as f:
-        text = f.read()
-    assert '[project.entry-points.pytest11]\ncbcc = "pytest_cbcc.plugin"' \
-        in text
-    assert shutil.which("true")
+def test_wheel_registers_the_pytest11_entry_point(pytester, monkeypatch,
+                                                  cbcc_core, tmp_path):
+    """Built and installed as pip would (a wheel, into a target dir), the
+    plugin loads with no -p: pytest finds it through its entry point."""
+    src = tmp_path / "src"
+    shutil.copytree(PLUGIN_DIR, src)    # the build writes beside the source
+    r = run([PY, "-c", "import setuptools.build_meta as b; "
+             f"print(b.build_wheel({str(tmp_path)!r}))"], cwd=src)
+    assert r.returncode == 0, r.stderr
+    wheel = tmp_path / r.stdout.split()[-1]
+    site = tmp_path / "site"
+    r = run([PY, "-m", "pip", "install", "--no-deps", "--no-index",
+             "--target", str(site), str(wheel)])
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(REPO, "VERSION")) as f:
+        assert wheel.name == f"pytest_cbcc-{f.read().strip()}-py3-none-any.whl"
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    pytester.makepyfile(test_suite="""
+def test_features(cbcc_features):
+    assert cbcc_features["btf"]["available"]
+""")
+    res = pytester.runpytest_subprocess(f"--cbcc-binary={cbcc_core}",
+                                        "-p", "no:cacheprovider")
+    res.assert_outcomes(passed=1)
