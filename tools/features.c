@@ -61,12 +61,12 @@ static const struct tool_desc desc = {
 	.summary = "Say what this kernel offers cbcc, asked of the kernel "
 		   "itself,\nwith the reason for each \"no\".",
 	.opts = opts,
-	.epilog = "Needs root for honest answers: without CAP_BPF the kernel "
-		  "refuses the probe\nloads, and the reasons say so.",
 	.examples = "    cbcc features                 # FEATURE  yes/no  "
 		    "REASON\n"
 		    "    cbcc features --json          # one object: "
-		    "{\"kprobes\": {\"available\": ..., \"reason\": ...}}\n",
+		    "{\"kprobes\": {\"available\": ..., \"reason\": ...}}\n"
+		    "\nRun it as root: without CAP_BPF the kernel refuses the "
+		    "probe loads (the\nreasons say so).\n",
 };
 
 /* r0 = val; exit: the smallest program each probe loads. */
