@@ -261,7 +261,7 @@ def test_leaks(no_bpf_leaks):
     try:
         r.assert_outcomes(passed=1, errors=1)
         r.stdout.fnmatch_lines(["*BPF programs left loaded, held by no "
-                                "process:*"])
+                                f"process:*pinned at {pin}*"])
     finally:
         subprocess.run(["rm", "-f", pin])
 

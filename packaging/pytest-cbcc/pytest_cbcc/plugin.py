@@ -249,20 +249,26 @@ def cbcc_xdpcount(request, cbcc_binary):
 
 # -- leaks -----------------------------------------------------------------
 
-def _progs(binary):
-    """{id: [holder pids]} of every loaded program (`bps --json`)."""
-    r = subprocess.run([binary, "bps", "--json"], capture_output=True,
-                       text=True, timeout=60)
+def _bps(binary, *view):
+    """{id: record} of `bps [VIEW] --json` (programs, or links)."""
+    r = subprocess.run([binary, "bps", *view, "--json"],
+                       capture_output=True, text=True, timeout=60)
     if r.returncode:
-        raise RuntimeError(f"{binary} bps --json: {r.stderr.strip()}")
+        raise RuntimeError(f"{binary} bps {' '.join(view)} --json: "
+                           f"{r.stderr.strip()}")
     out = {}
     for line in r.stdout.splitlines():
         if line.strip():
             rec = json.loads(line)
-            if rec.get("type") == "prog":
-                out[rec["id"]] = {"name": rec["name"],
-                                  "pids": [p["pid"] for p in rec["pids"]]}
+            if "id" in rec:
+                out[rec["id"]] = rec
     return out
+
+
+def _unheld(now, before):
+    """Objects new since `before` that no live process holds."""
+    return {i: o for i, o in now.items() if i not in before and not any(
+        os.path.exists(f"/proc/{p['pid']}") for p in o.get("pids", []))}
 
 
 def _probe_events():
@@ -279,48 +285,37 @@ def _probe_events():
     return lines
 
 
-def _links():
-    """Link ids, where bpftool is installed (else empty: a leaked link
-    holds its program, which the program check sees)."""
-    if not shutil.which("bpftool"):
-        return set()
-    r = subprocess.run(["bpftool", "-j", "link", "show"],
-                       capture_output=True, text=True)
-    try:
-        return {x["id"] for x in json.loads(r.stdout or "[]")}
-    except ValueError:
-        return set()
-
-
 @pytest.fixture
 def no_bpf_leaks(cbcc_binary):
     """Fails the test if a BPF program, link or probe event it created is
     left behind: one that appeared during the test and that no live
     process holds (programs of other processes running beside the test
-    are theirs).  Programs are freed asynchronously: up to 5 s."""
-    before = _progs(cbcc_binary)
-    links_before = _links()
+    are theirs), as `cbcc bps --json` and `bps links --json` show them.
+    Programs are freed asynchronously: up to 5 s."""
+    progs, links = _bps(cbcc_binary), _bps(cbcc_binary, "links")
     events_before = set(_probe_events())
     yield
     deadline = time.monotonic() + 5
     while True:
-        now = _progs(cbcc_binary)
-        leaked = {i: p for i, p in now.items() if i not in before and
-                  not any(os.path.exists(f"/proc/{pid}") for pid in p["pids"])}
-        if not leaked or time.monotonic() > deadline:
+        leaked = _unheld(_bps(cbcc_binary), progs)
+        leaked_links = _unheld(_bps(cbcc_binary, "links"), links)
+        if not (leaked or leaked_links) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    links = sorted(_links() - links_before)
     events = [e for e in _probe_events() if e not in events_before
               and "_bcc_" in e and not os.path.exists(
                   "/proc/" + e.split()[0].rsplit("_", 1)[-1])]
     msgs = []
     if leaked:
         msgs.append("BPF programs left loaded, held by no process: "
-                    + ", ".join(f"{i} ({p['name']})"
+                    + ", ".join(f"{i} ({p['name']}"
+                                + (f", pinned at {', '.join(p['pinned'])}"
+                                   if p.get("pinned") else "") + ")"
                                 for i, p in sorted(leaked.items())))
-        if links:
-            msgs.append(f"new BPF links: {links}")
+    if leaked_links:
+        msgs.append("BPF links left, held by no process: "
+                    + ", ".join(f"{i} ({l.get('target', l.get('type'))})"
+                                for i, l in sorted(leaked_links.items())))
     if events:
         msgs.append(f"probe events left: {events!r}")
     assert not msgs, "\n".join(msgs)
