@@ -236,3 +236,16 @@ def test_features_leaves_nothing(binary, no_leaks):
     assert "cbcc0" not in run(["ip", "-o", "link"]).stdout
     # securityfs was mounted in the probe's own mount namespace only.
     assert os.path.ismount("/sys/kernel/security") == mounted
+
+
+@pytest.mark.vm
+def test_vm_stock_kernel_says_yes_and_the_tools_agree(binary, no_leaks):
+    """Debian's stock kernel has kprobes and allows fentry: the answers
+    flip, and the same cross-checks hold the other way round."""
+    f = features(binary)
+    assert f["kprobes"]["available"], f["kprobes"]
+    assert f["fentry"]["available"], f["fentry"]
+    test_kprobes_answer_is_what_funccount_meets(binary, None)
+    test_fentry_answer_is_what_opensnoop_meets(binary, None)
+    test_kprobe_multi_needs_kprobes(binary)
+    test_tracepoints_answer_is_what_funccount_meets(binary, None)

@@ -297,3 +297,21 @@ def test_features(cbcc_features):
     res = pytester.runpytest_subprocess(f"--cbcc-binary={cbcc_core}",
                                         "-p", "no:cacheprovider")
     res.assert_outcomes(passed=1)
+
+
+def test_stop_escalates_to_sigterm_when_sigint_is_ignored(tmp_path):
+    """The stop sequence itself, on a process that ignores SIGINT: TERM
+    ends it after stop_timeout, and the whole process group goes."""
+    import sys
+    sys.path.insert(0, PLUGIN_DIR)
+    from pytest_cbcc.tool import Tool
+    pidfile = tmp_path / "child"
+    t = Tool(["sh", "-c", f"trap '' INT; sleep 300 & echo $! > {pidfile}; "
+              "echo attached >&2; wait"], r"^attached$", stop_timeout=1)
+    with t:
+        child = int(pidfile.read_text())
+    assert t.stopped_by.name == "SIGTERM"
+    assert t.returncode == -15     # killed by SIGTERM
+    # the background sleep was in the group: gone too
+    assert not os.path.exists(f"/proc/{child}") or \
+        open(f"/proc/{child}/stat").read().split()[2] == "Z"
