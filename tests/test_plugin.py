@@ -249,7 +249,11 @@ def test_kprobe(cbcc_funccount):
 
 def test_no_bpf_leaks_catches_a_pinned_program(suite, binary, tmp_path):
     """A program pinned in bpffs outlives every process: a leak."""
-    obj = os.path.join(os.path.dirname(binary), "bpf", "netrx.bpf.o")
+    # `make` builds the demo's object; the sanitizer build does not.
+    obj = next(p for p in (os.path.join(d, "bpf", "netrx.bpf.o") for d in
+                           (os.path.dirname(binary),
+                            os.path.join(REPO, "build")))
+               if os.path.exists(p))
     pin = f"/sys/fs/bpf/cbcc-plugin-test-{os.getpid()}"
     r = suite(f"""
 import subprocess
