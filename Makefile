@@ -316,8 +316,11 @@ man: $(OUT)/man/.stamp
 # installed by unpacking it), dist-info included: pytest finds the plugin
 # through the pytest11 entry point there.  Built from a copy, as
 # setuptools writes beside its sources.
-PY_VER := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-PYSITE ?= $(if $(filter /usr,$(prefix)),$(prefix)/lib/python3/dist-packages,$(prefix)/lib/python$(PY_VER)/dist-packages)
+PY_VER := $(shell $(PYTHON) -c \
+	    'import sys; print("%d.%d" % sys.version_info[:2])')
+PYSITE_DEB := $(prefix)/lib/python3/dist-packages
+PYSITE_LOCAL := $(prefix)/lib/python$(PY_VER)/dist-packages
+PYSITE ?= $(if $(filter /usr,$(prefix)),$(PYSITE_DEB),$(PYSITE_LOCAL))
 PLUGIN_WHEEL := $(OUT)/pytest-cbcc/pytest_cbcc-$(VERSION)-py3-none-any.whl
 
 $(PLUGIN_WHEEL): packaging/pytest-cbcc/pyproject.toml VERSION \
