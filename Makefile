@@ -311,7 +311,30 @@ man: $(OUT)/man/.stamp
 
 # What the Debian packages hold (debian/rules runs this with prefix=/usr):
 # the binaries, their man pages and one bash completion file per binary.
-install: all man
+# pytest-cbcc (packaging/pytest-cbcc): the wheel setuptools builds from
+# its pyproject.toml, unpacked where python3 looks (a pure wheel is
+# installed by unpacking it), dist-info included: pytest finds the plugin
+# through the pytest11 entry point there.  Built from a copy, as
+# setuptools writes beside its sources.
+PY_VER := $(shell $(PYTHON) -c \
+	    'import sys; print("%d.%d" % sys.version_info[:2])')
+PYSITE_DEB := $(prefix)/lib/python3/dist-packages
+PYSITE_LOCAL := $(prefix)/lib/python$(PY_VER)/dist-packages
+PYSITE ?= $(if $(filter /usr,$(prefix)),$(PYSITE_DEB),$(PYSITE_LOCAL))
+PLUGIN_WHEEL := $(OUT)/pytest-cbcc/pytest_cbcc-$(VERSION)-py3-none-any.whl
+
+$(PLUGIN_WHEEL): packaging/pytest-cbcc/pyproject.toml VERSION \
+		 $(wildcard packaging/pytest-cbcc/pytest_cbcc/*.py)
+	$(call msg,WHEEL,$@)
+	$(Q)rm -rf $(OUT)/pytest-cbcc && mkdir -p $(OUT)/pytest-cbcc/src
+	$(Q)cp -rL packaging/pytest-cbcc/. $(OUT)/pytest-cbcc/src/
+	$(Q)cd $(OUT)/pytest-cbcc/src && $(PYTHON) -c \
+		'import setuptools.build_meta as b; b.build_wheel("..")' \
+		>/dev/null
+
+install: all man $(PLUGIN_WHEEL)
+	install -d $(DESTDIR)$(PYSITE)
+	$(PYTHON) -m zipfile -e $(PLUGIN_WHEEL) $(DESTDIR)$(PYSITE)
 	install -D -m 0755 $(OUT)/cbcc $(DESTDIR)$(prefix)/bin/cbcc
 	install -D -m 0755 $(OUT)/cbcc-core $(DESTDIR)$(prefix)/bin/cbcc-core
 	install -d $(DESTDIR)$(prefix)/share/man/man8

@@ -9,7 +9,7 @@ PKGS="
 	clang llvm libclang-rt-14-dev
 	bpfcc-tools python3-bpfcc bpftool bpftrace
 	linux-headers-amd64
-	python3-pytest
+	python3-pytest python3-setuptools
 	iproute2 iputils-ping kmod procps netcat-openbsd
 	qemu-system-x86 linux-image-amd64 busybox-static cpio
 	hyperfine

@@ -28,6 +28,8 @@ pytestmark = pytest.mark.skipif(IN_VM, reason="host lane only")
 OUT = os.path.join(REPO, "build", "deb")
 PROGS = os.path.join(REPO, "tests", "programs")
 BINARIES = ("cbcc", "cbcc-core")
+PLUGIN = "python3-pytest-cbcc"
+PACKAGES = BINARIES + (PLUGIN,)
 
 
 def version():
@@ -44,7 +46,7 @@ def debs():
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     v = version()
     paths = {}
-    for name in BINARIES:
+    for name in PACKAGES:
         found = glob.glob(os.path.join(OUT, f"{name}_{v}_*.deb"))
         assert len(found) == 1, (name, found)
         paths[name] = found[0]
@@ -53,14 +55,14 @@ def debs():
 
 @pytest.fixture(scope="session")
 def root(debs, tmp_path_factory):
-    """Both packages installed by dpkg into an empty root."""
+    """The packages installed by dpkg into an empty root."""
     r = str(tmp_path_factory.mktemp("dpkgroot"))
     for d in ("info", "updates", "triggers"):
         os.makedirs(os.path.join(r, "var/lib/dpkg", d))
     for f in ("status", "available"):
         open(os.path.join(r, "var/lib/dpkg", f), "w").close()
     res = run(["dpkg", f"--root={r}", "--force-depends", "--install",
-               debs["cbcc"], debs["cbcc-core"]])
+               *(debs[p] for p in PACKAGES)])
     assert res.returncode == 0, res.stdout + res.stderr
     yield r
     shutil.rmtree(r, ignore_errors=True)
@@ -122,8 +124,9 @@ def test_apt_resolves_the_packages(debs):
     if not glob.glob("/var/lib/apt/lists/*Packages*"):
         pytest.skip("no apt lists (apt-get update)")
     r = run(["apt-get", "install", "--simulate", "--no-install-recommends",
-             debs["cbcc"], debs["cbcc-core"]])
+             *(debs[p] for p in PACKAGES)])
     assert r.returncode == 0, r.stdout + r.stderr
+    assert re.search(rf"^Inst {PLUGIN} ", r.stdout, re.M), r.stdout
     assert re.search(r"^Inst cbcc ", r.stdout, re.M), r.stdout
     assert re.search(r"^Inst cbcc-core ", r.stdout, re.M), r.stdout
 
@@ -317,7 +320,7 @@ def test_make_install_matches_the_packages(root, tmp_path):
     installed = {os.path.relpath(os.path.join(d, f), dest)
                  for d, _, fs in os.walk(dest) for f in fs}
     packaged = set()
-    for name in BINARIES:
+    for name in PACKAGES:
         lst = run(["dpkg-query", f"--admindir={root}/var/lib/dpkg", "-L",
                    name]).stdout.split()
         packaged |= {p.lstrip("/").removesuffix(".gz") for p in lst
@@ -335,10 +338,10 @@ def test_purge_leaves_nothing(debs, tmp_path):
     for f in ("status", "available"):
         open(os.path.join(r, "var/lib/dpkg", f), "w").close()
     res = run(["dpkg", f"--root={r}", "--force-depends", "--install",
-               debs["cbcc"], debs["cbcc-core"]])
+               *(debs[p] for p in PACKAGES)])
     assert res.returncode == 0, res.stderr
     assert os.path.exists(os.path.join(r, "usr/bin/cbcc-core"))
-    res = run(["dpkg", f"--root={r}", "--purge", "cbcc", "cbcc-core"])
+    res = run(["dpkg", f"--root={r}", "--purge", *PACKAGES])
     assert res.returncode == 0, res.stderr
     left = [os.path.relpath(os.path.join(d, f), r)
             for d, ds, fs in os.walk(r) for f in fs + ds]
@@ -346,11 +349,33 @@ def test_purge_leaves_nothing(debs, tmp_path):
             and p not in ("var", "var/lib")]
     assert not left, left
     ours = [f for f in os.listdir(os.path.join(r, "var/lib/dpkg/info"))
-            if f.startswith("cbcc")]
+            if f.startswith(("cbcc", PLUGIN))]
     assert not ours, ours
     status = open(os.path.join(r, "var/lib/dpkg/status")).read()
     assert "Package: cbcc" not in status
     # Nothing of them on the host.
-    for name in BINARIES:
+    for name in PACKAGES:
         assert "ok installed" not in run(["dpkg-query", "-W",
                                           "-f=${Status}", name]).stdout
+
+
+def test_installed_plugin_loads_by_its_entry_point(root, pytester_dir):
+    """python3-pytest-cbcc's files alone (no -p): pytest finds the plugin
+    through the pytest11 entry point of its dist-info, and its fixtures
+    run the packaged cbcc-core."""
+    site = os.path.join(root, "usr/lib/python3/dist-packages")
+    test = os.path.join(pytester_dir, "test_installed_plugin.py")
+    with open(test, "w") as f:
+        f.write("def test_btf(cbcc_features):\n"
+                "    assert cbcc_features['btf']['available']\n")
+    r = run(["/usr/bin/python3", "-m", "pytest", "-q", "-p",
+             "no:cacheprovider", f"--rootdir={pytester_dir}",
+             f"--cbcc-binary={root}/usr/bin/cbcc-core", test],
+            env={**os.environ, "PYTHONPATH": site}, cwd=pytester_dir)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 passed" in r.stdout
+
+
+@pytest.fixture
+def pytester_dir(tmp_path):
+    return str(tmp_path)

@@ -51,6 +51,7 @@ static const struct cmd {
 	{ "opensnoop", PRECOMPILED(cmd_opensnoop), "trace open() syscalls" },
 	{ "execsnoop", PRECOMPILED(cmd_execsnoop), "trace exec() syscalls" },
 	{ "bps", PRECOMPILED(cmd_bps), "list loaded BPF programs" },
+	{ "features", PRECOMPILED(cmd_features), "what this kernel offers" },
 };
 
 static void usage(FILE *f)

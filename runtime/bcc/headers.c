@@ -269,3 +269,49 @@ const char *kernel_headers_dir(const char *override, bool warn_mismatch,
 	pr_info("warned about the headers: %s", why);
 	return resolved;
 }
+
+/*
+ * The same choice as resolve_headers(), made without merging anything or
+ * printing: `cbcc features` only asks.
+ */
+int kernel_headers_status(char *dir, size_t dir_len, char *why,
+			  size_t why_len)
+{
+	const char *env = getenv("BCC_KERNEL_SOURCE");
+	char common[PATH_MAX], rel[256];
+	struct utsname un;
+
+	uname(&un);
+	if (env && *env)
+		snprintf(dir, dir_len, "%s", env);
+	else if (snprintf(dir, dir_len, "/lib/modules/%s/build", un.release),
+		 access(dir, F_OK) && !newest_installed(dir, dir_len)) {
+		dir[0] = '\0';
+		snprintf(why, why_len, "no /lib/modules/%s/build and no "
+			 "/usr/src/linux-headers-*%s: install linux-headers-%s",
+			 un.release, arch_suffix(), un.release);
+		return -ENOENT;
+	}
+	if (!exists(dir, "include/linux/kconfig.h") &&
+	    !split_common_dir(dir, common, sizeof(common))) {
+		snprintf(why, why_len, "%s is not a kernel headers tree "
+			 "(no include/linux/kconfig.h)", dir);
+		dir[0] = '\0';
+		return -ENOENT;
+	}
+	if (!headers_release(dir, rel, sizeof(rel))) {
+		snprintf(why, why_len, "%s has no release "
+			 "(include/generated/utsrelease.h): cannot tell whether "
+			 "they match %s", dir, un.release);
+		return 0;
+	}
+	if (strcmp(rel, un.release)) {
+		snprintf(why, why_len, "%s is %s, the running kernel %s: "
+			 "kernel struct layouts may differ", dir, rel,
+			 un.release);
+		return 0;
+	}
+	snprintf(why, why_len, "%s matches the running kernel %s", dir,
+		 un.release);
+	return 1;
+}

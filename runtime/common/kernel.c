@@ -226,63 +226,80 @@ static const struct bpf_insn ret0[] = {
 	{ .code = BPF_JMP | BPF_EXIT },
 };
 
-bool kernel_has_kprobe_multi(void)
+int kernel_kprobe_multi_check(void)
 {
-	static int cached = -1;
+	static int cached = 1;
 	LIBBPF_OPTS(bpf_prog_load_opts, popts,
 		    .expected_attach_type = BPF_TRACE_KPROBE_MULTI);
 	LIBBPF_OPTS(bpf_link_create_opts, lopts);
 	const char *syms[] = { "cbcc_no_such_function" };
 	int fd, link;
 
-	if (cached >= 0)
+	if (cached <= 0)
 		return cached;
-	cached = 0;
 	if (!kernel_has_kprobes())
-		return false;
+		return cached = -ENOSYS;
 	fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", ret0, 2, &popts);
 	if (fd < 0)
-		return false;
+		return cached = -errno;
 	lopts.kprobe_multi.syms = syms;
 	lopts.kprobe_multi.cnt = 1;
 	link = bpf_link_create(fd, 0, BPF_TRACE_KPROBE_MULTI, &lopts);
 	/* A kernel that knows kprobe.multi fails to resolve the symbol. */
 	if (link >= 0) {
 		close(link);
-		cached = 1;
-	} else if (errno == ESRCH || errno == ENOENT) {
-		cached = 1;
+		cached = 0;
+	} else {
+		cached = errno == ESRCH || errno == ENOENT ? 0 : -errno;
 	}
 	close(fd);
 	return cached;
 }
 
-bool kernel_fentry_can_attach(const char *func)
+bool kernel_has_kprobe_multi(void)
+{
+	return !kernel_kprobe_multi_check();
+}
+
+int kernel_fentry_check(const char *func, const char **step)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, popts,
 		    .expected_attach_type = BPF_TRACE_FENTRY);
 	const struct btf *btf = kbtf_vmlinux();
-	int id, fd, link;
+	const char *dummy;
+	int id, fd, link, err;
 
+	if (!step)
+		step = &dummy;
+	*step = "btf";
 	if (!btf)
-		return false;
+		return -ENOENT;
 	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
 	if (id <= 0)
-		return false;
+		return -ESRCH;
 	popts.attach_btf_id = id;
+	*step = "load";
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, 2, &popts);
 	if (fd < 0) {
-		pr_debug("fentry load on %s refused: %s", func, strerror(errno));
-		return false;
+		err = -errno;
+		pr_debug("fentry load on %s refused: %s", func, strerror(-err));
+		return err;
 	}
+	*step = "attach";
 	link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
-	if (link < 0)
+	err = link < 0 ? -errno : 0;
+	if (err)
 		pr_debug("fentry attach on %s refused: %s", func,
-			 strerror(errno));
+			 strerror(-err));
 	else
 		close(link);
 	close(fd);
-	return link >= 0;
+	return err;
+}
+
+bool kernel_fentry_can_attach(const char *func)
+{
+	return !kernel_fentry_check(func, NULL);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -17,8 +17,19 @@ const char *kernel_tracefs(void);
 bool kernel_has_kprobes(void);
 /* kprobe.multi links (>= 5.18 with CONFIG_FPROBE). */
 bool kernel_has_kprobe_multi(void);
+/*
+ * The same, telling why not: 0, -ENOSYS (no kprobes at all), or the
+ * -errno with which the kernel refused the program or the link.
+ */
+int kernel_kprobe_multi_check(void);
 /* A real fentry load+attach on func succeeds (as libbpf-tools probes). */
 bool kernel_fentry_can_attach(const char *func);
+/*
+ * The same, telling why not: 0 or -errno, *step (may be NULL) naming what
+ * failed: "btf" (-ENOENT: no kernel BTF, -ESRCH: func not in it), "load"
+ * or "attach" (the kernel's errno).
+ */
+int kernel_fentry_check(const char *func, const char **step);
 /* tracefs events/CAT/EVENT exists. */
 bool kernel_tracepoint_exists(const char *category, const char *event);
 /*
@@ -64,5 +75,18 @@ void kernel_free_names(char **names, int n);
  */
 const char *kernel_headers_dir(const char *override, bool warn_mismatch,
 			       const char *why);
+
+/*
+ * Whether BCC programs have kernel headers, for `cbcc features`: fills
+ * dir (the headers found, as kernel_headers_dir() would pick them, or
+ * empty) and why (one sentence: where they are and whether their release
+ * matches the running kernel, or what is missing).  Returns 1 when
+ * headers were found and match, 0 when found but of another release,
+ * -ENOENT when none were found; prints nothing.  cbcc-core compiles
+ * nothing, so its version (runtime/core/headers.c) returns -ENOTSUP with
+ * "not needed" in why.
+ */
+int kernel_headers_status(char *dir, size_t dir_len, char *why,
+			  size_t why_len);
 
 #endif /* CBCC_KERNEL_H */
