@@ -187,8 +187,8 @@ def test_ring_buffer_events(cbcc, tmp_path, no_leaks):
     mine = [e for e in evs if e["data"]["pid"] == pid]
     assert len(mine) == n, r.stdout
     assert all(e["cpu"] == -1 for e in evs), evs
-    seqs = [e["data"]["seq"] for e in mine]
-    assert seqs == sorted(seqs), seqs
+    stamps = [e["data"]["ts"] for e in mine]
+    assert stamps == sorted(stamps), stamps
     assert not [e for e in ndjson(r.stdout) if e["type"] == "lost"]
 
 

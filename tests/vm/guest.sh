@@ -68,9 +68,13 @@ jobs=${CBCC_VM_JOBS:-1}
 queue=$(mktemp -d /tmp/cbcc-vm-queue.XXXXXX)
 export CBCC_VM_QUEUE="$queue" CBCC_VM_CONSOLE=/dev/console
 export PYTHONPATH="$CBCC_REPO/tests/vm${PYTHONPATH:+:$PYTHONPATH}"
+# A shell starts background commands with SIGINT ignored, and python then
+# never turns SIGINT into KeyboardInterrupt: bcc's tools, which the tests
+# stop with SIGINT, would not stop.  env gives the tests its default back.
 j=1
 while [ "$j" -le "$jobs" ]; do
-	CBCC_VM_JOB=$j /usr/bin/python3 -m pytest -p vm_jobs -v -m vm \
+	CBCC_VM_JOB=$j env --default-signal=INT,QUIT \
+		/usr/bin/python3 -m pytest -p vm_jobs -v -m vm \
 		--junitxml="$res/junit-$j.xml" "$@" >"$res/pytest-$j.log" 2>&1 &&
 		echo 0 >"$res/pytest-$j.rc" || echo $? >"$res/pytest-$j.rc" &
 	j=$((j + 1))
