@@ -283,6 +283,7 @@ test-host: all test-unit test-san test-fuzz
 VM_KERNELS ?= 6.1 6.12
 test-vm: all
 	CBCC_BIN=$${CBCC_BIN:-$(CURDIR)/$(OUT)/cbcc} \
+	CBCC_CORE_BIN=$${CBCC_CORE_BIN:-$(CURDIR)/$(OUT)/cbcc-core} \
 		sh tests/vm/lanes.sh $(or $(KERNEL),$(VM_KERNELS))
 
 test: test-host test-vm
