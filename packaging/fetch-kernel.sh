@@ -116,7 +116,8 @@ hdeps=$(field "$@")
 # The headers' own dependencies: -common and linux-kbuild.
 extra=$(printf '%s\n' "$hdeps" | tr ',' '\n' |
 	sed -n 's/^ *\(linux-\(headers\|kbuild\)-[^ ]*\).*/\1/p')
-pkgs="$img linux-headers-$r $extra"
+pkgs=$(printf '%s\n' "$img" "linux-headers-$r" "$extra" | tr '\n' ' ')
+pkgs=${pkgs% }
 
 dest=$cache/$r
 if [ -f "$dest/complete" ]; then
@@ -126,7 +127,7 @@ if [ -f "$dest/complete" ]; then
 	exit 0
 fi
 
-say "$suite: downloading $(echo $pkgs)"
+say "$suite: downloading $pkgs"
 rm -rf "$dest"
 mkdir -p "$dest/debs" "$dest/root"
 # shellcheck disable=SC2086
@@ -138,7 +139,9 @@ done
 # usr-merged like the host (the guest lays this tree over the host's root,
 # where a directory /lib would hide the host's lib -> usr/lib).
 for d in bin sbin lib lib64; do
-	[ -d "$dest/root/$d" ] && [ ! -L "$dest/root/$d" ] || continue
+	if [ ! -d "$dest/root/$d" ] || [ -L "$dest/root/$d" ]; then
+		continue
+	fi
 	t=$(readlink "/$d") || continue
 	mkdir -p "$dest/root/$t"
 	cp -a "$dest/root/$d/." "$dest/root/$t/"
