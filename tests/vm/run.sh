@@ -13,7 +13,7 @@
 #   CBCC_BIN          binary under test (default REPO/build/cbcc); every
 #                     other CBCC_* variable but CBCC_VM_* (CBCC_CORE_BIN,
 #                     ...) is passed to the guest's tests as it is
-#   CBCC_VM_TIMEOUT   lane budget in seconds (900)
+#   CBCC_VM_TIMEOUT   seconds before qemu is killed (1200; the budget is 600)
 #   CBCC_VM_ACCEL     tcg (default), kvm or auto: kvm and auto probe KVM
 #                     with a short boot first and fall back to TCG
 #   CBCC_VM_CPUS      guest CPUs (2), CBCC_VM_MEM guest memory (4G)
@@ -64,7 +64,7 @@ for a in "$@"; do
 	pytest_args="$pytest_args $(quote "$a")"
 done
 
-timeout_s=${CBCC_VM_TIMEOUT:-900}
+timeout_s=${CBCC_VM_TIMEOUT:-1200}
 accel=${CBCC_VM_ACCEL:-tcg}
 cpus=${CBCC_VM_CPUS:-2}
 mem=${CBCC_VM_MEM:-4G}
