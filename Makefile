@@ -276,9 +276,15 @@ test-san:
 test-host: all test-unit test-san test-fuzz
 	$(PYTHON) -m pytest -q tests
 
-# The VM lane tests the binary just built (CBCC_BIN overrides it).
+# The VM lane on each kernel in VM_KERNELS (KERNEL= picks one: a series or
+# a release), testing the binaries just built: CBCC_BIN (default
+# $(OUT)/cbcc) and every other CBCC_* variable reach the guest's tests,
+# which see the host's whole root, so any binary in $(OUT) is there.
+VM_KERNELS ?= 6.1 6.12
 test-vm: all
-	CBCC_BIN=$${CBCC_BIN:-$(CURDIR)/$(OUT)/cbcc} sh tests/vm/run.sh $(KERNEL)
+	CBCC_BIN=$${CBCC_BIN:-$(CURDIR)/$(OUT)/cbcc} \
+	CBCC_CORE_BIN=$${CBCC_CORE_BIN:-$(CURDIR)/$(OUT)/cbcc-core} \
+		sh tests/vm/lanes.sh $(or $(KERNEL),$(VM_KERNELS))
 
 test: test-host test-vm
 

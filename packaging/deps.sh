@@ -20,6 +20,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# The VM lane's second kernel, Debian's 6.12 from bookworm-backports,
+# unpacked into a cache, never installed (packaging/fetch-kernel.sh).
+fetch_kernels() {
+	sh "$(dirname "$0")/fetch-kernel.sh" bookworm-backports >/dev/null
+}
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -27,9 +32,11 @@ for p in $PKGS; do
 done
 if [ -z "$missing" ]; then
 	echo "deps: all packages installed"
+	fetch_kernels
 	exit 0
 fi
 echo "deps: installing$missing"
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
+fetch_kernels

@@ -1,11 +1,17 @@
-"""The VM lane itself (issue 3): kprobes, kfuncs and header-matched struct
-reads on a stock Debian kernel booted by tests/vm/run.sh.
+"""The VM lane itself (issues 3 and 11): kprobes, kfuncs, ring buffers,
+kprobe.multi and header-matched struct reads on stock Debian kernels (6.1,
+6.12) booted by tests/vm/run.sh.
 
 `vm`-marked tests run only in the guest (CBCC_LANE=vm); the host lane
-runs the unmarked ones and skips the rest.
+runs the unmarked ones and skips the rest.  A test that needs a kernel
+feature asks the running kernel (kallsyms, BTF) and skips with what it
+found missing; never its version.
 """
+import functools
 import glob
 import os
+import re
+import time
 
 import pytest
 
@@ -18,6 +24,40 @@ PROGS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 def prog(name):
     return os.path.join(PROGS, name)
+
+
+@functools.lru_cache(maxsize=None)
+def kernel_symbols():
+    """Every symbol name in /proc/kallsyms (the kernel's own word)."""
+    with open("/proc/kallsyms") as f:
+        return frozenset(line.split()[2] for line in f)
+
+
+def kernel_allows_fentry():
+    """bcc's own test (BPF.support_kfunc): BTF and BPF trampolines."""
+    return os.path.exists("/sys/kernel/btf/vmlinux") and \
+        "bpf_trampoline_link_prog" in kernel_symbols()
+
+
+def need_symbol(name, why):
+    if name not in kernel_symbols():
+        pytest.skip(f"{why}: this kernel has no {name} in /proc/kallsyms")
+
+
+def bpf_links(pid):
+    """The BPF links process pid holds: one dict per fd, from fdinfo."""
+    links = []
+    d = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(d):
+        try:
+            with open(os.path.join(d, fd)) as f:
+                info = dict(line.rstrip("\n").split(":\t", 1)
+                            for line in f if ":\t" in line)
+        except OSError:
+            continue
+        if "link_type" in info:
+            links.append(info)
+    return links
 
 
 def map_entries(stdout, name):
@@ -128,3 +168,57 @@ def test_task_struct_header_mismatch_reported(cbcc, tmp_path, no_leaks):
     installed = [os.path.basename(d)[len("linux-headers-"):] for d in
                  glob.glob("/usr/src/linux-headers-*")]
     assert any(h in warn[0] for h in installed), (installed, warn)
+
+
+@pytest.mark.vm
+def test_ring_buffer_events(cbcc, tmp_path, no_leaks):
+    """BPF_RINGBUF_OUTPUT records arrive whole, in order, with cpu -1."""
+    need_symbol("bpf_ringbuf_output", "no BPF ring buffers")
+    n = 7
+    pidfile = tmp_path / "pid"
+    code = (f"import os; open({str(pidfile)!r}, 'w').write(str(os.getpid()));"
+            f" [os.getppid() for _ in range({n})]")
+    r = run([cbcc, "run", "--json", prog("ringbuf_getppid.c"),
+             "-c", f"{PY} -c \"{code}\""], timeout=300)
+    assert r.returncode == 0, r.stderr
+    pid = int(pidfile.read_text())
+    evs = [e for e in ndjson(r.stdout)
+           if e["type"] == "event" and e["map"] == "events"]
+    mine = [e for e in evs if e["data"]["pid"] == pid]
+    assert len(mine) == n, r.stdout
+    assert all(e["cpu"] == -1 for e in evs), evs
+    stamps = [e["data"]["ts"] for e in mine]
+    assert stamps == sorted(stamps), stamps
+    assert not [e for e in ndjson(r.stdout) if e["type"] == "lost"]
+
+
+@pytest.mark.vm
+def test_funccount_uses_one_kprobe_multi_link(cbcc, no_leaks):
+    """Where the kernel has fprobe, a wildcard is one kprobe.multi link:
+    seen in funccount's fdinfo while it runs, and said by -v."""
+    need_symbol("register_fprobe",
+                "no fprobe (CONFIG_FPROBE), which kprobe.multi links need")
+    import test_funccount as fc
+
+    n = 500
+    w = fc.Workload(fc.READ_WORKLOAD, n)
+    t = fc.Tool([cbcc, "funccount", "-v", "-p", str(w.pid), "vfs_*"])
+    try:
+        t.wait_for(fc.HEADER_RE)
+        links = bpf_links(t.proc.pid)
+    except BaseException:
+        w.proc.kill()
+        raise
+    w.go()
+    time.sleep(0.5)
+    rc, out, err = t.stop()
+    assert rc == 0, err
+    attached = int(re.match(fc.HEADER_RE, out.splitlines()[0]).group(1))
+    assert attached > 20, out
+    assert [ln["link_type"] for ln in links] == ["kprobe_multi"], links
+    # Kernels since 6.9 print the count in fdinfo.
+    if "kprobe_cnt" in links[0]:
+        assert int(links[0]["kprobe_cnt"]) == attached, links
+    assert f"attached {attached} functions with one kprobe.multi link" \
+        in err, err
+    assert fc.table(out).get("vfs_read", 0) >= n, out

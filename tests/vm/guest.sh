@@ -59,13 +59,45 @@ say "kernel $rel, $(nproc) cpus, up $(cut -d' ' -f1 /proc/uptime)s"
 cd "$CBCC_REPO" || finish 1
 export CBCC_LANE=vm CBCC_BIN PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 
-# pytest's output goes to the console (the host streams it) and to the
-# results directory; its status is kept apart from tee's.
+# One pytest process per vCPU (CBCC_VM_JOBS), sharing the tests through
+# claim files (tests/vm/vm_jobs.py): each writes its own log and JUnit
+# file to the results share and one line per test to the console, which
+# the host streams.  Their statuses are kept apart from the pipes'.
 eval "set -- $CBCC_PYTEST_ARGS"
-{
-	/usr/bin/python3 -m pytest -v -m vm --durations=5 \
-		--junitxml="$res/junit.xml" "$@"
-	echo $? >"$res/pytest.rc"
-} 2>&1 | tee "$res/pytest.log"
+jobs=${CBCC_VM_JOBS:-1}
+queue=$(mktemp -d /tmp/cbcc-vm-queue.XXXXXX)
+export CBCC_VM_QUEUE="$queue" CBCC_VM_CONSOLE=/dev/console
+export PYTHONPATH="$CBCC_REPO/tests/vm${PYTHONPATH:+:$PYTHONPATH}"
+# A shell starts background commands with SIGINT ignored, and python then
+# never turns SIGINT into KeyboardInterrupt: bcc's tools, which the tests
+# stop with SIGINT, would not stop.  env gives the tests its default back.
+j=1
+while [ "$j" -le "$jobs" ]; do
+	CBCC_VM_JOB=$j env --default-signal=INT,QUIT \
+		/usr/bin/python3 -m pytest -p vm_jobs -v -m vm \
+		--junitxml="$res/junit-$j.xml" "$@" >"$res/pytest-$j.log" 2>&1 &&
+		echo 0 >"$res/pytest-$j.rc" || echo $? >"$res/pytest-$j.rc" &
+	j=$((j + 1))
+done
+wait
+cat "$res"/pytest-*.log >"$res/pytest.log" 2>/dev/null
 say "tests done, up $(cut -d' ' -f1 /proc/uptime)s"
-finish "$(cat "$res/pytest.rc" 2>/dev/null || echo 1)"
+# The lane's status: the first failure; 5 (nothing ran) only if every
+# process ran nothing (one may find the queue empty).
+rc=5
+j=1
+while [ "$j" -le "$jobs" ]; do
+	r=$(cat "$res/pytest-$j.rc" 2>/dev/null || echo 1)
+	case $r in
+	0) [ "$rc" = 5 ] && rc=0 ;;
+	5) ;;
+	*)
+		[ "$rc" = 0 ] || [ "$rc" = 5 ] && rc=$r
+		say "pytest job $j failed (status $r): its log follows"
+		cat "$res/pytest-$j.log"
+		;;
+	esac
+	j=$((j + 1))
+done
+echo "$rc" >"$res/pytest.rc"
+finish "$rc"

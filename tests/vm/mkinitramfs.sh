@@ -1,16 +1,18 @@
 #!/bin/sh
-# mkinitramfs.sh RELEASE OUT.cpio.gz ENVFILE - the VM lane's initramfs.
+# mkinitramfs.sh RELEASE OUT.cpio.gz ENVFILE [ROOT] - the VM lane's initramfs.
 #
 # busybox-static, tests/vm/init as /init, the lane's settings (ENVFILE) as
 # /lane.env, and the guest kernel's own modules needed to reach the root
 # (virtio-pci, 9p over virtio, overlayfs) with their dependencies, listed in
-# load order in /modules.order.  Built fresh per lane run: nothing to keep
-# in sync with the installed kernel.
+# load order in /modules.order.  ROOT (default /) is where the kernel's
+# lib/modules/RELEASE is: a fetched kernel's unpacked tree.  Built fresh per
+# lane run: nothing to keep in sync with the installed kernel.
 set -eu
 
 release=$1
 out=$2
 envfile=$3
+root=${4:-/}
 here=$(cd "$(dirname "$0")" && pwd)
 
 # What the guest's /init needs before switch_root; the rest (veth, ...) is
@@ -33,8 +35,8 @@ done
 	die "no static busybox: apt-get install busybox-static"
 command -v cpio >/dev/null || die "no cpio: apt-get install cpio"
 command -v modprobe >/dev/null || die "no modprobe: apt-get install kmod"
-[ -d "/lib/modules/$release" ] ||
-	die "no /lib/modules/$release: the kernel's modules are not installed"
+[ -d "$root/lib/modules/$release" ] ||
+	die "no $root/lib/modules/$release: the kernel's modules are missing"
 
 tmp=$(mktemp -d /tmp/cbcc-vm-initrd.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -50,7 +52,7 @@ cp "$envfile" "$tmp/lane.env"
 # module shared by two chains is loaded once.
 : >"$tmp/modules.order"
 for m in $ROOT_MODULES; do
-	deps=$(modprobe -S "$release" --show-depends "$m" 2>&1) ||
+	deps=$(modprobe -d "$root" -S "$release" --show-depends "$m" 2>&1) ||
 		die "module $m for $release: $deps"
 	echo "$deps" | while read -r verb path _; do
 		[ "$verb" = insmod ] || continue

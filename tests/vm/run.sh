@@ -1,19 +1,25 @@
 #!/bin/sh
-# run.sh [RELEASE] [-- PYTEST_ARGS...] - the VM lane.
+# run.sh [KERNEL] [-- PYTEST_ARGS...] - the VM lane on one kernel.
 #
-# Boots an installed Debian kernel (/boot/vmlinuz-RELEASE) under qemu with
-# the host's root as the guest's root (9p, read-only, tmpfs overlay), runs
-# the tests marked `vm` there once, streams their output, exits with
-# pytest's status.  RELEASE defaults to the newest installed kernel that is
-# not the running one.  PYTEST_ARGS replace the default target `tests`.
+# Boots a Debian kernel under qemu with the host's root as the guest's root
+# (9p, read-only, tmpfs overlay), runs the tests marked `vm` there once,
+# streams their output, exits with pytest's status.  KERNEL is a release
+# (6.1.0-57-amd64) or a series (6.12: its newest release), installed in
+# /boot or fetched by packaging/fetch-kernel.sh into the kernel cache; it
+# defaults to the newest installed kernel that is not the running one.
+# PYTEST_ARGS replace the default target (the test files with `vm` tests).
 #
 # Environment:
-#   CBCC_BIN          binary under test (default REPO/build/cbcc)
-#   CBCC_VM_TIMEOUT   lane budget in seconds (900)
+#   CBCC_BIN          binary under test (default REPO/build/cbcc); every
+#                     other CBCC_* variable but CBCC_VM_* (CBCC_CORE_BIN,
+#                     ...) is passed to the guest's tests as it is
+#   CBCC_VM_TIMEOUT   seconds before qemu is killed (1200; the budget is 600)
 #   CBCC_VM_ACCEL     tcg (default), kvm or auto: kvm and auto probe KVM
 #                     with a short boot first and fall back to TCG
 #   CBCC_VM_CPUS      guest CPUs (2), CBCC_VM_MEM guest memory (4G)
+#   CBCC_VM_JOBS      tests run at once in the guest (default: its CPUs)
 #   CBCC_VM_RESULTS   keep console log, pytest log, junit XML here
+#   CBCC_KERNEL_CACHE fetched kernels (/var/cache/cbcc/kernels)
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,60 +47,84 @@ elapsed() {
 release=
 case ${1:-} in
 '' | --) ;;
--*) die "usage: run.sh [RELEASE] [-- PYTEST_ARGS...]" ;;
+-*) die "usage: run.sh [KERNEL] [-- PYTEST_ARGS...]" ;;
 *) release=$1 ;;
 esac
 [ $# -gt 0 ] && shift
 [ "${1:-}" = -- ] && shift
 pytest_args=
 if [ $# -eq 0 ]; then
-	set -- tests
+	# The files that have vm tests: collecting the rest costs seconds
+	# under TCG, in each of the guest's pytest processes.
+	# shellcheck disable=SC2046
+	set -- $(cd "$repo" && grep -l 'mark\.vm' tests/test_*.py)
+	[ $# -gt 0 ] || die "no test file in $repo/tests has a vm test"
 fi
 for a in "$@"; do
 	pytest_args="$pytest_args $(quote "$a")"
 done
 
-timeout_s=${CBCC_VM_TIMEOUT:-900}
+timeout_s=${CBCC_VM_TIMEOUT:-1200}
 accel=${CBCC_VM_ACCEL:-tcg}
 cpus=${CBCC_VM_CPUS:-2}
 mem=${CBCC_VM_MEM:-4G}
 bin=${CBCC_BIN:-$repo/build/cbcc}
+kargs=${CBCC_VM_APPEND-}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 
 qemu=$(command -v qemu-system-x86_64) ||
 	die "qemu-system-x86_64 not found: apt-get install qemu-system-x86"
 command -v timeout >/dev/null || die "timeout not found (coreutils)"
 
-# Installed kernel images, one release a line.
-installed_kernels() {
+cache=${CBCC_KERNEL_CACHE:-/var/cache/cbcc/kernels}
+
+# Bootable kernels, one "RELEASE ROOT" a line: ROOT is / for a kernel
+# installed on the host, the unpacked tree for one fetched into the cache.
+kernels() {
 	for k in /boot/vmlinuz-*; do
-		[ -e "$k" ] && echo "${k#/boot/vmlinuz-}"
+		[ -e "$k" ] && echo "${k#/boot/vmlinuz-} /"
+	done
+	for d in "$cache"/*/; do
+		d=${d%/}
+		[ -f "$d/complete" ] && echo "${d##*/} $d/root"
 	done
 }
 
-# The newest installed kernel other than the running one: the lane exists
-# to test a kernel the host is not running.
+# The kernel whose release is $1, else the newest of series $1 (6.12:
+# releases starting with "6.12." or "6.12-").
+pick() {
+	_k=$(kernels | awk -v k="$1" '$1 == k' | head -n 1)
+	[ -n "$_k" ] || _k=$(kernels | awk -v k="$1" 'index($1, k ".") == 1 ||
+		index($1, k "-") == 1' | sort -V | tail -n 1)
+	echo "$_k"
+}
+
 if [ -z "$release" ]; then
-	release=$(installed_kernels | grep -vx "$(uname -r)" | sort -V |
-		tail -n 1)
-	[ -n "$release" ] || die "no kernel in /boot to boot:" \
-		"apt-get install linux-image-amd64"
+	release=$(kernels | cut -d' ' -f1 | grep -vx "$(uname -r)" |
+		sort -V | tail -n 1)
+	[ -n "$release" ] || die "no kernel to boot:" \
+		"apt-get install linux-image-amd64, or make deps"
 fi
-kernel=/boot/vmlinuz-$release
-[ -r "$kernel" ] || die "$kernel not found: apt-get install" \
-	"linux-image-amd64 (installed: $(installed_kernels | tr '\n' ' '))"
-[ -d "/lib/modules/$release/kernel" ] ||
-	die "/lib/modules/$release missing: its linux-image package is broken"
+found=$(pick "$release")
+[ -n "$found" ] || die "kernel $release not found (have:" \
+	"$(kernels | cut -d' ' -f1 | tr '\n' ' ')): make deps installs" \
+	"6.1 (linux-image-amd64) and fetches 6.12 (packaging/fetch-kernel.sh)"
+release=${found%% *}
+kroot=${found#* }
+kernel=${kroot%/}/boot/vmlinuz-$release
+[ -r "$kernel" ] || die "$kernel not readable"
+[ -d "${kroot%/}/lib/modules/$release/kernel" ] ||
+	die "${kroot%/}/lib/modules/$release missing: its kernel package is broken"
 [ -x "$bin" ] || die "$bin is not built: run 'make' first"
-[ -d "/usr/src/linux-headers-$release" ] ||
+[ -d "${kroot%/}/usr/src/linux-headers-$release" ] ||
 	say "warning: no headers for $release (apt-get install" \
 		"linux-headers-$release): programs compile against others"
 
 if [ -n "${CBCC_VM_RESULTS:-}" ]; then
 	results=$CBCC_VM_RESULTS
 	mkdir -p "$results" || die "cannot create $results"
-	rm -f "$results/status" "$results/pytest.rc" "$results/pytest.log" \
-		"$results/junit.xml" "$results/console.log"
+	rm -f "$results/status" "$results/pytest"* "$results/junit"* \
+		"$results/console.log" "$results/durations.json"
 	keep=1
 else
 	results=$(mktemp -d /tmp/cbcc-vm.XXXXXX) || die "mktemp failed"
@@ -113,13 +143,31 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 console=$results/console.log
 
+# The guest's settings.  The tests' own CBCC_* variables go along (a second
+# binary, CBCC_CORE_BIN, the compat manifest, ...): paths on the host are
+# the same paths in the guest.
 {
 	echo "CBCC_REPO=$(quote "$repo")"
 	echo "CBCC_BIN=$(quote "$bin")"
 	echo "CBCC_PYTEST_ARGS=$(quote "$pytest_args")"
+	echo "CBCC_KERNEL_ROOT=$(quote "$kroot")"
+	echo "CBCC_VM_JOBS=$(quote "${CBCC_VM_JOBS:-$cpus}")"
+	env | sed -n 's/^\(CBCC_[A-Za-z0-9_]*\)=.*/\1/p' | sort -u |
+		while read -r v; do
+			case $v in
+			CBCC_VM_* | CBCC_BIN | CBCC_REPO | CBCC_PYTEST_ARGS | \
+				CBCC_KERNEL_ROOT | CBCC_LANE) continue ;;
+			esac
+			eval "val=\${$v}"
+			# shellcheck disable=SC2154
+			echo "export $v=$(quote "$val")"
+		done
 } >"$work/lane.env"
-sh "$here/mkinitramfs.sh" "$release" "$work/initrd.gz" "$work/lane.env" ||
-	die "could not build the initramfs for $release"
+sh "$here/mkinitramfs.sh" "$release" "$work/initrd.gz" "$work/lane.env" \
+	"$kroot" || die "could not build the initramfs for $release"
+
+kshare=
+[ "$kroot" = / ] || kshare="-virtfs local,path=$kroot,mount_tag=kernel,security_model=none,readonly=on,multidevs=remap"
 
 # Arguments common to the probe and the lane; "$@" is the accelerator.
 # Run in the background only: exec makes $! qemu's own pid.
@@ -131,10 +179,10 @@ boot() {
 		-machine pc -smp "$cpus" -m "$mem" \
 		-display none -monitor none -serial "file:$_log" \
 		-kernel "$kernel" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 quiet loglevel=4 panic=-1 $_append" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 $kargs $_append" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$results,mount_tag=results,security_model=none" \
-		</dev/null
+		${kshare:+$kshare} </dev/null
 }
 
 # KVM guests hang on some hosts: only a guest that reaches /init within a
@@ -190,11 +238,12 @@ qpid=
 wait "$tpid" 2>/dev/null
 tpid=
 
-# The last pytest -v line without a verdict names the test that ran.
-running_test() {
-	tr -d '\r' <"$console" | grep -E '^tests/[^ ]*::' | tail -n 1 |
-		grep -vE ' (PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)' |
-		cut -d' ' -f1
+# Tests started and not finished, from the guest's `vm-test:` lines
+# (tests/vm/vm_jobs.py).
+running_tests() {
+	tr -d '\r' <"$console" | awk '$1 == "vm-test:" {
+		if ($2 == "START") run[$3] = 1; else delete run[$3] }
+		END { for (t in run) printf "%s ", t }'
 }
 
 console_tail() {
@@ -209,7 +258,7 @@ if [ "$timed_out" = 1 ] || [ ! -s "$results/status" ]; then
 	say "results kept in $results"
 fi
 if [ "$timed_out" = 1 ]; then
-	t=$(running_test)
+	t=$(running_tests)
 	console_tail
 	die "timeout: lane exceeded ${timeout_s}s, qemu killed;" \
 		"running: ${t:-no test started}"
@@ -220,7 +269,7 @@ if [ ! -s "$results/status" ]; then
 		[ -s "$work/qemu.out" ] && cat "$work/qemu.out" >&2
 		die "guest failed to boot (qemu status $qrc)"
 	fi
-	t=$(running_test)
+	t=$(running_tests)
 	die "guest died before the tests finished (qemu status $qrc);" \
 		"running: ${t:-none}"
 fi
@@ -235,7 +284,14 @@ case $rc in
 esac
 [ "$rc" != 0 ] && [ "$keep" = 0 ] && keep=1 &&
 	say "results kept in $results"
-say "lane $verdict in ${total}s (kernel $release, $accel)"
+# Counts, skip reasons and the slowest tests, from the JUnit files.
+/usr/bin/python3 "$here/summary.py" "$results" \
+	--durations "$results/durations.json" >"$work/summary" 2>&1 ||
+	echo "0 passed, 0 failed (no summary: $(tail -n 1 "$work/summary"))" \
+		>"$work/summary"
+sed -n '2,$s/^/vm: /p' "$work/summary"
+counts=$(head -n 1 "$work/summary")
+say "lane $verdict in ${total}s (kernel $release, $accel): $counts"
 # The issue's budget for the whole lane on a 2-core machine.
 [ "$total" -gt 600 ] &&
 	say "warning: the lane took over 600 s, its budget on 2 cores"
