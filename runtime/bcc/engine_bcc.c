@@ -424,18 +424,124 @@ static void *compile_thread(void *arg)
 }
 
 /*
- * LLVM ends the process with exit(1) on some errors of its own (a
- * program over the 512-byte stack limit: "error: ... Looks like the BPF
- * stack limit ..."), from inside the compile: still end with cbcc's
- * sentence.  Nothing else needs undoing then: nothing is attached yet,
- * and the compile's namespace dies with the process.
+ * The compile's own stderr (clang's diagnostics, LLVM's errors, -vv's
+ * rewritten C) goes to a memfd while it runs and is replayed verbatim
+ * afterwards: libbcc's clang driver reports some errors (an unknown
+ * --cflag: "error: unknown argument") and compiles on regardless, so the
+ * text is scanned for clang's "error:" lines, which fail the compile.
+ * LLVM may also end the process mid-compile: with exit(1) on some errors
+ * of its own (a program over the 512-byte stack limit), or with abort()
+ * when a C++ allocation fails (std::bad_alloc under a low RLIMIT_AS).
+ * The atexit hook and a SIGABRT handler then replay the text and end
+ * with cbcc's sentence.  Nothing else needs undoing then: nothing is
+ * attached yet, and the compile's namespace dies with the process.
  */
-static const char *compiling;
+static struct {
+	const char *name;	/* what is compiling, or NULL */
+	int saved;		/* the real fd 2 while captured, else -1 */
+	int fd;			/* the memfd */
+	bool replayed;
+} compiling = { .saved = -1, .fd = -1 };
+
+static void capture_begin(const char *name)
+{
+	compiling.name = name;
+	compiling.replayed = false;
+	compiling.fd = memfd_create("cbcc-compile-stderr", MFD_CLOEXEC);
+	if (compiling.fd < 0)
+		return;		/* not captured: errors pass as they come */
+	fflush(stderr);
+	compiling.saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (compiling.saved < 0 ||
+	    dup2(compiling.fd, STDERR_FILENO) < 0) {
+		if (compiling.saved >= 0)
+			close(compiling.saved);
+		close(compiling.fd);
+		compiling.saved = compiling.fd = -1;
+	}
+}
+
+/* A clang/LLVM error line: "error: ..." or "FILE:L:C: error: ...". */
+static bool is_error_line(const char *line, size_t n)
+{
+	return (n >= 7 && !strncmp(line, "error: ", 7)) ||
+	       memmem(line, n, ": error: ", 9) ||
+	       memmem(line, n, ": fatal error: ", 15);
+}
+
+/*
+ * Restores fd 2 and writes what the compile wrote there, minus the C++
+ * runtime's "terminate called ..." lines (cbcc says it in its words).
+ * Returns true when it held an error line.  Only read(), write() and
+ * dup2(): the SIGABRT handler calls it too.
+ */
+static bool capture_end(void)
+{
+	char buf[4096], line[4096];
+	size_t len = 0;
+	bool error = false;
+	off_t off = 0;
+	ssize_t n, i;
+
+	if (compiling.saved < 0 || compiling.replayed)
+		return false;
+	compiling.replayed = true;
+	fflush(stderr);
+	dup2(compiling.saved, STDERR_FILENO);
+	while ((n = pread(compiling.fd, buf, sizeof(buf), off)) > 0) {
+		off += n;
+		for (i = 0; i < n; i++) {
+			if (len < sizeof(line))
+				line[len++] = buf[i];
+			if (buf[i] != '\n' && len < sizeof(line))
+				continue;
+			if (strncmp(line, "terminate called", 16) &&
+			    strncmp(line, "  what():", 9)) {
+				error |= is_error_line(line, len);
+				if (write(STDERR_FILENO, line, len) < 0)
+					break;
+			}
+			len = 0;
+		}
+	}
+	if (len) {
+		error |= is_error_line(line, len);
+		/* libbcc's "unknown argument" line has no newline. */
+		if (write(STDERR_FILENO, line, len) >= 0 &&
+		    line[len - 1] != '\n' && write(STDERR_FILENO, "\n", 1) < 0)
+			return error;
+	}
+	return error;
+}
+
+static void capture_free(void)
+{
+	if (compiling.saved >= 0)
+		close(compiling.saved);
+	if (compiling.fd >= 0)
+		close(compiling.fd);
+	compiling.saved = compiling.fd = -1;
+	compiling.name = NULL;
+}
 
 static void exit_while_compiling(void)
 {
-	if (compiling)
-		pr_err("failed to compile %s (diagnostics above)", compiling);
+	if (!compiling.name)
+		return;
+	capture_end();
+	pr_err("failed to compile %s (diagnostics above)", compiling.name);
+}
+
+static void abort_while_compiling(int sig)
+{
+	if (compiling.name) {
+		capture_end();
+		pr_err("failed to compile %s: LLVM aborted, most likely out "
+		       "of memory (see ulimit -v)", compiling.name);
+		_exit(EXIT_RUNTIME);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 /* Clang recurses deeply on some inputs; thread stacks default to 8 MiB. */
@@ -445,14 +551,18 @@ static void *compile(struct engine *e, const char *text, unsigned int flags)
 {
 	static bool registered;
 	struct compile_job job = { .e = e, .text = text, .flags = flags };
+	struct sigaction sa = { .sa_handler = abort_while_compiling }, old_sa;
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t t;
+	bool error;
 	int err;
 
 	if (!registered && !atexit(exit_while_compiling))
 		registered = true;
-	compiling = e->name;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGABRT, &sa, &old_sa);
+	capture_begin(e->name);
 	/* Stop signals stay with the main thread (tool.c's flag handlers). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -472,7 +582,14 @@ static void *compile(struct engine *e, const char *text, unsigned int flags)
 	} else {
 		pthread_join(t, NULL);
 	}
-	compiling = NULL;
+	error = capture_end();
+	capture_free();
+	sigaction(SIGABRT, &old_sa, NULL);
+	if (error && job.mod) {
+		/* clang said error (e.g. an unknown flag) but went on. */
+		bpf_module_destroy(job.mod);
+		job.mod = NULL;
+	}
 	return job.mod;
 }
 
@@ -828,6 +945,8 @@ static int bcc_load_module(struct engine *e)
 	if (!hdrs)
 		return -ENOENT;
 	setenv("BCC_KERNEL_SOURCE", hdrs, 1);
+	/* libbcc creates the maps while compiling. */
+	kernel_raise_memlock();
 	err = check_map_create(e);
 	if (err)
 		return err;
@@ -836,6 +955,8 @@ static int bcc_load_module(struct engine *e)
 		return -ENOMEM;
 	if (e->verbose >= 2)
 		flags |= 0x8;	/* DEBUG_SOURCE: the rewritten C */
+	/* Phase markers (-vv): tests/test_faults.py reads them. */
+	pr_debug("compiling %s", e->name);
 	e->mod = compile(e, text, flags);
 	free(text);
 	if (!e->mod) {
@@ -881,6 +1002,7 @@ static int bcc_load_prog(struct engine *e, const char *prog,
 	log = calloc(1, VERIFIER_LOG_SIZE);
 	if (!log)
 		return -ENOMEM;
+	pr_debug("loading program '%s'", prog);
 	chatter_begin(&c);
 	fd = bcc_func_load(e->mod, type, prog, bpf_function_start(e->mod, prog),
 			   bpf_function_size(e->mod, prog),
@@ -1154,6 +1276,7 @@ static int bcc_attach(struct engine *e, const struct attach_spec *s)
 			   NULL);
 	if (fd < 0)
 		return fd;
+	pr_debug("attaching '%s'", s->prog);
 
 	switch (s->kind) {
 	case ATTACH_KPROBE:

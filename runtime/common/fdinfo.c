@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "fdinfo.h"
 
@@ -117,12 +118,39 @@ static bool pid_holds(const char *pid, const char *key, uint32_t id)
 	return found;
 }
 
-int fdinfo_holders(const char *key, uint32_t id, struct fdinfo_holder *out,
-		   int max)
+/* Does process pid have an fd open on the file dev:ino? */
+static bool pid_has_file(const char *pid, dev_t dev, ino_t ino)
+{
+	char path[320];
+	struct dirent *de;
+	struct stat st;
+	bool found = false;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+	fds = opendir(path);
+	if (!fds)
+		return false;
+	while (!found && (de = readdir(fds))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid,
+			 de->d_name);
+		/* stat() follows the fd's magic link to the open file. */
+		found = !stat(path, &st) && st.st_dev == dev &&
+			st.st_ino == ino;
+	}
+	closedir(fds);
+	return found;
+}
+
+/* key NULL: holders of the file dev:ino (other than this process). */
+static int holders(const char *key, uint32_t id, dev_t dev, ino_t ino,
+		   struct fdinfo_holder *out, int max)
 {
 	char path[300], buf[64];
 	struct dirent *de;
-	int n = 0;
+	int n = 0, self = getpid();
 	ssize_t len;
 	DIR *proc;
 
@@ -130,8 +158,11 @@ int fdinfo_holders(const char *key, uint32_t id, struct fdinfo_holder *out,
 	if (!proc)
 		return 0;
 	while (n < max && (de = readdir(proc))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
-		    !pid_holds(de->d_name, key, id))
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		if (key ? !pid_holds(de->d_name, key, id) :
+			  atoi(de->d_name) == self ||
+			  !pid_has_file(de->d_name, dev, ino))
 			continue;
 		out[n].pid = atoi(de->d_name);
 		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
@@ -142,6 +173,22 @@ int fdinfo_holders(const char *key, uint32_t id, struct fdinfo_holder *out,
 	}
 	closedir(proc);
 	return n;
+}
+
+int fdinfo_holders(const char *key, uint32_t id, struct fdinfo_holder *out,
+		   int max)
+{
+	return holders(key, id, 0, 0, out, max);
+}
+
+int fdinfo_file_holders(const char *file, struct fdinfo_holder *out,
+			int max)
+{
+	struct stat st;
+
+	if (stat(file, &st))
+		return 0;
+	return holders(NULL, 0, st.st_dev, st.st_ino, out, max);
 }
 
 enum fdinfo_kind fdinfo_classify(const char *target, size_t len)

@@ -82,4 +82,12 @@ typedef void (*fdinfo_visit_fn)(const struct fdinfo_obj *o, void *ctx);
  */
 int fdinfo_scan(fdinfo_visit_fn fn, void *ctx);
 
+/*
+ * Other live processes (not this one) with an fd open on FILE (compared
+ * by device and inode): who holds an exclusive file such as trace_pipe.
+ * Returns how many, up to max.
+ */
+int fdinfo_file_holders(const char *file, struct fdinfo_holder *out,
+			int max);
+
 #endif /* CBCC_FDINFO_H */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -96,6 +97,36 @@ int kernel_tracepoint_check(const char *category, const char *event)
 bool kernel_tracepoint_exists(const char *category, const char *event)
 {
 	return !kernel_tracepoint_check(category, event);
+}
+
+void kernel_raise_memlock(void)
+{
+	static bool done;
+	struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY }, cur;
+	int err;
+
+	if (done)
+		return;
+	done = true;
+	if (!getenv("CBCC_MEMLOCK_CHARGED") &&
+	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER,
+				    BPF_FUNC_ktime_get_coarse_ns, NULL) == 1) {
+		pr_debug("RLIMIT_MEMLOCK left as it is: this kernel charges "
+			 "BPF memory to the memory cgroup");
+		return;
+	}
+	if (!setrlimit(RLIMIT_MEMLOCK, &inf)) {
+		pr_debug("RLIMIT_MEMLOCK raised to unlimited: this kernel "
+			 "charges BPF maps and programs to it");
+		return;
+	}
+	err = errno;
+	if (getrlimit(RLIMIT_MEMLOCK, &cur) || cur.rlim_cur == RLIM_INFINITY)
+		return;
+	pr_warn("cannot raise RLIMIT_MEMLOCK (%s): this kernel (< 5.11) "
+		"charges BPF maps and programs to it, and %llu KiB may not be "
+		"enough (raise it with ulimit -l, or grant CAP_SYS_RESOURCE)",
+		strerror(err), (unsigned long long)cur.rlim_cur / 1024);
 }
 
 bool kernel_capable(int cap)

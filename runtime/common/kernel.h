@@ -41,6 +41,15 @@ int kernel_tracepoint_check(const char *category, const char *event);
 const char *kernel_tracefs_access_hint(bool write);
 /* The capability (CAP_BPF, ...) is in this process's effective set. */
 bool kernel_capable(int cap);
+/*
+ * Kernels before 5.11 charge BPF maps and programs to RLIMIT_MEMLOCK
+ * (later ones to the memory cgroup): there, raise it to RLIM_INFINITY as
+ * libbpf-tools do, or warn in one line why it could not be.  Asked of
+ * the kernel (bpf_ktime_get_coarse_ns came with memcg accounting, the
+ * probe libbpf uses), once per process.  CBCC_MEMLOCK_CHARGED=1 makes it
+ * act as on an old kernel (tests).
+ */
+void kernel_raise_memlock(void);
 /* Symbol in /proc/kallsyms. */
 bool kernel_ksym_exists(const char *name);
 

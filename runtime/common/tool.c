@@ -264,6 +264,12 @@ static __attribute__((noreturn)) void keeper(const char *cmd, pid_t parent)
 	int status;
 	pid_t sh;
 
+	/*
+	 * The keeper is a fork that never execs: without this it would hold
+	 * the tool's BPF program, link and perf event fds (everything stays
+	 * attached) until the command ends, even after a SIGKILLed tool.
+	 */
+	close_range(3, ~0u, 0);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR2, &sa, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGUSR2);

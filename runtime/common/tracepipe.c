@@ -8,8 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdinfo.h"
 #include "kernel.h"
 #include "log.h"
+#include "textesc.h"
 #include "tracepipe.h"
 
 #define PIPE_BUF_SIZE 65536
@@ -78,6 +80,23 @@ bool trace_line_parse(char *line, struct trace_line *out)
 	return true;
 }
 
+/*
+ * trace_pipe has one reader at a time (EBUSY for the next): name the
+ * holder, so the user knows what to stop.
+ */
+static void report_busy(const char *path)
+{
+	struct fdinfo_holder h;
+	char comm[4 * sizeof(h.comm)];
+
+	if (fdinfo_file_holders(path, &h, 1) == 1)
+		pr_err("%s is held by PID %d (%s): only one reader at a time",
+		       path, h.pid, textesc_str(comm, sizeof(comm), h.comm));
+	else
+		pr_err("%s is held by another reader (%s): only one reader "
+		       "at a time", path, strerror(EBUSY));
+}
+
 struct tracepipe *tracepipe_open(void)
 {
 	char path[PATH_MAX];
@@ -88,6 +107,11 @@ struct tracepipe *tracepipe_open(void)
 	if (!tp)
 		return NULL;
 	tp->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (tp->fd < 0 && errno == EBUSY) {
+		report_busy(path);
+		free(tp);
+		return NULL;
+	}
 	if (tp->fd < 0) {
 		pr_err("cannot open %s: %s", path, strerror(errno));
 		free(tp);

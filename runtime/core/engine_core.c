@@ -642,6 +642,10 @@ static int core_load(struct engine *e)
 
 	if (e->loaded)
 		return 0;
+	/* Phase markers (-vv): tests/test_faults.py reads them. */
+	pr_debug("loading %s", e->name);
+	/* libbpf would too, but says why it failed only under -v. */
+	kernel_raise_memlock();
 	/*
 	 * One log buffer per program (calloc'd: untouched pages cost
 	 * nothing): libbpf retries a failed load with logging on into it.
@@ -1120,6 +1124,7 @@ static int core_attach(struct engine *e, const struct attach_spec *s)
 		       libbpf_bpf_prog_type_str(bpf_program__type(p)), k->name);
 		return -EINVAL;
 	}
+	pr_debug("attaching '%s'", s->prog);
 	switch (s->kind) {
 	case ATTACH_KPROBE:
 	case ATTACH_KRETPROBE:
