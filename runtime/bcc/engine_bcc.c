@@ -1019,7 +1019,8 @@ static int bcc_load_prog(struct engine *e, const char *prog,
 	free(log);
 	if (fd < 0) {
 		snprintf(what, sizeof(what), "loading program '%s'", prog);
-		if (perm_error(err, what, type, false)) {
+		if (kernel_fd_limit_error(err, what) ||
+		    perm_error(err, what, type, false)) {
 			/* named the capability */
 		} else if (err == -EPERM && type == BPF_PROG_TYPE_TRACING) {
 			pr_err("the kernel refused fentry/fexit program '%s' "

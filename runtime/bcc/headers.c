@@ -87,6 +87,48 @@ static int link_tree(const char *src, const char *dst)
 	return nftw(src, link_entry, 32, FTW_PHYS);
 }
 
+static int remove_entry(const char *path, const struct stat *st, int type,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* A half-built tree: a symlink farm, never anything of the user's. */
+static void remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * Trees being built are CACHE_DIR/.NAME.PID: one whose builder is gone
+ * (killed mid-merge) is removed by the next cbcc that looks.
+ */
+static void remove_stale_trees(void)
+{
+	char path[PATH_MAX], proc[32];
+	struct dirent *de;
+	const char *dot;
+	DIR *d;
+
+	d = opendir(CACHE_DIR);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		dot = strrchr(de->d_name, '.');
+		if (de->d_name[0] != '.' || dot == de->d_name || !dot[1] ||
+		    strspn(dot + 1, "0123456789") != strlen(dot + 1))
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/%s", dot + 1);
+		if (!access(proc, F_OK))
+			continue;
+		snprintf(path, sizeof(path), CACHE_DIR "/%s", de->d_name);
+		remove_tree(path);
+	}
+	closedir(d);
+}
+
 /* Returns the merged tree for the pair, building it once. */
 static const char *merged_headers(const char *dir, const char *common)
 {
@@ -99,6 +141,7 @@ static const char *merged_headers(const char *dir, const char *common)
 		return NULL;
 	base = strrchr(real, '/') + 1;
 	snprintf(out, sizeof(out), CACHE_DIR "/%s", base);
+	remove_stale_trees();
 	if (exists(out, ".cbcc-complete"))
 		return out;
 	snprintf(tmp, sizeof(tmp), CACHE_DIR "/.%s.%d", base, (int)getpid());
@@ -121,6 +164,8 @@ static const char *merged_headers(const char *dir, const char *common)
 		if (rename(tmp, out) && !exists(out, ".cbcc-complete"))
 			err = -errno;
 	}
+	if (exists(tmp, "."))
+		remove_tree(tmp);	/* failed, or lost the race */
 	if (err) {
 		pr_err("cannot merge kernel headers %s and %s into %s: %s",
 		       real, common, out, strerror(-err));

@@ -2,6 +2,7 @@
 /* events.c - see events.h. */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "events.h"
+#include "kernel.h"
 #include "log.h"
 
 #define PERF_PAGES	64	/* per CPU: 256 KiB, as bcc tools often ask */
@@ -96,6 +98,7 @@ int event_reader_add(struct event_reader *r, const char *name, int map_fd,
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct event_source *s;
+	char what[300];
 	int fd, err;
 
 	if (r->nr == MAX_SOURCES)
@@ -109,9 +112,13 @@ int event_reader_add(struct event_reader *r, const char *name, int map_fd,
 		s->pb = perf_buffer__new(map_fd, perf_pages, on_perf_sample,
 					 on_perf_lost, s, NULL);
 		if (!s->pb) {
-			pr_err("cannot open perf buffer '%s': %s", name,
-			       strerror(errno));
-			return -errno;
+			err = -errno;
+			snprintf(what, sizeof(what), "opening perf buffer '%s'",
+				 name);
+			if (!kernel_fd_limit_error(err, what))
+				pr_err("cannot open perf buffer '%s': %s", name,
+				       strerror(-err));
+			return err;
 		}
 		fd = perf_buffer__epoll_fd(s->pb);
 	} else if (map_type == BPF_MAP_TYPE_RINGBUF) {

@@ -129,6 +129,24 @@ void kernel_raise_memlock(void)
 		strerror(err), (unsigned long long)cur.rlim_cur / 1024);
 }
 
+bool kernel_fd_limit_error(int err, const char *what)
+{
+	struct rlimit cur;
+
+	if (err == -ENFILE) {
+		pr_err("%s: the system is out of file descriptors (%s)", what,
+		       strerror(ENFILE));
+		return true;
+	}
+	if (err != -EMFILE)
+		return false;
+	if (getrlimit(RLIMIT_NOFILE, &cur))
+		cur.rlim_cur = 0;
+	pr_err("%s: too many open files (RLIMIT_NOFILE is %llu: raise it "
+	       "with ulimit -n)", what, (unsigned long long)cur.rlim_cur);
+	return true;
+}
+
 bool kernel_capable(int cap)
 {
 	struct __user_cap_header_struct hdr = {

@@ -50,6 +50,12 @@ bool kernel_capable(int cap);
  * act as on an old kernel (tests).
  */
 void kernel_raise_memlock(void);
+/*
+ * err is -EMFILE or -ENFILE: says so in one line ("WHAT: too many open
+ * files (RLIMIT_NOFILE is N: raise it with ulimit -n)") and returns true.
+ * Every BPF object, perf event and trace_pipe is a file descriptor.
+ */
+bool kernel_fd_limit_error(int err, const char *what);
 /* Symbol in /proc/kallsyms. */
 bool kernel_ksym_exists(const char *name);
 

@@ -113,7 +113,8 @@ struct tracepipe *tracepipe_open(void)
 		return NULL;
 	}
 	if (tp->fd < 0) {
-		pr_err("cannot open %s: %s", path, strerror(errno));
+		if (!kernel_fd_limit_error(-errno, "opening trace_pipe"))
+			pr_err("cannot open %s: %s", path, strerror(errno));
 		free(tp);
 		return NULL;
 	}

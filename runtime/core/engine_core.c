@@ -594,6 +594,7 @@ static bool is_fentry_like(struct bpf_program *p)
 static int load_failed(struct engine *e, int err, char **logs)
 {
 	struct bpf_program *bad = NULL;
+	char what[300];
 	size_t i;
 
 	/* libbpf loads in order: the failed one is the first without fd. */
@@ -603,6 +604,10 @@ static int load_failed(struct engine *e, int err, char **logs)
 			bad = e->progs[i];
 	if (bad && logs[i - 1] && logs[i - 1][0])
 		fputs(logs[i - 1], stderr);
+	snprintf(what, sizeof(what), "loading %s", bad ?
+		 bpf_program__name(bad) : e->name);
+	if (kernel_fd_limit_error(err, what))
+		return err;
 	if (err == -EPERM && geteuid() != 0) {
 		pr_err("loading BPF programs needs root (or CAP_BPF and "
 		       "CAP_PERFMON)");
