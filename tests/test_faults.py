@@ -256,13 +256,6 @@ def leftovers(before, veth, pids):
     return left
 
 
-def not_ported(argv):
-    """cbcc-core's snoops until their CO-RE side is merged (snoop branch)."""
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=60,
-                       stdin=subprocess.DEVNULL)
-    return "is not built into this binary" in r.stderr
-
-
 @pytest.mark.parametrize("tool,binary", PAIRS,
                          ids=[f"{t}-{b}" for t, b in PAIRS])
 def test_sigkill_at_random_moments_leaves_nothing(tool, binary, cbcc,
@@ -270,9 +263,6 @@ def test_sigkill_at_random_moments_leaves_nothing(tool, binary, cbcc,
                                                   veths, load):  # noqa: F811
     stream_re = re.compile(TOOLS[tool][1], re.M)
     probe = argv_for(tool, binary, cbcc, cbcc_core, obj, veth, False)
-    if binary == "cbcc-core" and tool in ("opensnoop", "execsnoop") and \
-            not_ported(probe[:2] + ["--json", "-U"]):
-        pytest.skip(f"cbcc-core {tool} has no CO-RE side in this tree yet")
     t = calibrate(probe, stream_re)
     want = [p for p in Run.ORDER if p in t]
     # A phase ends where the next one's marker shows.
@@ -379,9 +369,6 @@ def test_low_limits_end_with_one_clear_line(tool, binary, kind, value,
                                             load):  # noqa: F811
     argv = argv_for(tool, binary, cbcc, cbcc_core, obj, veth, False)
     argv = [a for a in argv if a != "-vv"]
-    if binary == "cbcc-core" and tool in ("opensnoop", "execsnoop") and \
-            not_ported(argv[:2] + ["--json", "-U"]):
-        pytest.skip(f"cbcc-core {tool} has no CO-RE side in this tree yet")
     for attempt in range(10):
         p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True,
