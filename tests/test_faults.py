@@ -445,10 +445,15 @@ def test_busy_trace_pipe_names_its_holder(binary, cbcc, cbcc_core, obj,
         "time"), r.stderr
 
 
-FLOOD_CMD = ("/usr/bin/python3 -c \"import os; "
+# On one CPU: the lost count is reported in the buffer of the CPU that
+# lost, before the next record written there, which the last call makes
+# after the reader has drained the buffer.
+FLOOD_CMD = ("taskset -c 0 /usr/bin/python3 -c \"import os, time; "
              "open('/proc/self/comm', 'w').write('cbccflood'); "
-             "[os.getppid() for i in range(100)]\"")
-FLOOD_RECORDS = 100 * 32
+             "[os.getppid() for i in range(100)]; time.sleep(0.5); "
+             "open('/proc/self/comm', 'w').write('cbccflast'); "
+             "os.getppid(); time.sleep(0.2)\"")
+FLOOD_RECORDS = 100 * 32 + 1
 
 
 @pytest.mark.parametrize("binary", ["cbcc", "cbcc-core"])

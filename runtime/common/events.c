@@ -42,11 +42,19 @@ struct event_reader {
 struct event_reader *event_reader_new(void)
 {
 	struct event_reader *r = calloc(1, sizeof(*r));
+	int err;
 
-	if (!r)
+	if (!r) {
+		pr_err("reading events: %s", strerror(ENOMEM));
 		return NULL;
+	}
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0) {
+		/* Callers return -ENOMEM: the line is said here. */
+		err = -errno;
+		if (!kernel_fd_limit_error(err, "reading events (epoll)"))
+			pr_err("reading events: epoll_create1: %s",
+			       strerror(-err));
 		free(r);
 		return NULL;
 	}

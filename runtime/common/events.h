@@ -13,6 +13,7 @@
 
 struct event_reader;
 
+/* NULL after one line saying why (out of memory, out of fds). */
 struct event_reader *event_reader_new(void);
 /*
  * Pages per CPU of the perf buffers opened from now on (a power of 2;
