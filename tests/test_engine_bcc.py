@@ -81,14 +81,15 @@ def test_tracing_inside_a_chroot(cbcc, tmp_path, no_leaks):
         f.write('\nTRACEPOINT_PROBE(syscalls, sys_enter_getpid)\n'
                 '{ bpf_trace_printk("hello from getpid\\n"); return 0; }\n')
     cmd = (f"cd {work} && ./cbcc run --json perf.c -c "
-           f"\"pwd >&2; {PY} -c 'import os; os.getpid(); "
+           f"\"pwd >&2; {PY} -c 'import ctypes, os; os.getpid(); "
+           f"ctypes.CDLL(None).prctl(15, b\\\"cbcc-wl\\\", 0, 0, 0); "
            f"[os.getppid() for i in range(3)]'\"")
     r = run(chroot_cmd(root, cmd))
     assert r.returncode == 0, r.stderr
     assert errors(r.stderr) == []
     recs = ndjson(r.stdout)
     evs = [x for x in recs if x["type"] == "event"
-           and x["data"]["comm"] == "python3"]
+           and x["data"]["comm"] == "cbcc-wl"]
     assert len(evs) == 3, r.stdout
     assert any(x["type"] == "trace" and x["msg"] == "hello from getpid"
                for x in recs), r.stdout
