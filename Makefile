@@ -37,7 +37,7 @@ WARNFLAGS := -Wall -Wextra -Werror -Wno-missing-field-initializers \
 ALL_CFLAGS := -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
 	      -Iruntime -Iruntime/common -Iruntime/bcc -Iruntime/core -I$(OUT) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
-LIBS := -lbcc -lbpf -ljson-c -lelf -lz
+LIBS := -lbcc -lbpf -ljson-c -lelf -lz -lmicrohttpd
 # cbcc-core: everything but libc linked in, so it runs where no libbpf,
 # libelf or json-c is installed (Debian ships the .a files).
 CORE_LIBS := -Wl,-Bstatic -lbpf -ljson-c -lelf -lz -Wl,-Bdynamic
