@@ -444,3 +444,110 @@ def test_hostile_clients_do_not_stop_tracing(binary, netns, no_leaks):
         silent.close()
     finally:
         stop_ok(t)
+
+
+# ---- cbcc export ----
+
+def export_config(path, port, net_prog, calls_prog, bad_prog, iface,
+                  changed=False):
+    path.write_text(f"""\
+listen: 127.0.0.1:{port}
+programs:
+  - name: net
+    file: {net_prog}
+    attach: ["xdp:{iface}=prom_xdp"]
+    xdp_mode: generic
+    metrics:
+      - map: pkts
+        name: export_packets_total
+        help: "IPv4 packets by \\"protocol\\"."
+        labels:
+          - name: protocol
+            field: proto
+            decoder: static_map
+            static_map: {{1: icmp, 6: tcp, 17: udp}}
+      - map: frame_len
+        type: histogram
+  - name: calls
+    file: {calls_prog}
+{"    xdp_mode: native" + chr(10) if changed else ""}\
+    metrics:
+      - map: calls
+        name: getppid_calls_total
+        labels:
+          - name: pid
+  - name: bad
+    file: {bad_prog}
+""")
+
+
+def test_export_two_programs_reload_and_a_bad_one(binary, core_obj, netns,
+                                                   no_leaks, tmp_path):
+    port = free_port()
+    cfg = tmp_path / "export.yaml"
+    bad = (core_obj("verifier_reject") if is_core(binary)
+           else os.path.join(PROGS, "verifier_reject.c"))
+    args = (port, prog_for(binary, core_obj, "prom_xdp"),
+            prog_for(binary, core_obj, "prom_calls"), bad, netns.host_if)
+    export_config(cfg, *args)
+    child = subprocess.Popen(["python3", "-c", GETPPID_CHILD],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+
+    def calls(n):
+        child.stdin.write(f"{n}\n")
+        child.stdin.flush()
+        assert child.stdout.readline() == "done\n"
+
+    t = Tracer([binary, "export", str(cfg)])
+    pkts = 'export_packets_total{protocol="icmp"}'
+    mine = f'getppid_calls_total{{pid="{child.pid}"}}'
+    try:
+        t.wait_stderr("Serving")
+        wait_serving(port, t)
+        ping(netns, 3)
+        calls(20)
+        text = scrape_until(port, pkts, 3)
+        text = scrape_until(port, mine, 20)
+        s = samples(text)
+        assert s['cbcc_export_program_up{program="net"}'] == 1
+        assert s['cbcc_export_program_up{program="calls"}'] == 1
+        assert s['cbcc_export_program_up{program="bad"}'] == 0
+        assert s['cbcc_net_frame_len_count'] == 3
+        assert 'IPv4 packets by \\"protocol\\".' not in text  # HELP: raw
+        # Reload with `calls` changed: `net` keeps its counts, `calls`
+        # starts again from zero.
+        export_config(cfg, *args, changed=True)
+        os.killpg(t.proc.pid, signal.SIGHUP)
+        text = scrape_until(port, "cbcc_export_reloads_total", 1)
+        deadline = time.time() + 60
+        while mine in samples(text) and time.time() < deadline:
+            time.sleep(0.3)
+            text = http_get(port)[1]
+        s = samples(text)
+        assert mine not in s, text
+        assert s[pkts] == 3
+        assert s['cbcc_export_program_up{program="bad"}'] == 0
+        calls(5)
+        ping(netns, 2)
+        scrape_until(port, mine, 5)
+        scrape_until(port, pkts, 5)
+        # A configuration that does not parse keeps everything running.
+        cfg.write_text("programs: [\n")
+        os.killpg(t.proc.pid, signal.SIGHUP)
+        text = scrape_until(port, "cbcc_export_reload_failures_total", 1)
+        assert samples(text)[pkts] == 5
+    finally:
+        child.stdin.close()
+        child.wait(timeout=10)
+        _, err = stop_ok(t)
+    assert "program bad: not loaded" in err
+
+
+def test_export_bad_config_is_a_usage_error(binary, tmp_path, no_leaks):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("programs:\n  - name: x\n    nosuch: 1\n")
+    r = run([binary, "export", str(cfg)])
+    assert r.returncode == 2, r.stderr
+    assert f"{cfg}:3:" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -778,7 +778,7 @@ static int prom_collect(struct prom_writer *w, void *ctx)
 		if (engine_map(r->e, i, &m) || !prom_map_wanted(&m))
 			continue;
 		prom_map_collect(w, &m, prom_kind(r, &m), "cbcc_", NULL, NULL,
-				 NULL, 0);
+				 NULL, 0, NULL, 0);
 	}
 	return 0;
 }

@@ -123,8 +123,8 @@ out:
 }
 
 /* A decoded field as a label value: strings bare, numbers as numbers. */
-static void label_text(const struct typedesc *t, const void *p, size_t size,
-		       char *buf, size_t len)
+void prom_map_label_text(const struct typedesc *t, const void *p,
+			 size_t size, char *buf, size_t len)
 {
 	struct json_object *j;
 
@@ -141,6 +141,10 @@ static void label_text(const struct typedesc *t, const void *p, size_t size,
 	}
 	typedesc_format(t, p, size, buf, len);
 }
+
+/* Rules given for the whole collection (one map at a time). */
+static const struct prom_label_rule *cur_rules;
+static size_t cur_nr_rules;
 
 struct labels {
 	struct prom_label l[MAX_KEY_LABELS + 8];
@@ -162,11 +166,34 @@ static void key_labels(struct labels *ls, const struct typedesc *kt,
 		nr_extra = 8;
 	memcpy(ls->l, extra, nr_extra * sizeof(*extra));
 	ls->nr = nr_extra;
+	if (cur_nr_rules) {
+		for (i = 0; i < cur_nr_rules && i < MAX_KEY_LABELS; i++) {
+			const struct prom_label_rule *r = &cur_rules[i];
+
+			off = 0;
+			mt = kt;
+			if (r->field && !(mt = typedesc_member(kt, r->field,
+							       &off)))
+				continue;
+			if (!key || off > key_size)
+				continue;
+			if (r->decode)
+				r->decode(r, mt, key + off, key_size - off,
+					  ls->text[i], LABEL_LEN);
+			else
+				prom_map_label_text(mt, key + off,
+						    key_size - off,
+						    ls->text[i], LABEL_LEN);
+			ls->l[ls->nr].name = r->name;
+			ls->l[ls->nr++].value = ls->text[i];
+		}
+		return;
+	}
 	n = typedesc_nr_members(kt);
 	if (!n) {
 		if (skip == 0)
 			return;
-		label_text(kt, key, key_size, ls->text[0], LABEL_LEN);
+		prom_map_label_text(kt, key, key_size, ls->text[0], LABEL_LEN);
 		ls->l[ls->nr].name = "key";
 		ls->l[ls->nr++].value = ls->text[0];
 		return;
@@ -177,7 +204,7 @@ static void key_labels(struct labels *ls, const struct typedesc *kt,
 		mt = typedesc_member_at(kt, i, &name, &off);
 		if (!mt || off > key_size)
 			continue;
-		label_text(mt, key + off, key_size - off, ls->text[i],
+		prom_map_label_text(mt, key + off, key_size - off, ls->text[i],
 			   LABEL_LEN);
 		ls->l[ls->nr].name = name;
 		ls->l[ls->nr++].value = ls->text[i];
@@ -316,7 +343,8 @@ static int histograms(struct prom_writer *w, struct mapread *r,
 int prom_map_collect(struct prom_writer *w, const struct engine_map *m,
 		     enum prom_map_kind kind, const char *prefix,
 		     const char *metric, const char *help,
-		     const struct prom_label *extra, size_t nr_extra)
+		     const struct prom_label *extra, size_t nr_extra,
+		     const struct prom_label_rule *rules, size_t nr_rules)
 {
 	struct mapread r = { .m = m };
 	char base[NAME_LEN], name[NAME_LEN], hbuf[320];
@@ -333,6 +361,8 @@ int prom_map_collect(struct prom_writer *w, const struct engine_map *m,
 		prom_read_error(w);
 		return -EINVAL;
 	}
+	cur_rules = rules;
+	cur_nr_rules = nr_rules;
 	err = read_map(&r);
 	if (err) {
 		mapread_free(&r);

@@ -27,6 +27,26 @@
 #include "engine.h"
 
 struct prom_writer;
+struct prom_label;
+struct typedesc;
+
+/*
+ * A configured label (cbcc export): its name, the key member it comes
+ * from (NULL: the whole key) and how the bytes become text (NULL:
+ * prom_map_label_text).
+ */
+struct prom_label_rule {
+	const char *name;
+	const char *field;
+	void (*decode)(const struct prom_label_rule *r,
+		       const struct typedesc *t, const void *p, size_t size,
+		       char *buf, size_t len);
+	void *arg;
+};
+
+/* The default label text: strings bare, integers in decimal. */
+void prom_map_label_text(const struct typedesc *t, const void *p,
+			 size_t size, char *buf, size_t len);
 
 enum prom_map_kind {
 	PROM_MAP_AUTO,		/* counter or gauge by the naming rule */
@@ -42,11 +62,13 @@ bool prom_map_wanted(const struct engine_map *m);
 /*
  * Writes map m's families.  metric: the family name, or NULL for the
  * rule's (prefix + map name).  Extra labels (e.g. program="...") go
- * first on every sample.  0, or -errno after counting a read error.
+ * first on every sample; rules, when given, replace the key's labels.
+ * 0, or -errno after counting a read error.
  */
 int prom_map_collect(struct prom_writer *w, const struct engine_map *m,
 		     enum prom_map_kind kind, const char *prefix,
 		     const char *metric, const char *help,
-		     const struct prom_label *extra, size_t nr_extra);
+		     const struct prom_label *extra, size_t nr_extra,
+		     const struct prom_label_rule *rules, size_t nr_rules);
 
 #endif /* CBCC_PROM_MAPS_H */
