@@ -8,11 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "log.h"
 #include "prom.h"
-#include "prom_http.h"
 
 #define NAME_MAX_LEN	256
 #define VALUE_MAX_LEN	1024
@@ -93,6 +91,22 @@ void prom_sanitize_name(char *out, size_t len, const char *in, bool label)
 		out[0] = 'x';
 }
 
+/* n, or less so that out[0..n) does not end inside a UTF-8 sequence. */
+static size_t utf8_cut(const char *out, size_t n)
+{
+	size_t k = 0, lead, want;
+	unsigned char c;
+
+	while (k < n && k < 3 && ((unsigned char)out[n - 1 - k] & 0xc0) == 0x80)
+		k++;
+	if (k == n)
+		return n;
+	lead = n - 1 - k;
+	c = out[lead];
+	want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	return want > k + 1 ? lead : n;
+}
+
 void prom_escape_value(char *out, size_t len, const char *in)
 {
 	size_t i = 0;
@@ -116,10 +130,7 @@ void prom_escape_value(char *out, size_t len, const char *in)
 	}
 	/* A cut must not leave half a UTF-8 sequence. */
 	if (*in)
-		while (i && ((unsigned char)out[i - 1] & 0xc0) == 0x80)
-			i--;
-	if (*in && i && ((unsigned char)out[i - 1] & 0xc0) == 0xc0)
-		i--;
+		i = utf8_cut(out, i);
 	out[i] = '\0';
 }
 
@@ -215,6 +226,37 @@ void prom_sample_f64(struct prom_writer *w, const char *suffix,
 void prom_read_error(struct prom_writer *w)
 {
 	w->read_errors++;
+}
+
+uint64_t prom_writer_read_errors(const struct prom_writer *w)
+{
+	return w->read_errors;
+}
+
+char *prom_writer_finish(struct prom_writer *w, size_t *len)
+{
+	struct prom_label l = { .name = "metric" };
+	char *text = NULL;
+	size_t i;
+
+	prom_family(w, "cbcc_exporter_series_dropped", "gauge",
+		    "Label sets left out of the last snapshot by the series "
+		    "cap (--prometheus-max-series).");
+	for (i = 0; i < w->nr_dropped; i++) {
+		l.value = w->dropped[i].family;
+		prom_sample_u64(w, "", &l, 1, w->dropped[i].n);
+	}
+	if (!fflush(w->f) && !ferror(w->f)) {
+		fclose(w->f);
+		w->f = NULL;
+		text = w->buf;
+		*len = w->len;
+		w->buf = NULL;
+	}
+	prom_writer_free(w);
+	if (!text)
+		errno = ENOMEM;
+	return text;
 }
 
 #define MAX_LABELS	32
@@ -321,134 +363,6 @@ int prom_check_opts(const char *addr, bool quiet)
 		return -EINVAL;
 	}
 	return addr ? prom_parse_addr(addr, &ss, &len) : 0;
-}
-
-/* ---- exporter ---- */
-
-struct prom_exporter {
-	struct prom_server *srv;
-	unsigned int max_series;
-	prom_collect_fn collect;
-	void *ctx;
-	uint64_t last_ms;
-	double last_duration;
-	uint64_t read_errors;
-	uint64_t lost;
-	uint64_t builds;
-};
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static void self_metrics(struct prom_exporter *x, struct prom_writer *w)
-{
-	struct prom_label l;
-	size_t i;
-
-	prom_family(w, "cbcc_exporter_scrape_duration_seconds", "gauge",
-		    "Time the last snapshot took to read the maps.");
-	prom_sample_f64(w, "", NULL, 0, x->last_duration);
-	prom_family(w, "cbcc_exporter_map_read_errors_total", "counter",
-		    "Map reads that failed.");
-	prom_sample_u64(w, "", NULL, 0, x->read_errors);
-	prom_family(w, "cbcc_exporter_events_lost_total", "counter",
-		    "Perf or ring buffer events the kernel dropped.");
-	prom_sample_u64(w, "", NULL, 0, x->lost);
-	prom_family(w, "cbcc_exporter_series_dropped", "gauge",
-		    "Label sets left out of the last snapshot by the series "
-		    "cap (--prometheus-max-series).");
-	l.name = "metric";
-	for (i = 0; i < w->nr_dropped; i++) {
-		l.value = w->dropped[i].family;
-		prom_sample_u64(w, "", &l, 1, w->dropped[i].n);
-	}
-}
-
-static void build(struct prom_exporter *x)
-{
-	struct prom_writer *w = prom_writer_new(x->max_series);
-	uint64_t t0 = now_ns();
-	char *text;
-	size_t len;
-
-	if (!w)
-		return;
-	x->collect(w, x->ctx);
-	x->read_errors += w->read_errors;
-	x->last_duration = (now_ns() - t0) / 1e9;
-	self_metrics(x, w);
-	if (fflush(w->f) || ferror(w->f)) {
-		prom_writer_free(w);
-		return;
-	}
-	fclose(w->f);
-	w->f = NULL;
-	text = w->buf;
-	len = w->len;
-	w->buf = NULL;
-	prom_writer_free(w);
-	prom_server_publish(x->srv, text, len);
-	x->last_ms = now_ns() / 1000000;
-	x->builds++;
-}
-
-struct prom_exporter *prom_exporter_start(const char *addr,
-					  unsigned int max_series,
-					  prom_collect_fn collect, void *ctx)
-{
-	struct sockaddr_storage ss;
-	struct prom_exporter *x;
-	unsigned int len;
-
-	if (prom_parse_addr(addr, &ss, &len)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return NULL;
-	x->max_series = max_series ? max_series : PROM_MAX_SERIES_DEFAULT;
-	x->collect = collect;
-	x->ctx = ctx;
-	x->srv = prom_server_start((struct sockaddr *)&ss, len, addr);
-	if (!x->srv) {
-		free(x);
-		return NULL;
-	}
-	/* The first snapshot comes on the loop's first tick: maps are ready. */
-	return x;
-}
-
-int prom_exporter_tick(struct prom_exporter *x)
-{
-	uint64_t ms;
-
-	if (!x)
-		return 0;
-	ms = now_ns() / 1000000;
-	if (ms - x->last_ms >= 1000 ||
-	    (ms - x->last_ms >= 100 && prom_server_scraped(x->srv)))
-		build(x);
-	return 0;
-}
-
-void prom_exporter_set_lost(struct prom_exporter *x, uint64_t lost)
-{
-	if (x)
-		x->lost = lost;
-}
-
-void prom_exporter_stop(struct prom_exporter *x)
-{
-	if (!x)
-		return;
-	prom_server_stop(x->srv);
-	free(x);
 }
 
 /* ---- running totals ---- */

@@ -64,6 +64,13 @@ void prom_sample_f64(struct prom_writer *w, const char *suffix,
 		     const struct prom_label *labels, size_t nr, double v);
 /* A map that could not be read: cbcc_exporter_map_read_errors_total. */
 void prom_read_error(struct prom_writer *w);
+uint64_t prom_writer_read_errors(const struct prom_writer *w);
+/*
+ * Ends the exposition: the cbcc_exporter_series_dropped family (what the
+ * cap left out), then the text (malloc'd, *len set); w is freed either
+ * way.  NULL with errno ENOMEM.
+ */
+char *prom_writer_finish(struct prom_writer *w, size_t *len);
 /*
  * A cumulative Prometheus histogram from log2 slots (slot s counts values
  * in [2^(s-1), 2^s - 1], slot 0 the value 0, as bcc's log2 histograms):
