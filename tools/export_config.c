@@ -68,10 +68,34 @@ static int str_of(struct ctx *c, yaml_node_t *n, char **out)
 #define KEY(c, p)	scalar(yaml_document_get_node(&(c)->doc, (p)->key))
 #define VAL(c, p)	yaml_document_get_node(&(c)->doc, (p)->value)
 
+static int static_map_of(struct ctx *c, yaml_node_t *v,
+			 struct export_label *l)
+{
+	yaml_node_pair_t *q;
+	int err;
+
+	if (v->type != YAML_MAPPING_NODE)
+		return bad(c, v, "static_map: a mapping");
+	FOR_PAIRS(c, v, q) {
+		if (l->nr_static == EXPORT_MAX_STATIC)
+			return bad(c, v, "static_map: too many entries");
+		l->from[l->nr_static] = NULL;
+		l->to[l->nr_static] = NULL;
+		err = str_of(c, yaml_document_get_node(&c->doc, q->key),
+			     &l->from[l->nr_static]);
+		if (!err)
+			err = str_of(c, VAL(c, q), &l->to[l->nr_static]);
+		l->nr_static++;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int labels_of(struct ctx *c, yaml_node_t *n, struct export_metric *m)
 {
 	yaml_node_item_t *it;
-	yaml_node_pair_t *p, *q;
+	yaml_node_pair_t *p;
 	yaml_node_t *ln, *v;
 	struct export_label *l;
 	const char *k, *d;
@@ -110,23 +134,7 @@ static int labels_of(struct ctx *c, yaml_node_t *n, struct export_metric *m)
 					err = bad(c, v, "decoder: ksym, inet, "
 						  "static_map or string");
 			} else if (!strcmp(k, "static_map")) {
-				if (v->type != YAML_MAPPING_NODE)
-					return bad(c, v, "static_map: a mapping");
-				FOR_PAIRS(c, v, q) {
-					if (l->nr_static == EXPORT_MAX_STATIC)
-						return bad(c, v, "static_map too big");
-					l->from[l->nr_static] = NULL;
-					l->to[l->nr_static] = NULL;
-					err = str_of(c, yaml_document_get_node(
-						&c->doc, q->key),
-						&l->from[l->nr_static]);
-					if (!err)
-						err = str_of(c, VAL(c, q),
-							     &l->to[l->nr_static]);
-					l->nr_static++;
-					if (err)
-						return err;
-				}
+				err = static_map_of(c, v, l);
 			} else {
 				err = bad(c, v, "label keys: name, field, "
 					  "decoder, static_map");

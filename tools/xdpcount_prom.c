@@ -28,9 +28,12 @@ static void family(struct prom_writer *w, const struct xdpcount_snapshot *s,
 	char ifbuf[16];
 	size_t i;
 
-	prom_family(w, bytes ? "cbcc_xdp_bytes_total" : "cbcc_xdp_packets_total",
-		    "counter", bytes ? "Bytes seen by xdpcount's XDP program." :
-		    "Packets seen by xdpcount's XDP program.");
+	if (bytes)
+		prom_family(w, "cbcc_xdp_bytes_total", "counter",
+			    "Bytes seen by xdpcount's XDP program.");
+	else
+		prom_family(w, "cbcc_xdp_packets_total", "counter",
+			    "Packets seen by xdpcount's XDP program.");
 	for (i = 0; i < s->nr; i++) {
 		if (!prom_series(w))
 			continue;

@@ -22,7 +22,8 @@
  */
 #define PROM_TOOL_OPTS(st, addr, max, quiet) \
 	TOOL_OPT_STRING(0, "prometheus", st, addr, "ADDR:PORT", \
-			"serve Prometheus metrics on http://ADDR:PORT/metrics " \
+			"serve Prometheus metrics on " \
+			"http://ADDR:PORT/metrics " \
 			"(PORT alone: 127.0.0.1)"), \
 	TOOL_OPT_LONG(0, "prometheus-max-series", st, max, "N", 1, 10000000, \
 		      "at most N label sets per metric (default 10000); " \

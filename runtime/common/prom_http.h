@@ -39,7 +39,8 @@ void prom_server_stop(struct prom_server *s);	/* NULL ok */
  * Returns 0 while the request head is incomplete and could still fit,
  * else the status to answer: 200 (GET or HEAD /metrics, any query),
  * 404 (another path), 405 (another method), 400 (malformed), 414 (the
- * request line alone is too long), 431 (the head is too long).  *head is set for HEAD.
+ * request line alone is too long), 431 (the head is too long).  *head is
+ * set for HEAD.
  */
 int prom_req_parse(const char *buf, size_t len, bool *head);
 
