@@ -213,17 +213,30 @@ def test_xdpcount_quiet_prints_nothing(binary, netns, no_leaks):
 
 GETPPID_CHILD = (
     "import os, sys\n"
+    "print('ready', flush=True)\n"
     "for line in sys.stdin:\n"
     "    for _ in range(int(line)):\n"
     "        os.getppid()\n"
     "    print('done', flush=True)\n")
 
 
-def test_funccount_counter_survives_interval_clearing(binary, no_leaks):
-    """-i clears the map for its report; the counter must not go back."""
-    child = subprocess.Popen(["python3", "-c", GETPPID_CHILD],
+def getppid_child():
+    """A process that calls getppid() N times per line N it reads.
+
+    /usr/bin/python3 itself (a wrapper script, such as pyenv's, calls
+    getppid() for $PPID), and only once it is ready: its start-up calls
+    nothing that is counted.
+    """
+    child = subprocess.Popen(["/usr/bin/python3", "-c", GETPPID_CHILD],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True)
+    assert child.stdout.readline() == "ready\n"
+    return child
+
+
+def test_funccount_counter_survives_interval_clearing(binary, no_leaks):
+    """-i clears the map for its report; the counter must not go back."""
+    child = getppid_child()
     port = free_port()
     t = Tracer([binary, "funccount", "-i", "1", "-p", str(child.pid),
                 "--prometheus", str(port), "t:syscalls:sys_enter_getppid"])
@@ -490,9 +503,7 @@ def test_export_two_programs_reload_and_a_bad_one(binary, core_obj, netns,
     args = (port, prog_for(binary, core_obj, "prom_xdp"),
             prog_for(binary, core_obj, "prom_calls"), bad, netns.host_if)
     export_config(cfg, *args)
-    child = subprocess.Popen(["python3", "-c", GETPPID_CHILD],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             text=True)
+    child = getppid_child()
 
     def calls(n):
         child.stdin.write(f"{n}\n")

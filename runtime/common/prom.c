@@ -272,7 +272,8 @@ void prom_hist_log2(struct prom_writer *w, const struct prom_label *labels,
 
 	if (nr > MAX_LABELS)
 		nr = MAX_LABELS;
-	memcpy(l, labels, nr * sizeof(*l));
+	if (nr)		/* labels may be NULL: memcpy must not see it */
+		memcpy(l, labels, nr * sizeof(*l));
 	l[nr].name = "le";
 	l[nr].value = le;
 	for (s = 0; s < nr_slots; s++)

@@ -164,7 +164,8 @@ static void key_labels(struct labels *ls, const struct typedesc *kt,
 
 	if (nr_extra > 8)
 		nr_extra = 8;
-	memcpy(ls->l, extra, nr_extra * sizeof(*extra));
+	if (nr_extra)	/* extra may be NULL: memcpy must not see it */
+		memcpy(ls->l, extra, nr_extra * sizeof(*extra));
 	ls->nr = nr_extra;
 	if (cur_nr_rules) {
 		for (i = 0; i < cur_nr_rules && i < MAX_KEY_LABELS; i++) {
@@ -317,7 +318,8 @@ static int histograms(struct prom_writer *w, struct mapread *r,
 			struct prom_label l[MAX_KEY_LABELS + 9];
 			char le[24];
 
-			memcpy(l, ls.l, ls.nr * sizeof(*l));
+			if (ls.nr)
+				memcpy(l, ls.l, ls.nr * sizeof(*l));
 			l[ls.nr].name = "le";
 			l[ls.nr].value = le;
 			for (k = 0; k < nr_slots; k++) {
