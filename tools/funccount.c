@@ -34,6 +34,7 @@
 #include "probe_spec.h"
 #include "probe_syms.h"
 #include "probe_targets.h"
+#include "prom.h"
 #include "tool.h"
 
 /* bcc's BPF.get_probe_limit() */
@@ -49,7 +50,14 @@ static struct env {
 	bool debug;
 	int verbose;
 	const char *pattern;
+	const char *prometheus;
+	long prom_max_series;
+	bool quiet;
 } env;
+
+/* --prometheus: the exporter, and what -i's clearing took from the map. */
+static struct prom_exporter *prom;
+static struct prom_totals *prom_totals;
 
 /* As bcc's funccount: -c is a CPU here, not a command. */
 static const struct tool_opt opts[] = {
@@ -66,6 +74,7 @@ static const struct tool_opt opts[] = {
 		      "trace this CPU only"),
 	TOOL_OPT_FLAG('D', "debug", struct env, debug,
 		      "print the BPF program before starting"),
+	PROM_TOOL_OPTS(struct env, prometheus, prom_max_series, quiet),
 	TOOL_OPT_VERBOSE(struct env, verbose),
 	{}
 };
@@ -402,6 +411,11 @@ static int print_counts(struct counter *c, bool clear)
 		pr_err("cannot read counters: %s", strerror(-n));
 		return n;
 	}
+	/* Cleared counts live on in the exporter's totals. */
+	for (i = 0; clear && prom_totals && i < n; i++)
+		if (rows[i].count)
+			prom_totals_add(prom_totals, rows[i].name,
+					rows[i].count);
 	printf("\n");
 	if (env.timestamp) {
 		now = time(NULL);
@@ -418,7 +432,53 @@ static int print_counts(struct counter *c, bool clear)
 
 static int on_interval(void *ctx)
 {
-	return print_counts(ctx, true);
+	return env.quiet ? 0 : print_counts(ctx, true);
+}
+
+/* cbcc_func_calls_total{func}: the map now plus what -i cleared. */
+static int prom_collect(struct prom_writer *w, void *ctx)
+{
+	struct prom_label l = { .name = "func" };
+	struct row *rows;
+	const char *name;
+	uint64_t v;
+	size_t t;
+	int n, i;
+
+	n = read_counts(ctx, &rows, false);
+	if (n < 0) {
+		prom_read_error(w);
+		return n;
+	}
+	prom_family(w, "cbcc_func_calls_total", "counter",
+		    "Calls counted by funccount.");
+	for (i = 0; i < n; i++) {
+		if (!rows[i].count && !prom_totals_get(prom_totals,
+						       rows[i].name))
+			continue;
+		if (!prom_series(w))
+			continue;
+		l.value = rows[i].name;
+		prom_sample_u64(w, "", &l, 1, rows[i].count +
+				prom_totals_get(prom_totals, rows[i].name));
+	}
+	for (t = 0; (name = prom_totals_at(prom_totals, t, &v)); t++) {
+		for (i = 0; i < n; i++)
+			if (!strcmp(rows[i].name, name))
+				break;
+		if (i < n || !prom_series(w))
+			continue;
+		l.value = name;
+		prom_sample_u64(w, "", &l, 1, v);
+	}
+	free(rows);
+	return 0;
+}
+
+static int prom_tick(void *ctx)
+{
+	(void)ctx;
+	return prom_exporter_tick(prom);
 }
 
 static int run(struct counter *c)
@@ -427,15 +487,19 @@ static int run(struct counter *c)
 		.duration = env.duration,
 		.interval = env.interval,
 		.on_interval = on_interval,
+		.on_poll = prom_tick,
 		.ctx = c,
 	};
 	int err;
 
-	printf("Tracing %d functions for \"%s\"... Hit Ctrl-C to end.\n",
-	       c->nr_attached, env.pattern);
+	if (!env.quiet)
+		printf("Tracing %d functions for \"%s\"... Hit Ctrl-C to "
+		       "end.\n", c->nr_attached, env.pattern);
 	err = tool_loop(&l);
 	if (err)
 		return exit_code_for(err);
+	if (env.quiet)
+		return EXIT_OK;
 	/* A reader that went away ended the loop: nothing more to say. */
 	if (tool_output_check())
 		return EXIT_OK;
@@ -470,7 +534,8 @@ int cmd_funccount(int argc, char **argv)
 		probe_error_report("bad pattern", env.pattern, &perr);
 		return EXIT_USAGE;
 	}
-	if (check_pid(env.pid)) {
+	if (check_pid(env.pid) ||
+	    prom_check_opts(env.prometheus, env.quiet)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -490,6 +555,18 @@ int cmd_funccount(int argc, char **argv)
 	ret = find_candidates(&c, &pat);
 	if (ret)
 		goto out;
+	if (env.prometheus) {
+		/* Before attaching: a port in use leaves nothing behind. */
+		prom_totals = prom_totals_new();
+		if (prom_totals)
+			prom = prom_exporter_start(env.prometheus,
+						   env.prom_max_series,
+						   prom_collect, &c);
+		if (!prom) {
+			ret = EXIT_RUNTIME;
+			goto out;
+		}
+	}
 	cfg.targ_tgid = env.pid;
 	cfg.targ_cpu = env.cpu;
 	err = funccount_mod_load(&c.mod, c.kind, c.nr_names, &cfg,
@@ -511,6 +588,8 @@ int cmd_funccount(int argc, char **argv)
 	}
 	ret = cli_stop_requested() ? EXIT_OK : run(&c);
 out:
+	prom_exporter_stop(prom);
+	prom_totals_free(prom_totals);
 	funccount_mod_close(&c.mod);
 	ksyms_free(c.ksyms);
 	probe_free_names(c.names, c.nr_names);

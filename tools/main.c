@@ -52,6 +52,8 @@ static const struct cmd {
 	{ "execsnoop", PRECOMPILED(cmd_execsnoop), "trace exec() syscalls" },
 	{ "bps", PRECOMPILED(cmd_bps), "list loaded BPF programs" },
 	{ "features", PRECOMPILED(cmd_features), "what this kernel offers" },
+	{ "export", PRECOMPILED(cmd_export),
+	  "serve Prometheus metrics of several programs (YAML)" },
 };
 
 static void usage(FILE *f)

@@ -28,6 +28,8 @@
 #include "log.h"
 #include "mapdump.h"
 #include "ndjson.h"
+#include "prom.h"
+#include "prom_maps.h"
 #include "textesc.h"
 #include "tool.h"
 #include "tracepipe.h"
@@ -62,6 +64,9 @@ struct run_opts {
 	int nr_linear;
 	bool json, no_maps, compile_only, load_only, force;
 	int verbose;
+	const char *prometheus;		/* --prometheus ADDR:PORT */
+	long prom_max_series;
+	bool quiet;			/* -q: metrics only */
 	/* Compiler-only options given (-I, --cflag, ...): the first. */
 	const char *compile_opt;
 };
@@ -70,6 +75,12 @@ struct run_opts {
 struct run_ctx {
 	const struct run_opts *o;
 	struct tracepipe *tp;
+	/* --prometheus: every map, buffers' lost counts. */
+	struct prom_exporter *prom;
+	struct engine *e;
+	const char *src;
+	const struct buffer *bufs;
+	const int *nbufs;
 };
 
 /* One perf/ring buffer being read: its record layout and lost count. */
@@ -78,6 +89,7 @@ struct buffer {
 	struct typedesc *layout;	/* NULL: print raw size */
 	uint64_t lost;
 	bool json;
+	bool quiet;			/* -q: counted, not printed */
 };
 
 static const char spec_grammar[] =
@@ -247,6 +259,7 @@ static struct tool_opt run_opts_table[] = {
 		      "load, print each program's instruction count"),
 	TOOL_OPT_CALLBACK(0, "kernel-source", opt_kernel_source, "DIR",
 			  "kernel headers to compile against"),
+	PROM_TOOL_OPTS(struct run_opts, prometheus, prom_max_series, quiet),
 	TOOL_OPT_VERBOSE(struct run_opts, verbose),
 	{}
 };
@@ -463,6 +476,8 @@ static void on_event(void *ctx, int cpu, const void *data, size_t size)
 	struct json_object *o, *d;
 	char text[4096];
 
+	if (b->quiet)
+		return;
 	if (b->json) {
 		o = json_object_new_object();
 		json_object_object_add(o, "type", json_object_new_string("event"));
@@ -678,6 +693,7 @@ static int open_buffers(struct engine *e, const struct run_opts *o,
 			continue;
 		bufs[*nr].name = m.name;
 		bufs[*nr].json = o->json;
+		bufs[*nr].quiet = o->quiet;
 		if (m.event_desc)
 			bufs[*nr].layout = typedesc_parse(m.event_desc);
 		else if (m.nr_event_fields)
@@ -738,14 +754,55 @@ static void report_lost(const struct buffer *bufs, int nr, bool json)
 	}
 }
 
+static enum prom_map_kind prom_kind(const struct run_ctx *r,
+				    const struct engine_map *m)
+{
+	int j;
+
+	for (j = 0; j < r->o->nr_linear; j++)
+		if (!strcmp(r->o->linear[j], m->name))
+			return PROM_MAP_LINEAR;
+	if (m->hist || (r->src && is_histogram(r->src, m->name)))
+		return PROM_MAP_LOG2;
+	return PROM_MAP_AUTO;
+}
+
+/* --prometheus: every hash/array map, by prom_maps.h's rules. */
+static int prom_collect(struct prom_writer *w, void *ctx)
+{
+	struct run_ctx *r = ctx;
+	struct engine_map m;
+	size_t i, n = engine_nr_maps(r->e);
+
+	for (i = 0; i < n; i++) {
+		if (engine_map(r->e, i, &m) || !prom_map_wanted(&m))
+			continue;
+		prom_map_collect(w, &m, prom_kind(r, &m), "cbcc_", NULL, NULL,
+				 NULL, 0, NULL, 0);
+	}
+	return 0;
+}
+
+static int prom_tick(struct run_ctx *r)
+{
+	uint64_t lost = 0;
+	int i;
+
+	for (i = 0; i < *r->nbufs; i++)
+		lost += r->bufs[i].lost;
+	prom_exporter_set_lost(r->prom, lost);
+	return prom_exporter_tick(r->prom);
+}
+
 /* trace_printk lines arrive between buffer polls. */
 static int read_trace_lines(void *ctx)
 {
 	struct run_ctx *r = ctx;
 
 	if (r->tp)
-		tracepipe_read(r->tp, on_trace, (void *)r->o);
-	return 0;
+		tracepipe_read(r->tp, r->o->quiet ? discard_trace : on_trace,
+			       (void *)r->o);
+	return r->prom ? prom_tick(r) : 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -753,15 +810,17 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o = {};
 	struct engine_opts eo = {};
 	struct buffer bufs[MAX_BUFFERS] = {};
-	struct run_ctx rc = { .o = &o };
+	int ret, err, nbufs = 0, i;
+	struct run_ctx rc = { .o = &o, .bufs = bufs, .nbufs = &nbufs };
 	struct tool_loop loop = {};
 	struct engine *e = NULL;
-	int ret, err, nbufs = 0, i;
 	char *src = NULL;
 
 	ret = parse_args(argc, argv, &o);
 	if (!ret)
 		ret = check_input_kind(&o);
+	if (!ret && prom_check_opts(o.prometheus, o.quiet))
+		ret = -EINVAL;
 	if (ret) {
 		free_opts(&o);
 		return ret > 0 ? (ret == 1 ? EXIT_OK : ret) : EXIT_USAGE;
@@ -820,6 +879,17 @@ int cmd_run(int argc, char **argv)
 		/* Lines already queued came from before us: not ours. */
 		tracepipe_read(rc.tp, discard_trace, NULL);
 	}
+	if (o.prometheus) {
+		/* Before attaching: a port in use leaves nothing attached. */
+		rc.e = e;
+		rc.src = src;
+		rc.prom = prom_exporter_start(o.prometheus, o.prom_max_series,
+					      prom_collect, &rc);
+		if (!rc.prom) {
+			err = -EADDRNOTAVAIL;
+			goto out;
+		}
+	}
 	err = attach_all(e, &o);
 	if (err)
 		goto out;
@@ -844,10 +914,11 @@ int cmd_run(int argc, char **argv)
 		usleep(100 * 1000);
 		tracepipe_read(rc.tp, on_trace, &o);
 	}
-	if (!err && !o.no_maps && tool_output_check() != -EPIPE)
+	if (!err && !o.no_maps && !o.quiet && tool_output_check() != -EPIPE)
 		print_maps(e, &o, src);
 	report_lost(bufs, nbufs, o.json);
 out:
+	prom_exporter_stop(rc.prom);
 	tool_child_stop(loop.child);
 	engine_close(e);
 	tracepipe_close(rc.tp);

@@ -20,6 +20,7 @@
 #include "embedded.h"
 #include "engine.h"
 #include "log.h"
+#include "prom.h"
 #include "textesc.h"
 #include "tool.h"
 #include "xdp.h"
@@ -43,6 +44,9 @@ struct env {
 	bool force;
 	const char *kernel_source;
 	int verbose;
+	const char *prometheus;		/* --prometheus ADDR:PORT */
+	long prom_max_series;
+	bool quiet;			/* -q: metrics only */
 };
 
 static int parse_mode(const char *arg, void *p)
@@ -113,6 +117,7 @@ static const struct tool_opt opts[] = {
 		      "replace an XDP program already attached"),
 	TOOL_OPT_STRING(0, "kernel-source", struct env, kernel_source, "DIR",
 			"kernel headers to compile with (cbcc only)"),
+	PROM_TOOL_OPTS(struct env, prometheus, prom_max_series, quiet),
 	TOOL_OPT_VERBOSE(struct env, verbose),
 	{}
 };
@@ -336,6 +341,7 @@ struct run {
 	struct xdpcount_counters counters;
 	struct xdpcount_snapshot prev;	/* -i: the interval's start */
 	unsigned int ticks;
+	struct prom_exporter *prom;	/* --prometheus, or NULL */
 };
 
 /*
@@ -402,7 +408,8 @@ static int on_tick(void *ctx)
 		pr_err("every interface has disappeared");
 		return -ENODEV;
 	}
-	if (r->env->interval && ++r->ticks % r->env->interval == 0)
+	if (r->env->interval && ++r->ticks % r->env->interval == 0 &&
+	    !r->env->quiet)
 		return interval_report(r);
 	return 0;
 }
@@ -425,6 +432,13 @@ static int final_report(struct run *r, uint64_t start_ms)
 	return err == -EPIPE ? 0 : err;
 }
 
+static int prom_tick(void *ctx)
+{
+	struct run *r = ctx;
+
+	return prom_exporter_tick(r->prom);
+}
+
 static int count(struct run *r)
 {
 	struct env *env = r->env;
@@ -433,6 +447,7 @@ static int count(struct run *r)
 		.duration = env->duration,
 		.interval = 1,
 		.on_interval = on_tick,
+		.on_poll = prom_tick,
 		.ctx = r,
 	};
 	uint64_t start_ms = cli_now_ms();
@@ -443,7 +458,8 @@ static int count(struct run *r)
 		if (err)
 			return EXIT_RUNTIME;
 	}
-	print_header(env);
+	if (!env->quiet)
+		print_header(env);
 	if (env->command) {
 		child = tool_child_start(env->command, env->json);
 		if (!child)
@@ -459,7 +475,7 @@ static int count(struct run *r)
 	xdpcount_snapshot_free(&r->prev);
 	if (err != -ENODEV)
 		check_ifaces(r);	/* the last word on each interface */
-	if (final_report(r, start_ms) && ret == EXIT_OK)
+	if (!env->quiet && final_report(r, start_ms) && ret == EXIT_OK)
 		ret = EXIT_RUNTIME;
 	return ret;
 }
@@ -489,6 +505,8 @@ int cmd_xdpcount(int argc, char **argv)
 		goto out;
 	if (env.pin && xdpcount_pin_check(env.pin_dir))
 		goto out;
+	if (prom_check_opts(env.prometheus, env.quiet))
+		goto out;
 	ret = EXIT_RUNTIME;
 	if (tool_require_caps(TOOL_CAP_BPF | TOOL_CAP_PERFMON |
 			      TOOL_CAP_NET_ADMIN,
@@ -502,6 +520,15 @@ int cmd_xdpcount(int argc, char **argv)
 		goto out;
 	}
 	err = xdpcount_counters_init(&r.counters, e, env.key, &env.ifaces);
+	/* Before attaching: a port in use leaves nothing attached. */
+	if (!err && env.prometheus) {
+		r.prom = prom_exporter_start(env.prometheus,
+					     env.prom_max_series,
+					     xdpcount_prom_collect,
+					     &r.counters);
+		if (!r.prom)
+			err = -EADDRNOTAVAIL;
+	}
 	if (!err && env.pin)
 		err = xdpcount_pin(&r.counters, env.pin_dir, &env.ifaces);
 	if (!err)
@@ -512,6 +539,7 @@ int cmd_xdpcount(int argc, char **argv)
 	}
 	ret = count(&r);
 out:
+	prom_exporter_stop(r.prom);
 	engine_close(e);	/* detaches from every interface */
 	xdpcount_unpin(env.keep_pin, !env.pin_dir);
 	xdpcount_counters_free(&r.counters);

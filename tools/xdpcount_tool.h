@@ -97,6 +97,13 @@ void xdpcount_report(struct xdpcount_snapshot *s,
 		     const struct xdpcount_ifaces *ifaces, double secs,
 		     bool interval, bool json);
 
+/* ---- Prometheus metrics (xdpcount_prom.c) ---- */
+
+struct prom_writer;
+
+/* prom_collect_fn over a struct xdpcount_counters. */
+int xdpcount_prom_collect(struct prom_writer *w, void *ctx);
+
 /* ---- pinning (xdpcount_pin.c) ---- */
 
 #define XDPCOUNT_PIN_ROOT	"/sys/fs/bpf/cbcc/xdpcount"
