@@ -305,8 +305,16 @@ def test_completion_interfaces_tracepoints_programs(root, netns):
     assert got == ["sys_enter_getppid"], got
     got = complete(root, "cbcc", "trace", "t", ":", "sche")
     assert "sched:sched_process_exec" in got, got
-    ids = complete(root, "cbcc", "bps", "")
-    loaded = run(["bpftool", "prog", "show"]).stdout
+    # A program of our own, so there is one to complete on a quiet host.
+    pin = f"/sys/fs/bpf/cbcc-pkgtest-{os.getpid()}"
+    obj = os.path.join(REPO, "build", "bpf", "netrx.bpf.o")
+    r = run(["bpftool", "prog", "load", obj, pin])
+    assert r.returncode == 0, r.stderr
+    try:
+        ids = complete(root, "cbcc", "bps", "")
+        loaded = run(["bpftool", "prog", "show"]).stdout
+    finally:
+        os.unlink(pin)
     assert ids and all(re.search(rf"^{i}: ", loaded, re.M) for i in ids[:5])
 
 

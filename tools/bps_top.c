@@ -206,8 +206,11 @@ static int refresh(void *ctx)
 	swap = malloc((t->nr_cur ?: 1) * sizeof(*swap));
 	if (!swap)
 		return -ENOMEM;
-	memcpy(swap, t->cur, t->nr_cur * sizeof(*swap));
-	qsort(t->cur, t->nr_cur, sizeof(*t->cur), by_cpu);
+	/* No program at all: t->cur may be NULL, which memcpy may not see. */
+	if (t->nr_cur) {
+		memcpy(swap, t->cur, t->nr_cur * sizeof(*swap));
+		qsort(t->cur, t->nr_cur, sizeof(*t->cur), by_cpu);
+	}
 	if (t->env->json)
 		print_json(t, secs);
 	else
