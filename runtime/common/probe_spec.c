@@ -480,6 +480,72 @@ char *probe_glob_to_regex(const char *glob)
 	return re;
 }
 
+/*
+ * glibc's regcomp() copies a repeated subexpression once per repetition,
+ * and nests the copies for stacked quantifiers: "p++++...+" or
+ * "((a{255}){255}){255}" need gigabytes before regcomp() returns.  Such
+ * patterns name no kernel or user function, so they are refused: stacked
+ * quantifiers, interval bounds above 255, more than two intervals.
+ * Returns the offending column, or -1 when the pattern is fine.
+ */
+#define REGEX_MAX_BOUND		255
+#define REGEX_MAX_INTERVALS	2
+
+static int regex_too_costly(const char *re)
+{
+	bool quantified = false, in_bracket = false;
+	int intervals = 0;
+	const char *p;
+
+	for (p = re; *p; p++) {
+		if (in_bracket) {
+			if (*p == ']' && p[-1] != '[' &&
+			    !(p[-1] == '^' && p[-2] == '['))
+				in_bracket = false;
+			continue;
+		}
+		switch (*p) {
+		case '\\':
+			if (p[1])
+				p++;
+			quantified = false;
+			break;
+		case '[':
+			in_bracket = true;
+			quantified = false;
+			break;
+		case '*':
+		case '+':
+		case '?':
+			if (quantified)
+				return p - re;
+			quantified = true;
+			break;
+		case '{': {
+			char *end;
+			long lo, hi;
+
+			if (quantified || ++intervals > REGEX_MAX_INTERVALS)
+				return p - re;
+			lo = strtol(p + 1, &end, 10);
+			hi = lo;
+			if (*end == ',')
+				hi = end[1] == '}' ? REGEX_MAX_BOUND + 1 :
+				     strtol(end + 1, &end, 10);
+			if (lo > REGEX_MAX_BOUND || hi > REGEX_MAX_BOUND)
+				return p - re;
+			p = strchr(p, '}') ?: p;
+			quantified = true;
+			break;
+		}
+		default:
+			quantified = false;
+			break;
+		}
+	}
+	return -1;
+}
+
 static int pattern_parse(const char *text, bool use_regex,
 			 struct probe_pattern *out, struct probe_error *err)
 {
@@ -538,6 +604,12 @@ static int pattern_parse(const char *text, bool use_regex,
 	 * A bad -r expression is a usage error, found here, before any
 	 * kernel list is read or anything is compiled.
 	 */
+	if (regex_too_costly(out->regex) >= 0)
+		return probe_error_set(err, pat - text,
+				       "regular expression too costly to "
+				       "compile (stacked quantifiers, or "
+				       "more than %d {m,n} up to %d)",
+				       REGEX_MAX_INTERVALS, REGEX_MAX_BOUND);
 	ret = regcomp(&rx, out->regex, REG_EXTENDED | REG_NOSUB);
 	if (ret) {
 		char why[96];

@@ -204,6 +204,30 @@ static void test_patterns(void **state)
 	assert_int_equal(err.col, 2);
 }
 
+/* glibc's regcomp() needs gigabytes for these: refused up front. */
+static void test_costly_regex_refused(void **state)
+{
+	static const char *const costly[] = {
+		"p+++++++++++++++++++++++++++++++++++++++",
+		"a**", "a{2}{3}", "a{256}", "((a{9}){9}){9}", "a{1,}",
+	};
+	struct probe_pattern p;
+	struct probe_error err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(costly) / sizeof(costly[0]); i++) {
+		memset(&p, 0, sizeof(p));
+		assert_int_not_equal(probe_pattern_parse(costly[i], true, &p,
+							 &err), 0);
+		assert_non_null(strstr(err.msg, "too costly"));
+	}
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(probe_pattern_parse("^vfs_(re|wr)[a-z]{2,4}$", true,
+					     &p, &err), 0);
+	probe_pattern_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_format_escapes_and_percent),
 		cmocka_unit_test(test_errors_point_at_column),
 		cmocka_unit_test(test_patterns),
+		cmocka_unit_test(test_costly_regex_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
