@@ -249,7 +249,7 @@ fuzz: fuzz-build
 # The short run `make test` does: the kept corpus plus FUZZ_SHORT seconds.
 test-fuzz: fuzz-build
 	$(Q)set -e; for b in $(FUZZ_BINS); do \
-		sh tests/fuzz/run.sh $$b $$(basename $$b) $(FUZZ_SHORT); done
+		sh tests/fuzz/run.sh $$b $$(basename $$b) $(FUZZ_SHORT) 1; done
 
 # The sanitizer build: unit tests, then every host-lane pytest test with
 # build/san/cbcc.  Reports (ASan, UBSan, LSan at exit) go to files that
