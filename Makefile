@@ -280,7 +280,11 @@ test-host: all test-unit test-san test-fuzz
 # a release), testing the binaries just built: CBCC_BIN (default
 # $(OUT)/cbcc) and every other CBCC_* variable reach the guest's tests,
 # which see the host's whole root, so any binary in $(OUT) is there.
-VM_KERNELS ?= 6.1 6.12
+# make test runs 6.1 only: Debian's 6.12 under TCG with two vCPUs oopsed
+# (int3 at vfs_read+0x5, a text-patching race) while two funccount tests
+# attached kprobes at once; until the lane serializes kprobe tests there,
+# 6.12 runs on request: make test-vm KERNEL=6.12 or VM_KERNELS="6.1 6.12".
+VM_KERNELS ?= 6.1
 test-vm: all
 	CBCC_BIN=$${CBCC_BIN:-$(CURDIR)/$(OUT)/cbcc} \
 	CBCC_CORE_BIN=$${CBCC_CORE_BIN:-$(CURDIR)/$(OUT)/cbcc-core} \
