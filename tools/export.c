@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "export.h"
 #include "log.h"
+#include "mapdump.h"
 #include "probe_syms.h"
 #include "prom.h"
 #include "prom_maps.h"
@@ -348,7 +349,7 @@ static int collect_prog(struct prom_writer *w, const struct export_prog *p,
 		/* No rules: every map, as `cbcc run --prometheus`. */
 		n = engine_nr_maps(e);
 		for (i = 0; i < n; i++)
-			if (!engine_map(e, i, &m) && prom_map_wanted(&m))
+			if (!engine_map(e, i, &m) && mapdump_wanted(&m))
 				prom_map_collect(w, &m, m.hist ?
 						 PROM_MAP_LOG2 : PROM_MAP_AUTO,
 						 prefix, NULL, NULL, NULL, 0,
@@ -359,7 +360,7 @@ static int collect_prog(struct prom_writer *w, const struct export_prog *p,
 		const struct export_metric *mt = &p->metrics[j];
 
 		if (engine_map_by_name(e, mt->map, &m) ||
-		    !prom_map_wanted(&m)) {
+		    !mapdump_wanted(&m)) {
 			prom_read_error(w);
 			continue;
 		}

@@ -775,7 +775,7 @@ static int prom_collect(struct prom_writer *w, void *ctx)
 	size_t i, n = engine_nr_maps(r->e);
 
 	for (i = 0; i < n; i++) {
-		if (engine_map(r->e, i, &m) || !prom_map_wanted(&m))
+		if (engine_map(r->e, i, &m) || !mapdump_wanted(&m))
 			continue;
 		prom_map_collect(w, &m, prom_kind(r, &m), "cbcc_", NULL, NULL,
 				 NULL, 0, NULL, 0);

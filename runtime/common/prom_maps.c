@@ -32,21 +32,6 @@ struct mapread {
 	unsigned char *blob;	/* keys and values of all entries */
 };
 
-bool prom_map_wanted(const struct engine_map *m)
-{
-	switch (m->type) {
-	case BPF_MAP_TYPE_HASH:
-	case BPF_MAP_TYPE_ARRAY:
-	case BPF_MAP_TYPE_PERCPU_HASH:
-	case BPF_MAP_TYPE_PERCPU_ARRAY:
-	case BPF_MAP_TYPE_LRU_HASH:
-	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static bool is_percpu(enum bpf_map_type t)
 {
 	return t == BPF_MAP_TYPE_PERCPU_HASH ||

@@ -56,8 +56,7 @@ enum prom_map_kind {
 	PROM_MAP_LINEAR,
 };
 
-/* Hash and array maps (per-CPU and LRU too): what can become metrics. */
-bool prom_map_wanted(const struct engine_map *m);
+/* What can become metrics: the maps mapdump_wanted() (mapdump.h) reads. */
 
 /*
  * Writes map m's families.  metric: the family name, or NULL for the
