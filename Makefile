@@ -201,6 +201,17 @@ $(OUT)/embedded.o: $(OUT)/embedded.c runtime/common/embedded.h runtime/engine.h
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The target's system call numbers (funccount counts syscall tracepoints
+# from raw_syscalls by number), from its <asm/unistd.h>.
+$(OUT)/syscall_table.h: tools/gen-syscall-table.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sh tools/gen-syscall-table.sh $@ '$(CC)'
+
+$(OUT)/runtime/common/syscall_nr.o: $(OUT)/syscall_table.h
+$(FUZZ_OUT)/runtime/common/syscall_nr.o: $(OUT)/syscall_table.h
+$(FUZZ_OUT)/runtime/common/syscall_nr.o: FUZZ_CFLAGS += -I$(OUT)
+
 # C unit tests: cmocka, linked against the engine-neutral runtime only.
 # Through an archive, so a test pulls in just the objects it uses (engine.o
 # needs an engine_*.o that tests do not link).
