@@ -10,6 +10,7 @@ on stdin before making N known calls, so the tracer is ready first and
 counts can be checked against N.  Golden header formats are read from
 bcc's installed funccount (its source text), not copied.
 """
+import json
 import os
 import re
 import select
@@ -81,10 +82,10 @@ class Workload:
 class Tool:
     """A tool in its own process group; stdout read raw until ready."""
 
-    def __init__(self, args):
+    def __init__(self, args, env=None):
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE,
-                                     start_new_session=True)
+                                     start_new_session=True, env=env)
         self.out = b""
 
     def wait_for(self, pattern, timeout=READY_TIMEOUT):
@@ -185,6 +186,97 @@ def test_tracepoint_wildcard_counts_each(fcbin):
     counts = table(out)
     assert counts.get("syscalls:sys_enter_getppid") == 300, out
     assert all(k.split(":")[1] in want for k in counts), out
+
+
+# N getppid() and N close(-1) (EBADF) after a line on stdin.
+SYSCALLS_WORKLOAD = r"""
+import os, sys
+print(os.getpid(), flush=True)
+sys.stdin.readline()
+for _ in range(int(sys.argv[1])):
+    os.getppid()
+    try:
+        os.close(-1)
+    except OSError:
+        pass
+"""
+
+SYS_PATTERN = ["-r", "t:syscalls:sys_(enter|exit)_(getppid|close)$"]
+
+
+def syscalls_env(mode):
+    return dict(os.environ, CBCC_FUNCCOUNT_SYSCALLS=mode)
+
+
+def test_syscall_tracepoints_from_raw_syscalls_count_the_same(fcbin,
+                                                              no_leaks):
+    """The raw_syscalls programs find each call's tracepoint by number:
+    counts equal those of one attach per tracepoint, name by name."""
+    n = 300
+    got = {}
+    for mode in ("raw", "each"):
+        w = Workload(SYSCALLS_WORKLOAD, n)
+        t = Tool([fcbin, "funccount", "-v", "-p", str(w.pid)] + SYS_PATTERN,
+                 env=syscalls_env(mode))
+        try:
+            t.wait_for(HEADER_RE)
+        except AssertionError:
+            w.proc.kill()
+            raise
+        w.go()
+        time.sleep(0.5)
+        rc, out, err = t.stop()
+        assert rc == 0, err
+        assert re.match(HEADER_RE, out.splitlines()[0]).group(1) == "4", out
+        raw = "4 syscall tracepoints counted by 2 raw_syscalls programs"
+        assert (raw in err) == (mode == "raw"), err
+        got[mode] = table(out)
+    assert got["raw"] == got["each"], got
+    for ev in ("enter", "exit"):
+        assert got["raw"][f"syscalls:sys_{ev}_getppid"] == n, got
+        # the interpreter may close a file of its own on the way out
+        assert got["raw"][f"syscalls:sys_{ev}_close"] >= n, got
+
+
+def perf_links_of(pid):
+    """Tracepoint perf events held by pid (bpftool perf)."""
+    r = run(["bpftool", "-j", "perf", "show"])
+    assert r.returncode == 0, r.stderr
+    return [e for e in json.loads(r.stdout or "[]")
+            if e.get("pid") == pid and e.get("tracepoint")]
+
+
+def test_all_syscall_tracepoints_take_two_attachments(fcbin, no_leaks):
+    """'t:syscalls:*' (720 tracepoints): two raw_syscalls attachments,
+    plus one per tracepoint this build has no number for (-v lists
+    them), instead of 720 detaches of ~40 ms each."""
+    t = Tool([fcbin, "funccount", "-v", "t:syscalls:*"])
+    t.wait_for(HEADER_RE)
+    tps = perf_links_of(t.proc.pid)
+    rc, out, err = t.stop()
+    assert rc == 0, err
+    total = int(re.match(HEADER_RE, out.splitlines()[0]).group(1))
+    m = re.search(r"(\d+) syscall tracepoints counted by 2 raw_syscalls "
+                  r"programs", err)
+    assert m, err
+    m2 = re.search(r"(\d+) syscall tracepoints have no system call number",
+                   err)
+    unknown = int(m2.group(1)) if m2 else 0
+    assert int(m.group(1)) + unknown == total, err
+    assert int(m.group(1)) > total // 2, err
+    names = sorted(e["tracepoint"] for e in tps)
+    assert names.count("sys_enter") == 1 and names.count("sys_exit") == 1, \
+        names
+    assert len(names) == 2 + unknown, names
+
+
+def test_bad_syscalls_mode_is_a_usage_error(fcbin, no_leaks):
+    r = run([fcbin, "funccount", "t:syscalls:sys_enter_getppid"],
+            env=syscalls_env("sometimes"))
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"{os.path.basename(fcbin)} funccount: error: "
+        "CBCC_FUNCCOUNT_SYSCALLS=sometimes: expected raw or each"], r.stderr
 
 
 def test_regex_pattern(fcbin):

@@ -12,6 +12,14 @@
  * kprobe.multi link where the kernel has one (one attach, one detach,
  * instead of bcc's thousand perf events), else one kprobe each.
  * Locations that cannot be attached are skipped and counted.
+ *
+ * Syscall tracepoints are counted from raw_syscalls:sys_enter/sys_exit
+ * when a pattern matches many of them: closing a tracepoint's perf event
+ * waits for tracepoint_synchronize_unregister() under the kernel's
+ * event_mutex (perf_trace_event_unreg()), ~40 ms each and one at a time
+ * whatever we do in parallel, so 720 of them took ~30 s to detach.  Two
+ * attachments take two waits; the programs find the slot of the call's
+ * tracepoint by system call number (syscall_nr.h).
  */
 #include <errno.h>
 #include <signal.h>
@@ -35,6 +43,7 @@
 #include "probe_syms.h"
 #include "probe_targets.h"
 #include "prom.h"
+#include "syscall_nr.h"
 #include "tool.h"
 
 /* bcc's BPF.get_probe_limit() */
@@ -53,6 +62,7 @@ static struct env {
 	const char *prometheus;
 	long prom_max_series;
 	bool quiet;
+	int raw_syscalls_min;	/* CBCC_FUNCCOUNT_SYSCALLS */
 } env;
 
 /* --prometheus: the exporter, and what -i's clearing took from the map. */
@@ -113,12 +123,27 @@ static int check_pid(pid_t pid)
 	return 0;
 }
 
+/*
+ * Fewer syscall tracepoints than this are attached one by one: their
+ * detach waits stay short, and their programs run only for the calls
+ * they count, where the raw_syscalls programs run for every system call.
+ */
+#define RAW_SYSCALLS_MIN	8
+
 struct counter {
 	enum funccount_kind kind;
 	char **names;		/* candidate locations */
 	int nr_names;
 	bool *attached;		/* per name */
 	int nr_attached;
+	/*
+	 * Syscall tracepoints counted from raw_syscalls: per name, the
+	 * FUNCCOUNT_SYS_* program that counts it (0: attached on its own);
+	 * sysslots[] is the map's content.
+	 */
+	unsigned char *by_sys;
+	uint32_t *sysslots;
+	unsigned int sys_progs;
 	char *binary;		/* uprobes: resolved path */
 	struct funccount_mod mod;
 	int map_fd;
@@ -180,6 +205,80 @@ static int find_candidates(struct counter *c, const struct probe_pattern *p)
 }
 
 /*
+ * CBCC_FUNCCOUNT_SYSCALLS: "raw" counts every syscall tracepoint it can
+ * from raw_syscalls, "each" attaches each one on its own (the tests
+ * compare the two); unset: raw from RAW_SYSCALLS_MIN tracepoints on.
+ */
+static int syscalls_mode(int *min)
+{
+	const char *v = getenv("CBCC_FUNCCOUNT_SYSCALLS");
+
+	*min = RAW_SYSCALLS_MIN;
+	if (!v || !*v)
+		return 0;
+	if (!strcmp(v, "raw"))
+		*min = 1;
+	else if (!strcmp(v, "each"))
+		*min = INT32_MAX;
+	else {
+		pr_err("CBCC_FUNCCOUNT_SYSCALLS=%s: expected raw or each", v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Which syscall tracepoints the raw_syscalls programs count: fills
+ * c->by_sys, c->sysslots and c->sys_progs.  Tracepoints whose number
+ * this build does not know stay on their own attach.
+ */
+static int plan_syscalls(struct counter *c)
+{
+	int i, nr, n = 0, unknown = 0, min = env.raw_syscalls_min;
+	bool exit;
+
+	if (c->kind != FUNCCOUNT_TRACEPOINT)
+		return 0;
+	c->by_sys = calloc(c->nr_names, sizeof(*c->by_sys));
+	c->sysslots = calloc(2 * FUNCCOUNT_NR_SYSCALLS,
+			     sizeof(*c->sysslots));
+	if (!c->by_sys || !c->sysslots)
+		return -ENOMEM;
+	for (i = 0; i < c->nr_names; i++) {
+		nr = syscall_nr_of_tracepoint(c->names[i], &exit);
+		if (nr == -EINVAL)
+			continue;
+		if (nr < 0 || nr >= FUNCCOUNT_NR_SYSCALLS ||
+		    c->sysslots[exit * FUNCCOUNT_NR_SYSCALLS + nr]) {
+			unknown++;
+			continue;
+		}
+		c->sysslots[exit * FUNCCOUNT_NR_SYSCALLS + nr] = i + 1;
+		c->by_sys[i] = exit ? FUNCCOUNT_SYS_EXIT : FUNCCOUNT_SYS_ENTER;
+		n++;
+	}
+	if (n + unknown < min || !n ||
+	    !funccount_mod_can_count_syscalls()) {
+		if (n + unknown >= min)
+			pr_info("syscall tracepoints: one attach each (this build cannot count them from raw_syscalls here)");
+		memset(c->by_sys, 0, c->nr_names * sizeof(*c->by_sys));
+		return 0;
+	}
+	for (i = 0; i < c->nr_names; i++)
+		c->sys_progs |= c->by_sys[i];
+	if (unknown) {
+		pr_info("%d syscall tracepoints have no system call number in this build: one attach each",
+			unknown);
+		for (i = 0; i < c->nr_names; i++)
+			if (!c->by_sys[i] &&
+			    syscall_nr_of_tracepoint(c->names[i], &exit) !=
+			    -EINVAL)
+				pr_info("  %s", c->names[i]);
+	}
+	return 0;
+}
+
+/*
  * With several candidates, a location that cannot be attached is skipped,
  * so the engine's per-location error lines are kept for -v.
  */
@@ -237,6 +336,63 @@ static int attach_multi(struct counter *c)
 	return err;
 }
 
+/*
+ * The raw_syscalls programs, after the slot map is filled.  A program
+ * that cannot attach leaves its tracepoints to their own attach.
+ */
+static void attach_syscalls(struct counter *c)
+{
+	static const unsigned int progs[] = {
+		FUNCCOUNT_SYS_ENTER, FUNCCOUNT_SYS_EXIT,
+	};
+	struct engine_map m;
+	int i, k, n, err, nprogs = 0, counted = 0;
+
+	if (!c->sys_progs)
+		return;
+	err = engine_map_by_name(c->mod.e, FUNCCOUNT_SYSSLOTS, &m);
+	for (k = 0; !err && k < 2 * FUNCCOUNT_NR_SYSCALLS; k++)
+		if (c->sysslots[k] &&
+		    bpf_map_update_elem(m.fd, &k, &c->sysslots[k], BPF_ANY))
+			err = -errno;
+	for (k = 0; k < 2; k++) {
+		struct attach_spec s = {
+			.kind = ATTACH_TRACEPOINT,
+			.target = k ? "raw_syscalls:sys_exit" :
+				      "raw_syscalls:sys_enter",
+			.pid = -1,
+		};
+
+		if (!(c->sys_progs & progs[k]))
+			continue;
+		s.prog = funccount_mod_sys_prog(&c->mod, k);
+		if (!err)
+			err = engine_attach(c->mod.e, &s);
+		for (i = n = 0; i < c->nr_names; i++) {
+			if (c->by_sys[i] != progs[k])
+				continue;
+			if (err) {
+				c->by_sys[i] = 0;
+				continue;
+			}
+			c->attached[i] = true;
+			n++;
+		}
+		if (err) {
+			pr_info("%s: %s: its tracepoints get one attach each",
+				s.target, strerror(-err));
+			err = 0;
+			continue;
+		}
+		c->nr_attached += n;
+		counted += n;
+		nprogs++;
+	}
+	if (nprogs)
+		pr_info("%d syscall tracepoints counted by %d raw_syscalls program%s",
+			counted, nprogs, nprogs > 1 ? "s" : "");
+}
+
 static int attach_all(struct counter *c)
 {
 	int i, err = 0, saved = log_verbosity();
@@ -260,7 +416,10 @@ static int attach_all(struct counter *c)
 	}
 	if (c->nr_names > 1)
 		quiet_begin(&saved);
+	attach_syscalls(c);
 	for (i = 0; i < c->nr_names && !cli_stop_requested(); i++) {
+		if (c->attached[i])
+			continue;	/* counted from raw_syscalls */
 		err = attach_one(c, i);
 		if (err == -EOPNOTSUPP)
 			break;
@@ -535,7 +694,8 @@ int cmd_funccount(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (check_pid(env.pid) ||
-	    prom_check_opts(env.prometheus, env.quiet)) {
+	    prom_check_opts(env.prometheus, env.quiet) ||
+	    syscalls_mode(&env.raw_syscalls_min)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -569,8 +729,11 @@ int cmd_funccount(int argc, char **argv)
 	}
 	cfg.targ_tgid = env.pid;
 	cfg.targ_cpu = env.cpu;
-	err = funccount_mod_load(&c.mod, c.kind, c.nr_names, &cfg,
-				 env.verbose, env.debug);
+	err = plan_syscalls(&c);
+	if (!err)
+		err = funccount_mod_load(&c.mod, c.kind, c.nr_names,
+					 c.sys_progs, &cfg, env.verbose,
+					 env.debug);
 	if (!err)
 		err = attach_all(&c);
 	if (!err)
@@ -594,6 +757,8 @@ out:
 	ksyms_free(c.ksyms);
 	probe_free_names(c.names, c.nr_names);
 	free(c.attached);
+	free(c.by_sys);
+	free(c.sysslots);
 	free(c.binary);
 	probe_pattern_free(&pat);
 	return ret;

@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/types.h>
+
+#include "../../bpf_src/funccount.h"
 #include "kernel.h"
 #include "probe_gen.h"
 #include "probe_spec.h"
@@ -522,29 +525,71 @@ char *probe_gen_trace(const struct probe_spec *probes, size_t n,
 	return text;
 }
 
-char *probe_gen_count(size_t nr_slots, bool by_ip, pid_t pid, int cpu)
+/*
+ * Syscall tracepoints from raw_syscalls: id -> slot through "sysslots";
+ * ia32 calls left out as the per-syscall tracepoints do.
+ */
+static void gen_count_syscalls(FILE *out, const struct count_gen_opts *o,
+			       const char *filter)
+{
+	static const char *const events[] = { "sys_enter", "sys_exit" };
+	bool on[] = { o->sys_enter, o->sys_exit };
+	size_t i;
+
+	fprintf(out,
+		"\nBPF_ARRAY(sysslots, u32, %d);\n\n"
+		"static inline bool compat_syscall(void)\n{\n"
+		"#ifdef TASK_TI_STATUS_OFF\n"
+		"\tu32 status = 0;\n\n"
+		"\tbpf_probe_read_kernel(&status, sizeof(status),\n"
+		"\t\t(char *)bpf_get_current_task() + TASK_TI_STATUS_OFF);\n"
+		"\treturn status & %#x;\n"
+		"#else\n\treturn false;\n#endif\n}\n\n"
+		"static inline int count_syscall(long id, u32 base)\n{\n"
+		"\tu32 key, *slot;\n\tu64 *v;\n\n"
+		"\tif (id < 0 || id >= %d || compat_syscall())\n"
+		"\t\treturn 0;\n"
+		"\tkey = base + id;\n"
+		"\tslot = sysslots.lookup(&key);\n"
+		"\tif (!slot || !*slot)\n\t\treturn 0;\n"
+		"\tkey = *slot - 1;\n"
+		"\tv = counts.lookup(&key);\n"
+		"\tif (v)\n\t\t(*v)++;\n"
+		"\treturn 0;\n}\n",
+		2 * FUNCCOUNT_NR_SYSCALLS, FUNCCOUNT_TS_COMPAT,
+		FUNCCOUNT_NR_SYSCALLS);
+	for (i = 0; i < 2; i++)
+		if (on[i])
+			fprintf(out,
+				"\nTRACEPOINT_PROBE(raw_syscalls, %s)\n{\n%s"
+				"\treturn count_syscall(args->id, %d);\n}\n",
+				events[i], filter,
+				i ? FUNCCOUNT_NR_SYSCALLS : 0);
+}
+
+char *probe_gen_count(const struct count_gen_opts *o)
 {
 	static const char *const ip_progs[] = { "count_ip", "count_ip_multi" };
 	char filter[192] = "", *text = NULL;
 	size_t len = 0, i;
 	FILE *out;
 
-	if (pid > 0)
+	if (o->pid > 0)
 		snprintf(filter, sizeof(filter),
 			 "\tif ((bpf_get_current_pid_tgid() >> 32) != %d)\n"
-			 "\t\treturn 0;\n", pid);
-	if (cpu >= 0)
+			 "\t\treturn 0;\n", o->pid);
+	if (o->cpu >= 0)
 		snprintf(filter + strlen(filter), sizeof(filter) - strlen(filter),
 			 "\tif (bpf_get_smp_processor_id() != %d)\n"
-			 "\t\treturn 0;\n", cpu);
+			 "\t\treturn 0;\n", o->cpu);
 	out = open_memstream(&text, &len);
 	if (!out)
 		return NULL;
 	fprintf(out, "#include <uapi/linux/ptrace.h>\n\n");
-	if (by_ip) {
+	if (o->by_ip) {
 		/* Same body twice: a kprobe.multi program loads apart. */
 		fprintf(out, "BPF_PERCPU_HASH(ipcounts, u64, u64, %zu);\n",
-			nr_slots);
+			o->nr_slots);
 		for (i = 0; i < 2; i++)
 			fprintf(out,
 				"\nint %s(struct pt_regs *ctx)\n{\n%s"
@@ -554,14 +599,17 @@ char *probe_gen_count(size_t nr_slots, bool by_ip, pid_t pid, int cpu)
 				"\treturn 0;\n}\n", ip_progs[i], filter);
 	} else {
 		/* A constant slot per program: the cheapest count there is. */
-		fprintf(out, "BPF_PERCPU_ARRAY(counts, u64, %zu);\n", nr_slots);
-		for (i = 0; i < nr_slots; i++)
+		fprintf(out, "BPF_PERCPU_ARRAY(counts, u64, %zu);\n",
+			o->nr_slots);
+		for (i = 0; i < o->nr_slots; i++)
 			fprintf(out,
 				"\nint count_%zu(void *ctx)\n{\n%s"
 				"\tu32 slot = %zu;\n"
 				"\tu64 *v = counts.lookup(&slot);\n\n"
 				"\tif (v)\n\t\t(*v)++;\n"
 				"\treturn 0;\n}\n", i, filter, i);
+		if (o->sys_enter || o->sys_exit)
+			gen_count_syscalls(out, o, filter);
 	}
 	if (fclose(out)) {
 		free(text);

@@ -97,9 +97,22 @@ bool probe_gen_is_syscall_wrapper(const char *func, const char *prefix);
  * tracepoints and uprobes), or, with by_ip, programs "count_ip" (plain
  * kprobes) and "count_ip_multi" (kprobe.multi) that count by
  * bpf_get_func_ip() in a per-CPU hash "ipcounts" of nr_slots entries.
- * pid > 0 filters on that process, cpu >= 0 on that CPU.  Returns
- * malloc'd text or NULL.
+ * pid > 0 filters on that process, cpu >= 0 on that CPU.  sys_enter
+ * and sys_exit add TRACEPOINT_PROBE(raw_syscalls, sys_enter/sys_exit),
+ * which count syscall tracepoints by system call number through the
+ * array "sysslots" (bpf_src/funccount.h); they leave out ia32 calls when
+ * TASK_TI_STATUS_OFF (task_struct.thread_info.status) is defined.
+ * Returns malloc'd text or NULL.
  */
-char *probe_gen_count(size_t nr_slots, bool by_ip, pid_t pid, int cpu);
+struct count_gen_opts {
+	size_t nr_slots;
+	bool by_ip;
+	bool sys_enter;
+	bool sys_exit;
+	pid_t pid;
+	int cpu;
+};
+
+char *probe_gen_count(const struct count_gen_opts *o);
 
 #endif /* CBCC_PROBE_GEN_H */

@@ -12,7 +12,10 @@
  *
  * tools/funccount.c is written against this and engine.h only: it
  * attaches slot i with the program funccount_mod_prog() names and
- * cookie i, and reads the map the module says.
+ * cookie i, and reads the map the module says.  Syscall tracepoints may
+ * instead be counted by the raw_syscalls programs funccount_mod_sys_prog()
+ * names, which find their slot by system call number in the map
+ * FUNCCOUNT_SYSSLOTS (bpf_src/funccount.h says how).
  */
 #ifndef CBCC_FUNCCOUNT_MOD_H
 #define CBCC_FUNCCOUNT_MOD_H
@@ -41,18 +44,36 @@ struct funccount_mod {
 	 * in the per-CPU array "counts".
 	 */
 	bool by_ip;
+	unsigned int sys_progs;	/* FUNCCOUNT_SYS_*: raw_syscalls loaded */
 	char *text;		/* bcc: the generated program */
 };
+
+/* Raw syscalls programs to load beside the tracepoint program. */
+#define FUNCCOUNT_SYS_ENTER	0x1
+#define FUNCCOUNT_SYS_EXIT	0x2
+#define FUNCCOUNT_SYSSLOTS	"sysslots"
 
 /*
  * Opens, configures and loads the module counting nr_slots locations of
  * one kind (kprobes: both the kprobe.multi and the per-function
- * program).  debug (-D) prints the program first.  0 or -errno, after
- * one message.
+ * program; tracepoints: also the raw_syscalls programs sys_progs asks
+ * for).  debug (-D) prints the program first.  0 or -errno, after one
+ * message.
  */
 int funccount_mod_load(struct funccount_mod *m, enum funccount_kind kind,
-		       size_t nr_slots, const struct funccount_cfg *cfg,
-		       int verbose, bool debug);
+		       size_t nr_slots, unsigned int sys_progs,
+		       const struct funccount_cfg *cfg, int verbose,
+		       bool debug);
+
+/*
+ * This engine can count syscall tracepoints from raw_syscalls on this
+ * kernel: it can tell ia32 system calls apart (x86), which the
+ * per-syscall tracepoints ignore.  -v says why not.
+ */
+bool funccount_mod_can_count_syscalls(void);
+
+/* The raw_syscalls:sys_enter (or sys_exit) program. */
+const char *funccount_mod_sys_prog(const struct funccount_mod *m, bool exit);
 
 /* The program that attaches slot i (with attach cookie i). */
 const char *funccount_mod_prog(struct funccount_mod *m, size_t i, bool multi,

@@ -22,7 +22,7 @@ static const struct engine_cfg_field cfg_fields[] = {
 /* Every program in funccount.bpf.c, and the one per kind. */
 static const char *const all[] = {
 	"count_kprobe", "count_kprobe_multi", "count_tracepoint",
-	"count_uprobe",
+	"count_uprobe", "count_sys_enter", "count_sys_exit",
 };
 
 static const char *const progs[] = {
@@ -31,9 +31,31 @@ static const char *const progs[] = {
 	[FUNCCOUNT_KPROBE] = "count_kprobe",
 };
 
+/* CO-RE reads thread_info.status wherever the kernel has it. */
+bool funccount_mod_can_count_syscalls(void)
+{
+	return true;
+}
+
+/* Program all[i] is wanted for this kind (and these raw_syscalls). */
+static bool prog_wanted(size_t i, enum funccount_kind kind,
+			unsigned int sys_progs)
+{
+	if (!strcmp(all[i], progs[kind]))
+		return true;
+	if (!strcmp(all[i], "count_kprobe_multi"))
+		return kind == FUNCCOUNT_KPROBE;
+	if (!strcmp(all[i], "count_sys_enter"))
+		return sys_progs & FUNCCOUNT_SYS_ENTER;
+	if (!strcmp(all[i], "count_sys_exit"))
+		return sys_progs & FUNCCOUNT_SYS_EXIT;
+	return false;
+}
+
 int funccount_mod_load(struct funccount_mod *m, enum funccount_kind kind,
-		       size_t nr_slots, const struct funccount_cfg *cfg,
-		       int verbose, bool debug)
+		       size_t nr_slots, unsigned int sys_progs,
+		       const struct funccount_cfg *cfg, int verbose,
+		       bool debug)
 {
 	struct engine_opts eo = { .name = "funccount" };
 	struct engine_cfg ec = {
@@ -49,6 +71,7 @@ int funccount_mod_load(struct funccount_mod *m, enum funccount_kind kind,
 	m->kind = kind;
 	m->nr_slots = nr_slots;
 	m->by_ip = false;
+	m->sys_progs = kind == FUNCCOUNT_TRACEPOINT ? sys_progs : 0;
 	if (nr_slots > FUNCCOUNT_MAX_SLOTS) {
 		pr_err("at most %d locations can be counted",
 		       FUNCCOUNT_MAX_SLOTS);
@@ -58,10 +81,14 @@ int funccount_mod_load(struct funccount_mod *m, enum funccount_kind kind,
 		/* Nothing is generated: say what runs instead. */
 		printf("// precompiled funccount.bpf.c: program %s%s, "
 		       "cfg.targ_tgid=%d cfg.targ_cpu=%d, "
-		       "slot = attach cookie (0..%zu)\n",
+		       "slot = attach cookie (0..%zu)%s%s\n",
 		       progs[kind], kind == FUNCCOUNT_KPROBE ?
 		       " (or count_kprobe_multi)" : "", cfg->targ_tgid,
-		       cfg->targ_cpu, nr_slots - 1);
+		       cfg->targ_cpu, nr_slots - 1,
+		       m->sys_progs & FUNCCOUNT_SYS_ENTER ?
+		       ", count_sys_enter (slot by syscall number)" : "",
+		       m->sys_progs & FUNCCOUNT_SYS_EXIT ?
+		       ", count_sys_exit (slot by syscall number)" : "");
 		fflush(stdout);
 	}
 	eo.verbose = verbose > 1;
@@ -70,13 +97,9 @@ int funccount_mod_load(struct funccount_mod *m, enum funccount_kind kind,
 		err = engine_open(&eo, &m->e);
 	if (!err)
 		err = engine_set_config(m->e, &ec);
-	for (i = 0; !err && i < sizeof(all) / sizeof(all[0]); i++) {
-		bool on = !strcmp(all[i], progs[kind]) ||
-			  (kind == FUNCCOUNT_KPROBE &&
-			   !strcmp(all[i], "count_kprobe_multi"));
-
-		err = engine_set_autoload(m->e, all[i], on);
-	}
+	for (i = 0; !err && i < sizeof(all) / sizeof(all[0]); i++)
+		err = engine_set_autoload(m->e, all[i],
+					  prog_wanted(i, kind, m->sys_progs));
 	if (!err)
 		err = engine_load(m->e);
 	return err;
@@ -91,6 +114,12 @@ const char *funccount_mod_prog(struct funccount_mod *m, size_t i, bool multi,
 	if (m->kind == FUNCCOUNT_KPROBE && multi)
 		return "count_kprobe_multi";
 	return progs[m->kind];
+}
+
+const char *funccount_mod_sys_prog(const struct funccount_mod *m, bool exit)
+{
+	(void)m;
+	return exit ? "count_sys_exit" : "count_sys_enter";
 }
 
 void funccount_mod_close(struct funccount_mod *m)
