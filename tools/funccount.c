@@ -336,54 +336,67 @@ static int attach_multi(struct counter *c)
 	return err;
 }
 
+/* The number -> slot map the raw_syscalls programs read. */
+static int fill_sysslots(struct counter *c)
+{
+	struct engine_map m;
+	uint32_t k;
+	int err;
+
+	err = engine_map_by_name(c->mod.e, FUNCCOUNT_SYSSLOTS, &m);
+	for (k = 0; !err && k < 2 * FUNCCOUNT_NR_SYSCALLS; k++)
+		if (c->sysslots[k] &&
+		    bpf_map_update_elem(m.fd, &k, &c->sysslots[k], BPF_ANY))
+			err = -errno;
+	return err;
+}
+
 /*
- * The raw_syscalls programs, after the slot map is filled.  A program
- * that cannot attach leaves its tracepoints to their own attach.
+ * The raw_syscalls programs, once the map is filled.  Tracepoints whose
+ * program cannot attach are left to their own attach.
  */
 static void attach_syscalls(struct counter *c)
 {
 	static const unsigned int progs[] = {
 		FUNCCOUNT_SYS_ENTER, FUNCCOUNT_SYS_EXIT,
 	};
-	struct engine_map m;
 	int i, k, n, err, nprogs = 0, counted = 0;
 
 	if (!c->sys_progs)
 		return;
-	err = engine_map_by_name(c->mod.e, FUNCCOUNT_SYSSLOTS, &m);
-	for (k = 0; !err && k < 2 * FUNCCOUNT_NR_SYSCALLS; k++)
-		if (c->sysslots[k] &&
-		    bpf_map_update_elem(m.fd, &k, &c->sysslots[k], BPF_ANY))
-			err = -errno;
+	err = fill_sysslots(c);
+	if (err)
+		pr_info("cannot fill %s: %s", FUNCCOUNT_SYSSLOTS,
+			strerror(-err));
 	for (k = 0; k < 2; k++) {
 		struct attach_spec s = {
 			.kind = ATTACH_TRACEPOINT,
 			.target = k ? "raw_syscalls:sys_exit" :
 				      "raw_syscalls:sys_enter",
 			.pid = -1,
+			.prog = funccount_mod_sys_prog(&c->mod, k),
 		};
+		int aerr = err;
 
 		if (!(c->sys_progs & progs[k]))
 			continue;
-		s.prog = funccount_mod_sys_prog(&c->mod, k);
-		if (!err)
-			err = engine_attach(c->mod.e, &s);
+		if (!aerr)
+			aerr = engine_attach(c->mod.e, &s);
+		if (aerr)
+			pr_info("%s: %s: its tracepoints get one attach each",
+				s.target, strerror(-aerr));
 		for (i = n = 0; i < c->nr_names; i++) {
 			if (c->by_sys[i] != progs[k])
 				continue;
-			if (err) {
+			if (aerr) {
 				c->by_sys[i] = 0;
 				continue;
 			}
 			c->attached[i] = true;
 			n++;
 		}
-		if (err) {
-			pr_info("%s: %s: its tracepoints get one attach each",
-				s.target, strerror(-err));
-			err = 0;
+		if (aerr)
 			continue;
-		}
 		c->nr_attached += n;
 		counted += n;
 		nprogs++;
