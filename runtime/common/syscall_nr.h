@@ -7,8 +7,10 @@
  * table at build time (tools/gen-syscall-table.sh).  The kernel names a
  * tracepoint after the function SYSCALL_DEFINE() declares, which is not
  * always the ABI name unistd.h uses (newstat is stat); those differences
- * are listed here.  A system call newer than the build's header has no
- * number: callers attach its tracepoint on its own.
+ * are listed here, and so are the system calls up to Linux 6.17 that an
+ * older header lacks (numbers shared by all common architectures).  A
+ * system call unknown to both has no number: callers attach its
+ * tracepoint on its own.
  */
 #ifndef CBCC_SYSCALL_NR_H
 #define CBCC_SYSCALL_NR_H
