@@ -144,6 +144,7 @@ struct counter {
 	unsigned char *by_sys;
 	uint32_t *sysslots;
 	unsigned int sys_progs;
+	struct funccount_cfg cfg;
 	char *binary;		/* uprobes: resolved path */
 	struct funccount_mod mod;
 	int map_fd;
@@ -351,24 +352,24 @@ static int fill_sysslots(struct counter *c)
 	return err;
 }
 
-/*
- * The raw_syscalls programs, once the map is filled.  Tracepoints whose
- * program cannot attach are left to their own attach.
- */
-static void attach_syscalls(struct counter *c)
+/* The module, with the raw_syscalls programs c->by_sys asks for. */
+static int load_module(struct counter *c)
 {
-	static const unsigned int progs[] = {
-		FUNCCOUNT_SYS_ENTER, FUNCCOUNT_SYS_EXIT,
-	};
-	int i, k, n, err, nprogs = 0, counted = 0;
+	return funccount_mod_load(&c->mod, c->kind, c->nr_names,
+				  c->sys_progs ? c->by_sys : NULL, &c->cfg,
+				  env.verbose, env.debug);
+}
 
-	if (!c->sys_progs)
-		return;
+/* The raw_syscalls programs, once the map is filled. */
+static int attach_raw(struct counter *c)
+{
+	int k, err;
+
 	err = fill_sysslots(c);
 	if (err)
 		pr_info("cannot fill %s: %s", FUNCCOUNT_SYSSLOTS,
 			strerror(-err));
-	for (k = 0; k < 2; k++) {
+	for (k = 0; !err && k < 2; k++) {
 		struct attach_spec s = {
 			.kind = ATTACH_TRACEPOINT,
 			.target = k ? "raw_syscalls:sys_exit" :
@@ -376,34 +377,45 @@ static void attach_syscalls(struct counter *c)
 			.pid = -1,
 			.prog = funccount_mod_sys_prog(&c->mod, k),
 		};
-		int aerr = err;
 
-		if (!(c->sys_progs & progs[k]))
-			continue;
-		if (!aerr)
-			aerr = engine_attach(c->mod.e, &s);
-		if (aerr)
-			pr_info("%s: %s: its tracepoints get one attach each",
-				s.target, strerror(-aerr));
-		for (i = n = 0; i < c->nr_names; i++) {
-			if (c->by_sys[i] != progs[k])
-				continue;
-			if (aerr) {
-				c->by_sys[i] = 0;
-				continue;
-			}
-			c->attached[i] = true;
-			n++;
-		}
-		if (aerr)
-			continue;
-		c->nr_attached += n;
-		counted += n;
-		nprogs++;
+		if (c->sys_progs &
+		    (k ? FUNCCOUNT_SYS_EXIT : FUNCCOUNT_SYS_ENTER))
+			err = engine_attach(c->mod.e, &s);
 	}
-	if (nprogs)
-		pr_info("%d syscall tracepoints counted by %d raw_syscalls program%s",
-			counted, nprogs, nprogs > 1 ? "s" : "");
+	return err;
+}
+
+/*
+ * If a raw_syscalls program cannot attach, the module is loaded again
+ * without them (cbcc generates no per-tracepoint program for what they
+ * count) and every tracepoint gets its own attach, as when they are not
+ * used.
+ */
+static int attach_syscalls(struct counter *c)
+{
+	int i, err, saved, n = 0;
+
+	quiet_begin(&saved);
+	err = attach_raw(c);
+	log_set_verbosity(saved);
+	if (err) {
+		pr_info("raw_syscalls: %s: counting each syscall tracepoint on its own",
+			strerror(-err));
+		funccount_mod_close(&c->mod);
+		c->sys_progs = 0;
+		return load_module(c);
+	}
+	for (i = 0; i < c->nr_names; i++) {
+		if (!c->by_sys[i])
+			continue;
+		c->attached[i] = true;
+		n++;
+	}
+	c->nr_attached += n;
+	pr_info("%d syscall tracepoints counted by %d raw_syscalls program%s",
+		n, __builtin_popcount(c->sys_progs),
+		__builtin_popcount(c->sys_progs) > 1 ? "s" : "");
+	return 0;
 }
 
 static int attach_all(struct counter *c)
@@ -427,9 +439,13 @@ static int attach_all(struct counter *c)
 	} else if (c->kind == FUNCCOUNT_KPROBE) {
 		pr_info("no kprobe.multi on this kernel: one kprobe per function");
 	}
+	if (c->sys_progs) {
+		err = attach_syscalls(c);
+		if (err)
+			return err;
+	}
 	if (c->nr_names > 1)
 		quiet_begin(&saved);
-	attach_syscalls(c);
 	for (i = 0; i < c->nr_names && !cli_stop_requested(); i++) {
 		if (c->attached[i])
 			continue;	/* counted from raw_syscalls */
@@ -688,8 +704,7 @@ static int run(struct counter *c)
 
 int cmd_funccount(int argc, char **argv)
 {
-	struct counter c = { .map_fd = -1 };
-	struct funccount_cfg cfg = { .targ_cpu = -1 };
+	struct counter c = { .map_fd = -1, .cfg.targ_cpu = -1 };
 	struct probe_pattern pat = {};
 	struct probe_error perr;
 	struct engine_map m;
@@ -740,13 +755,11 @@ int cmd_funccount(int argc, char **argv)
 			goto out;
 		}
 	}
-	cfg.targ_tgid = env.pid;
-	cfg.targ_cpu = env.cpu;
+	c.cfg.targ_tgid = env.pid;
+	c.cfg.targ_cpu = env.cpu;
 	err = plan_syscalls(&c);
 	if (!err)
-		err = funccount_mod_load(&c.mod, c.kind, c.nr_names,
-					 c.sys_progs, &cfg, env.verbose,
-					 env.debug);
+		err = load_module(&c);
 	if (!err)
 		err = attach_all(&c);
 	if (!err)

@@ -43,16 +43,18 @@ bool funccount_mod_can_count_syscalls(void)
 }
 
 int funccount_mod_load(struct funccount_mod *m, enum funccount_kind kind,
-		       size_t nr_slots, unsigned int sys_progs,
+		       size_t nr_slots, const unsigned char *by_sys,
 		       const struct funccount_cfg *cfg, int verbose,
 		       bool debug)
 {
+	unsigned int sys_progs = funccount_sys_progs(by_sys, nr_slots);
 	struct engine_opts eo = { .name = "funccount" };
 	struct count_gen_opts go = {
 		.nr_slots = nr_slots,
 		.by_ip = kind == FUNCCOUNT_KPROBE,
 		.sys_enter = sys_progs & FUNCCOUNT_SYS_ENTER,
 		.sys_exit = sys_progs & FUNCCOUNT_SYS_EXIT,
+		.skip = by_sys,
 		.pid = cfg->targ_tgid,
 		.cpu = cfg->targ_cpu,
 	};

@@ -601,13 +601,16 @@ char *probe_gen_count(const struct count_gen_opts *o)
 		/* A constant slot per program: the cheapest count there is. */
 		fprintf(out, "BPF_PERCPU_ARRAY(counts, u64, %zu);\n",
 			o->nr_slots);
-		for (i = 0; i < o->nr_slots; i++)
+		for (i = 0; i < o->nr_slots; i++) {
+			if (o->skip && o->skip[i])
+				continue;	/* counted from raw_syscalls */
 			fprintf(out,
 				"\nint count_%zu(void *ctx)\n{\n%s"
 				"\tu32 slot = %zu;\n"
 				"\tu64 *v = counts.lookup(&slot);\n\n"
 				"\tif (v)\n\t\t(*v)++;\n"
 				"\treturn 0;\n}\n", i, filter, i);
+		}
 		if (o->sys_enter || o->sys_exit)
 			gen_count_syscalls(out, o, filter);
 	}

@@ -102,13 +102,15 @@ bool probe_gen_is_syscall_wrapper(const char *func, const char *prefix);
  * which count syscall tracepoints by system call number through the
  * array "sysslots" (bpf_src/funccount.h); they leave out ia32 calls when
  * TASK_TI_STATUS_OFF (task_struct.thread_info.status) is defined.
- * Returns malloc'd text or NULL.
+ * skip (NULL: none): slots with skip[i] set get no count_i program (the
+ * raw_syscalls programs count them).  Returns malloc'd text or NULL.
  */
 struct count_gen_opts {
 	size_t nr_slots;
 	bool by_ip;
 	bool sys_enter;
 	bool sys_exit;
+	const unsigned char *skip;
 	pid_t pid;
 	int cpu;
 };

@@ -56,14 +56,28 @@ struct funccount_mod {
 /*
  * Opens, configures and loads the module counting nr_slots locations of
  * one kind (kprobes: both the kprobe.multi and the per-function
- * program; tracepoints: also the raw_syscalls programs sys_progs asks
- * for).  debug (-D) prints the program first.  0 or -errno, after one
- * message.
+ * program).  Tracepoints: by_sys (NULL: none) marks the slots a
+ * raw_syscalls program counts, FUNCCOUNT_SYS_ENTER or _EXIT; those
+ * programs are loaded too, and cbcc generates no program of its own for
+ * such a slot.  debug (-D) prints the program first.  0 or -errno, after
+ * one message.
  */
 int funccount_mod_load(struct funccount_mod *m, enum funccount_kind kind,
-		       size_t nr_slots, unsigned int sys_progs,
+		       size_t nr_slots, const unsigned char *by_sys,
 		       const struct funccount_cfg *cfg, int verbose,
 		       bool debug);
+
+/* The FUNCCOUNT_SYS_* programs by_sys[0..n) asks for. */
+static inline unsigned int funccount_sys_progs(const unsigned char *by_sys,
+					       size_t n)
+{
+	unsigned int progs = 0;
+	size_t i;
+
+	for (i = 0; by_sys && i < n; i++)
+		progs |= by_sys[i];
+	return progs;
+}
 
 /*
  * This engine can count syscall tracepoints from raw_syscalls on this

@@ -53,7 +53,7 @@ static bool prog_wanted(size_t i, enum funccount_kind kind,
 }
 
 int funccount_mod_load(struct funccount_mod *m, enum funccount_kind kind,
-		       size_t nr_slots, unsigned int sys_progs,
+		       size_t nr_slots, const unsigned char *by_sys,
 		       const struct funccount_cfg *cfg, int verbose,
 		       bool debug)
 {
@@ -71,7 +71,8 @@ int funccount_mod_load(struct funccount_mod *m, enum funccount_kind kind,
 	m->kind = kind;
 	m->nr_slots = nr_slots;
 	m->by_ip = false;
-	m->sys_progs = kind == FUNCCOUNT_TRACEPOINT ? sys_progs : 0;
+	m->sys_progs = kind == FUNCCOUNT_TRACEPOINT ?
+		       funccount_sys_progs(by_sys, nr_slots) : 0;
 	if (nr_slots > FUNCCOUNT_MAX_SLOTS) {
 		pr_err("at most %d locations can be counted",
 		       FUNCCOUNT_MAX_SLOTS);
