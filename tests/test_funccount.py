@@ -230,6 +230,36 @@ def test_syscall_tracepoints_from_raw_syscalls_count_the_same(fcbin,
         assert got["raw"][f"syscalls:sys_{ev}_close"] >= n, got
 
 
+def compile_workload(tmp_path, name, code):
+    src, exe = tmp_path / f"{name}.c", tmp_path / name
+    src.write_text(code)
+    r = run(["cc", "-O1", "-Wall", "-Werror", "-o", str(exe), str(src)])
+    assert r.returncode == 0, r.stderr
+    return str(exe)
+
+
+def c_workload_run(fcbin, exe, n, args, mode):
+    """funccount -v -p (CBCC_FUNCCOUNT_SYSCALLS=mode) of a compiled
+    workload that prints its PID and waits for a line on stdin."""
+    w = subprocess.Popen([exe, str(n)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    pid = int(w.stdout.readline())
+    t = Tool([fcbin, "funccount", "-v", "-p", str(pid)] + args,
+             env=syscalls_env(mode))
+    try:
+        t.wait_for(HEADER_RE)
+    except AssertionError:
+        w.kill()
+        raise
+    w.stdin.write("go\n")
+    w.stdin.flush()
+    assert w.wait(timeout=60) == 0
+    time.sleep(0.5)
+    rc, out, err = t.stop()
+    assert rc == 0, err
+    return out, err
+
+
 # N 64-bit getppid() and N ia32 system calls number 64 (getppid in the
 # ia32 table, semget in the 64-bit one) through int $0x80 from a 64-bit
 # process, after a line on stdin.
@@ -267,30 +297,13 @@ def test_vm_raw_syscalls_leave_out_ia32_calls(fcbin, no_leaks, tmp_path):
     """The per-syscall tracepoints ignore ia32 system calls (their
     numbers are another table's); counted from raw_syscalls, an ia32
     getppid (64) would be counted as semget (64) unless left out."""
-    src, exe = tmp_path / "ia32.c", tmp_path / "ia32"
-    src.write_text(IA32_WORKLOAD_C)
-    r = run(["cc", "-O1", "-o", str(exe), str(src)])
-    assert r.returncode == 0, r.stderr
+    exe = compile_workload(tmp_path, "ia32", IA32_WORKLOAD_C)
     n = 200
     got = {}
     for mode in ("raw", "each"):
-        w = subprocess.Popen([str(exe), str(n)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-        pid = int(w.stdout.readline())
-        t = Tool([fcbin, "funccount", "-v", "-p", str(pid), "-r",
-                  "t:syscalls:sys_(enter|exit)_(getppid|semget)$"],
-                 env=syscalls_env(mode))
-        try:
-            t.wait_for(HEADER_RE)
-        except AssertionError:
-            w.kill()
-            raise
-        w.stdin.write("go\n")
-        w.stdin.flush()
-        assert w.wait(timeout=60) == 0
-        time.sleep(0.5)
-        rc, out, err = t.stop()
-        assert rc == 0, err
+        out, err = c_workload_run(
+            fcbin, exe, n,
+            ["-r", "t:syscalls:sys_(enter|exit)_(getppid|semget)$"], mode)
         assert ("counted by 2 raw_syscalls programs" in err) == \
             (mode == "raw"), err
         got[mode] = table(out)
@@ -335,29 +348,11 @@ def test_newer_syscalls_land_on_their_own_tracepoints(fcbin, no_leaks,
     """Numbers from 424 on come partly from syscall_nr.c's own list (the
     build's header is older than the kernel): the kernel's per-syscall
     tracepoints are the oracle for which tracepoint each number is."""
-    src, exe = tmp_path / "newer.c", tmp_path / "newer"
-    src.write_text(NEWER_SYSCALLS_C)
-    r = run(["cc", "-O1", "-Wall", "-Werror", "-o", str(exe), str(src)])
-    assert r.returncode == 0, r.stderr
-    k = 2
+    exe = compile_workload(tmp_path, "newer", NEWER_SYSCALLS_C)
     got = {}
     for mode in ("raw", "each"):
-        w = subprocess.Popen([str(exe), str(k)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-        pid = int(w.stdout.readline())
-        t = Tool([fcbin, "funccount", "-v", "-p", str(pid),
-                  "t:syscalls:sys_enter_*"], env=syscalls_env(mode))
-        try:
-            t.wait_for(HEADER_RE)
-        except AssertionError:
-            w.kill()
-            raise
-        w.stdin.write("go\n")
-        w.stdin.flush()
-        assert w.wait(timeout=60) == 0
-        time.sleep(0.5)
-        rc, out, err = t.stop()
-        assert rc == 0, err
+        out, _ = c_workload_run(fcbin, exe, 2, ["t:syscalls:sys_enter_*"],
+                                mode)
         got[mode] = table(out)
     # io_uring_setup .. file_setattr on 6.18: dozens of tracepoints
     assert len(got["each"]) > 20, got
