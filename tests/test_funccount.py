@@ -230,9 +230,35 @@ def test_syscall_tracepoints_from_raw_syscalls_count_the_same(fcbin,
         assert got["raw"][f"syscalls:sys_{ev}_close"] >= n, got
 
 
-def compile_workload(tmp_path, name, code):
+# A compiled workload: prints its PID, waits for a line on stdin, then
+# runs BODY with n = argv[1].
+C_WORKLOAD = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	char line[8];
+	long n;
+
+	if (argc < 2)
+		return 1;
+	n = atol(argv[1]);
+	printf("%d\n", getpid());
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	BODY
+	return 0;
+}
+"""
+
+
+def compile_workload(tmp_path, name, body):
     src, exe = tmp_path / f"{name}.c", tmp_path / name
-    src.write_text(code)
+    src.write_text(C_WORKLOAD.replace("BODY", body))
     r = run(["cc", "-O1", "-Wall", "-Werror", "-o", str(exe), str(src)])
     assert r.returncode == 0, r.stderr
     return str(exe)
@@ -262,33 +288,14 @@ def c_workload_run(fcbin, exe, n, args, mode):
 
 # N 64-bit getppid() and N ia32 system calls number 64 (getppid in the
 # ia32 table, semget in the 64-bit one) through int $0x80 from a 64-bit
-# process, after a line on stdin.
-IA32_WORKLOAD_C = r"""
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-int main(int argc, char **argv)
-{
-	long i, n, r;
-	char line[8];
-
-	if (argc < 2)
-		return 1;
-	n = atol(argv[1]);
-	printf("%d\n", getpid());
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return 1;
-	for (i = 0; i < n; i++) {
+# process.
+IA32_BODY = r"""
+	for (long i = 0, r; i < n; i++) {
 		syscall(SYS_getppid);
 		__asm__ volatile("int $0x80" : "=a"(r) : "a"(64L) : "memory");
 		if (r != getppid())
 			return 2;	/* not ia32 getppid: no emulation */
 	}
-	return 0;
-}
 """
 
 
@@ -297,7 +304,7 @@ def test_vm_raw_syscalls_leave_out_ia32_calls(fcbin, no_leaks, tmp_path):
     """The per-syscall tracepoints ignore ia32 system calls (their
     numbers are another table's); counted from raw_syscalls, an ia32
     getppid (64) would be counted as semget (64) unless left out."""
-    exe = compile_workload(tmp_path, "ia32", IA32_WORKLOAD_C)
+    exe = compile_workload(tmp_path, "ia32", IA32_BODY)
     n = 200
     got = {}
     for mode in ("raw", "each"):
@@ -315,31 +322,12 @@ def test_vm_raw_syscalls_leave_out_ia32_calls(fcbin, no_leaks, tmp_path):
 
 # System call numbers 424..470 (numbered alike on every common
 # architecture, several newer than the build's header), number nr called
-# K + nr - 424 times, so that a count tells which number it came from,
+# n + nr - 424 times, so that a count tells which number it came from,
 # with arguments that make each fail at once (-1: bad fd, pointer, flags).
-NEWER_SYSCALLS_C = r"""
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-int main(int argc, char **argv)
-{
-	long nr, i, k;
-	char line[8];
-
-	if (argc < 2)
-		return 1;
-	k = atol(argv[1]);
-	printf("%d\n", getpid());
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return 1;
-	for (nr = 424; nr <= 470; nr++)
-		for (i = 0; i < k + nr - 424; i++)
+NEWER_BODY = r"""
+	for (long nr = 424; nr <= 470; nr++)
+		for (long i = 0; i < n + nr - 424; i++)
 			syscall(nr, -1L, -1L, -1L, -1L, -1L, -1L);
-	return 0;
-}
 """
 
 
@@ -348,7 +336,7 @@ def test_newer_syscalls_land_on_their_own_tracepoints(fcbin, no_leaks,
     """Numbers from 424 on come partly from syscall_nr.c's own list (the
     build's header is older than the kernel): the kernel's per-syscall
     tracepoints are the oracle for which tracepoint each number is."""
-    exe = compile_workload(tmp_path, "newer", NEWER_SYSCALLS_C)
+    exe = compile_workload(tmp_path, "newer", NEWER_BODY)
     got = {}
     for mode in ("raw", "each"):
         out, _ = c_workload_run(fcbin, exe, 2, ["t:syscalls:sys_enter_*"],
