@@ -38,6 +38,15 @@ struct btf;
 
 /* The running kernel's BTF, parsed once; NULL (and no message) if none. */
 const struct btf *kbtf_vmlinux(void);
+/*
+ * The BTF id of kernel function name (what an fentry program's
+ * attach_btf_id names), answered without libbpf's full parse (kbtf.c);
+ * -ENOENT if the kernel's BTF has no such function, -EOPNOTSUPP if the
+ * kernel has no BTF.
+ */
+int kbtf_func_id(const char *name);
+/* kbtf_func_id() answers from its own index, not libbpf's parse (tests). */
+bool kbtf_func_indexed(void);
 /* The kernel's BTF has a function of that name (false without BTF). */
 bool kbtf_func_exists(const char *name);
 
