@@ -5,13 +5,16 @@ CO-RE relocations (or a program bound to a kernel function); that parse is
 most of a tool's start-up CPU and memory (README: "Start-up").  Figures
 live in `make compare`; these tests pin the facts behind them.
 """
+import json
 import os
+import re
 import struct
 import subprocess
+import time
 
 import pytest
 
-from conftest import cbcc_core_path
+from conftest import Tracer, cbcc_core_path, run
 
 
 def core_relo_bytes(obj, tmp_path):
@@ -46,3 +49,39 @@ def test_snoops_are_relocated(tmp_path):
     through CO-RE and have them."""
     for name in ("opensnoop", "execsnoop"):
         assert core_relo_bytes(built_object(name), tmp_path) > 0
+
+
+def map_ids_of(pid):
+    ids = set()
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                m = re.search(r"^map_id:\s+(\d+)", f.read(), re.M)
+        except OSError:
+            continue
+        if m:
+            ids.add(int(m.group(1)))
+    return ids
+
+
+def test_xdpcount_allocates_hash_entries_on_demand(cbcc_core, netns,
+                                                   no_leaks):
+    """The per-CPU hash map is BPF_F_NO_PREALLOC: preallocating all its
+    entries at load was half of the start-up CPU left."""
+    t = Tracer([cbcc_core, "xdpcount", "-m", "generic", netns.host_if])
+    counts = []
+    try:
+        deadline = time.monotonic() + 60
+        while not counts and time.monotonic() < deadline:
+            assert t.proc.poll() is None, "xdpcount exited"
+            for i in map_ids_of(t.proc.pid):
+                m = json.loads(run(["bpftool", "-j", "map", "show", "id",
+                                    str(i)]).stdout or "{}")
+                if m.get("name") == "counts":
+                    counts.append(m)
+            time.sleep(0.05)
+    finally:
+        rc, _, err = t.stop()
+    assert rc == 0, err
+    assert len(counts) == 1, "no map 'counts' held by xdpcount"
+    assert counts[0]["flags"] & 1, counts  # BPF_F_NO_PREALLOC
