@@ -9,7 +9,10 @@
  * (task->real_parent->tgid, task->fs->pwd.dentry) asks for the offsets
  * here and passes them to its BPF program as -D macros, which then reads
  * with bpf_probe_read_kernel(base + OFFSET): the runtime-compiled
- * equivalent of CO-RE relocations.
+ * equivalent of CO-RE relocations (kbtf.c).
+ *
+ * Also kernel functions by name (kbtf_func.c), which both engines ask at
+ * every start, from the raw file rather than a full parse.
  */
 #ifndef CBCC_KBTF_H
 #define CBCC_KBTF_H
