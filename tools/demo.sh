@@ -77,18 +77,16 @@ sh -c "$TRAFFIC"
 wait $fc || true
 echo
 if [ -x "$CORE" ]; then
-	echo "== 4. the port, measured: start -> attached -> exit of the same"
+	echo "== 4. the port, measured: start -> attached -> Ctrl-C of the same"
 	echo "   xdpcount on $HOST_IF through both engines (make compare: all tools)"
-	/usr/bin/python3 - "$CBCC" "$CORE" "$HOST_IF" <<'EOPY'
-import os, subprocess, sys
+	/usr/bin/python3 - "$CBCC" "$CORE" "$HOST_IF" "$(dirname "$0")/../tests/bench" <<'EOPY'
+import os, sys
+sys.path.insert(0, sys.argv[4])
+from compare import Running  # measures as make compare does
 print(f"   {'':10} {'CPU ms':>8} {'peak RSS MiB':>13}")
 for b in sys.argv[1:3]:
-    p = subprocess.Popen([b, "xdpcount", "-m", "generic", "-c", "true",
-                          sys.argv[3]], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    print(f"   {os.path.basename(b):10} {(ru.ru_utime + ru.ru_stime) * 1000:8.0f}"
-          f" {ru.ru_maxrss / 1024:13.1f}")
+    cpu, mib = Running([b, "xdpcount", "-m", "generic", sys.argv[3]]).stop()
+    print(f"   {os.path.basename(b):10} {cpu * 1000:8.0f} {mib:13.1f}")
 EOPY
 	echo
 fi

@@ -119,13 +119,6 @@ const struct btf *kbtf_vmlinux(void)
 	return vmlinux_btf;
 }
 
-bool kbtf_func_exists(const char *name)
-{
-	const struct btf *btf = kbtf_vmlinux();
-
-	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
-}
-
 static const struct btf *load_btf(void)
 {
 	const struct btf *btf = kbtf_vmlinux();

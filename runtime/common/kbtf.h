@@ -9,7 +9,10 @@
  * (task->real_parent->tgid, task->fs->pwd.dentry) asks for the offsets
  * here and passes them to its BPF program as -D macros, which then reads
  * with bpf_probe_read_kernel(base + OFFSET): the runtime-compiled
- * equivalent of CO-RE relocations.
+ * equivalent of CO-RE relocations (kbtf.c).
+ *
+ * Also kernel functions by name (kbtf_func.c), which both engines ask at
+ * every start, from the raw file rather than a full parse.
  */
 #ifndef CBCC_KBTF_H
 #define CBCC_KBTF_H
@@ -38,6 +41,15 @@ struct btf;
 
 /* The running kernel's BTF, parsed once; NULL (and no message) if none. */
 const struct btf *kbtf_vmlinux(void);
+/*
+ * The BTF id of kernel function name (what an fentry program's
+ * attach_btf_id names), answered without libbpf's full parse (kbtf.c);
+ * -ENOENT if the kernel's BTF has no such function, -EOPNOTSUPP if the
+ * kernel has no BTF.
+ */
+int kbtf_func_id(const char *name);
+/* kbtf_func_id() answers from its own index, not libbpf's parse (tests). */
+bool kbtf_func_indexed(void);
 /* The kernel's BTF has a function of that name (false without BTF). */
 bool kbtf_func_exists(const char *name);
 

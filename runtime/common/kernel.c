@@ -233,11 +233,15 @@ const char *kernel_syscall_prefix(void)
 
 	if (prefix)
 		return prefix;
-	for (i = 0; i < NR_PREFIXES && kbtf_vmlinux(); i++) {
+	for (i = 0; i < NR_PREFIXES; i++) {
 		char name[64];
+		int id;
 
 		snprintf(name, sizeof(name), "%sbpf", syscall_prefixes[i]);
-		if (kbtf_func_exists(name))
+		id = kbtf_func_id(name);
+		if (id == -EOPNOTSUPP)
+			break;
+		if (id > 0)
 			found |= 1u << i;
 	}
 	if (!found)
@@ -314,16 +318,15 @@ int kernel_fentry_check(const char *func, const char **step)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, popts,
 		    .expected_attach_type = BPF_TRACE_FENTRY);
-	const struct btf *btf = kbtf_vmlinux();
 	const char *dummy;
 	int id, fd, link, err;
 
 	if (!step)
 		step = &dummy;
 	*step = "btf";
-	if (!btf)
+	id = kbtf_func_id(func);
+	if (id == -EOPNOTSUPP)
 		return -ENOENT;
-	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
 	if (id <= 0)
 		return -ESRCH;
 	popts.attach_btf_id = id;

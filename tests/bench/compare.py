@@ -3,8 +3,10 @@
 For each ported tool, cbcc (libbcc, runtime compilation) against cbcc-core
 (libbpf CO-RE skeletons), measured in one run on this machine:
 
-- start -> attached: wall time until the tool says it is tracing, and the
-  CPU time and peak RSS of a run that stops right after attaching;
+- start -> attached: wall time until the tool says it is tracing, the
+  CPU time of a run that stops right after attaching, and its peak RSS
+  when attached (VmHWM: wait4's ru_maxrss would report at least the
+  RSS of this Python process, which the child had before its exec);
 - binary size and the size of its run-time dependency closure (ldd);
 - BPF instructions (xlated) and JIT size per program (bpftool);
 - per-event cost on the same workload (the kernel's bpf_stats);
@@ -145,18 +147,31 @@ class Running:
                     setattr(self, name, getattr(self, name) + chunk)
             if b"\n" in self.out or re.search(rb"Tracing|tracing", self.err):
                 self.attached = time.monotonic() - self.t0
+                self.hwm = self.peak_rss()
                 return
             if self.p.poll() is not None:
                 raise RuntimeError(f"exited: {self.err.decode()[-300:]}")
             time.sleep(0.002)
         raise RuntimeError("never attached")
 
+    def peak_rss(self):
+        """MiB: the peak resident set of the tool's own image.  Not
+        ru_maxrss: a child of this process starts as a (v)fork of it, and
+        the kernel keeps that pre-exec RSS (~13 MiB of Python) as the
+        child's maximum, so every tool would weigh at least as much."""
+        with open(f"/proc/{self.p.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
     def stop(self):
+        """(CPU seconds of the whole run, peak RSS MiB when attached)."""
         os.killpg(self.p.pid, signal.SIGINT)
         _, status, ru = os.wait4(self.p.pid, 0)
         self.p.stdout.close()
         self.p.stderr.close()
-        return ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+        return ru.ru_utime + ru.ru_stime, self.hwm
 
 
 def start_cost(binary, tool, args):
