@@ -25,6 +25,7 @@
 #include "mapdump.h"
 #include "prom.h"
 #include "prom_maps.h"
+#include "readfile.h"
 #include "tool.h"
 #include "xdp.h"
 
@@ -124,28 +125,6 @@ static void unload(struct loaded *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static char *read_all(const char *path)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = fopen(path, "r"), *out;
-	char chunk[65536];
-	size_t got;
-
-	if (!f)
-		return NULL;
-	out = open_memstream(&buf, &n);
-	while (out && (got = fread(chunk, 1, sizeof(chunk), f)) > 0 &&
-	       n < MAX_FILE)
-		fwrite(chunk, 1, got, out);
-	fclose(f);
-	if (!out || fclose(out)) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static bool named_in_specs(const struct attach_spec *specs, int n,
 			   const char *prog)
 {
@@ -183,7 +162,7 @@ static int load(const struct export_prog *p, struct loaded *l)
 		specs[j].xdp_mode = mode;
 	}
 	if (engine_default()->compiles) {
-		src = read_all(p->file);
+		src = read_file(p->file, MAX_FILE, &n);
 		if (!src) {
 			err = -errno ?: -EIO;
 			pr_err("program %s: %s: %s", p->name, p->file,

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <elfutils/libdwfl.h>
 
+#include "readfile.h"
 #include "usym_cache.h"
 
 /* A map bigger than this is not read (thousands of mappings fit). */
@@ -114,24 +114,14 @@ void usym_cache_free(struct usym_cache *u)
 /* /proc/PID/maps into a malloc'd buffer; NULL when the process is gone. */
 static char *read_maps(pid_t pid, size_t *len)
 {
-	char path[64], chunk[16384], *buf = NULL;
-	size_t n = 0, got;
-	FILE *f, *out;
+	char path[64], *buf;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	out = open_memstream(&buf, &n);
-	while (out && (got = fread(chunk, 1, sizeof(chunk), f)) > 0 &&
-	       n < MAX_MAPS_LEN)
-		fwrite(chunk, 1, got, out);
-	fclose(f);
-	if (!out || fclose(out) || !n) {
-		free(buf);
+	buf = read_file(path, MAX_MAPS_LEN, len);
+	if (buf && !*len) {
+		free(buf);	/* a process without a map: a kernel thread */
 		return NULL;
 	}
-	*len = n;
 	return buf;
 }
 
