@@ -37,10 +37,12 @@ WARNFLAGS := -Wall -Wextra -Werror -Wno-missing-field-initializers \
 ALL_CFLAGS := -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
 	      -Iruntime -Iruntime/common -Iruntime/bcc -Iruntime/core -I$(OUT) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
-LIBS := -lbcc -lbpf -ljson-c -lelf -lz -lmicrohttpd -lyaml
+LIBS := -lbcc -lbpf -ljson-c -ldw -lelf -lz -lmicrohttpd -lyaml
 # cbcc-core: everything but libc linked in, so it runs where no libbpf,
-# libelf or json-c is installed (Debian ships the .a files).
-CORE_LIBS := -Wl,-Bstatic -lbpf -ljson-c -lelf -lz -lyaml -Wl,-Bdynamic
+# libelf or json-c is installed (Debian ships the .a files; libdw's needs
+# the compressors elfutils is built with).
+CORE_LIBS := -Wl,-Bstatic -lbpf -ljson-c -ldw -lelf -lz -llzma -lbz2 -lzstd \
+	     -lyaml -Wl,-Bdynamic
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Ibpf_src \
 	      -Wall -Werror $(EXTRA_BPF_CFLAGS)
 

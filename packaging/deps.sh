@@ -5,6 +5,7 @@ set -eu
 PKGS="
 	build-essential pkg-config
 	libbpfcc-dev libbpf-dev libjson-c-dev libelf-dev zlib1g-dev
+	libdw-dev liblzma-dev libbz2-dev libzstd-dev
 	libcmocka-dev
 	libmicrohttpd-dev libyaml-dev prometheus
 	clang llvm libclang-rt-14-dev

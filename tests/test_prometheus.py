@@ -511,8 +511,8 @@ def test_export_two_programs_reload_and_a_bad_one(binary, core_obj, netns,
         assert child.stdout.readline() == "done\n"
 
     t = Tracer([binary, "export", str(cfg)])
-    pkts = 'export_packets_total{protocol="icmp"}'
-    mine = f'getppid_calls_total{{pid="{child.pid}"}}'
+    pkts = 'export_packets_total{program="net",protocol="icmp"}'
+    mine = f'getppid_calls_total{{program="calls",pid="{child.pid}"}}'
     try:
         t.wait_stderr("Serving")
         wait_serving(port, t)
@@ -561,4 +561,219 @@ def test_export_bad_config_is_a_usage_error(binary, tmp_path, no_leaks):
     r = run([binary, "export", str(cfg)])
     assert r.returncode == 2, r.stderr
     assert f"{cfg}:3:" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+# ---- cbcc export: decoders and the program label ----
+
+USYM_TARGET = r"""
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The function the uprobe hits; its address is printed for the test. */
+__attribute__((noinline)) void cbcc_export_usym_target(void)
+{
+	__asm__ volatile("");
+}
+
+int main(void)
+{
+	char line[32];
+	int i, n;
+
+	printf("%p\n", (void *)cbcc_export_usym_target);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		n = atoi(line);
+		for (i = 0; i < n; i++)
+			cbcc_export_usym_target();
+		puts("done");
+		fflush(stdout);
+	}
+	return 0;
+}
+"""
+
+
+def cgroup2_mount():
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == "cgroup2":
+                return fields[1]
+    raise AssertionError("no cgroup2 mount: the cgroup decoder needs one")
+
+
+def decoders_config(path, port, calls_prog, cgroup_prog, usym_prog, target):
+    path.write_text(f"""\
+listen: 127.0.0.1:{port}
+programs:
+  - name: a
+    file: {calls_prog}
+    metrics:
+      - map: calls
+        name: getppid_calls_total
+        labels: [{{name: pid}}]
+  - name: b
+    file: {calls_prog}
+    metrics:
+      - map: calls
+        name: getppid_calls_total
+        labels: [{{name: pid}}]
+  - name: cg
+    file: {cgroup_prog}
+    metrics:
+      - map: calls
+        name: cgroup_getppid_calls_total
+        labels:
+          - name: cgroup
+            decoder: cgroup
+            regexps: ["^/cbcc-export-"]
+  - name: us
+    file: {usym_prog}
+    attach: ["uprobe:{target}:cbcc_export_usym_target=on_call"]
+    metrics:
+      - map: hits
+        name: usym_hits_total
+        labels:
+          - name: pid
+            field: pid
+          - name: func
+            field: ip
+            decoder: usym
+            pid_field: pid
+          - name: ip
+            field: ip
+""")
+
+
+def test_export_decoders_and_program_label(binary, core_obj, tmp_path,
+                                           no_leaks):
+    """Known truth: a cgroup the test makes, a function of a process it
+    starts (a PIE: its address differs per run), two programs sharing a
+    metric name."""
+    port = free_port()
+    target = tmp_path / "usym_target"
+    src = tmp_path / "usym_target.c"
+    src.write_text(USYM_TARGET)
+    subprocess.run(["gcc", "-O1", "-g", "-o", str(target), str(src)],
+                   check=True)
+    cfg = tmp_path / "export.yaml"
+    decoders_config(cfg, port, prog_for(binary, core_obj, "prom_calls"),
+                    prog_for(binary, core_obj, "prom_cgroup"),
+                    prog_for(binary, core_obj, "prom_usym"), target)
+    cgdir = os.path.join(cgroup2_mount(), f"cbcc-export-{os.getpid()}")
+    os.mkdir(cgdir)
+    child = getppid_child()
+    prober = subprocess.Popen([str(target)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    t = None
+    try:
+        # The cgroup (and its inode) is made before the exporter starts,
+        # but the first id it sees is looked up then: a cold cache.
+        with open(os.path.join(cgdir, "cgroup.procs"), "w") as f:
+            f.write(str(child.pid))
+        func_addr = int(prober.stdout.readline(), 16)
+        t = Tracer([binary, "export", str(cfg)])
+        t.wait_stderr("Serving")
+        s = samples(wait_serving(port, t))
+        for prog in ("a", "b", "cg", "us"):
+            assert s[f'cbcc_export_program_up{{program="{prog}"}}'] == 1, \
+                t.stop()[2]
+        child.stdin.write("20\n")
+        child.stdin.flush()
+        assert child.stdout.readline() == "done\n"
+        prober.stdin.write("7\n")
+        prober.stdin.flush()
+        assert prober.stdout.readline() == "done\n"
+        os.getppid()    # this process's cgroup: filtered out by regexps
+        rel = "/" + os.path.basename(cgdir)
+        for prog in ("a", "b"):
+            scrape_until(port, f'getppid_calls_total{{program="{prog}",'
+                               f'pid="{child.pid}"}}', 20)
+        text = scrape_until(port, 'cgroup_getppid_calls_total{program="cg",'
+                                  f'cgroup="{rel}"}}', 20)
+        s = samples(text)
+        # Every other cgroup's sample was dropped, and counted.
+        cg = [k for k in s if k.startswith("cgroup_getppid_calls_total{")]
+        assert cg == ['cgroup_getppid_calls_total{program="cg",'
+                      f'cgroup="{rel}"}}'], cg
+        assert s['cbcc_exporter_samples_filtered{metric='
+                 '"cgroup_getppid_calls_total"}'] >= 1
+        # One family, HELP and TYPE once, though two programs fill it.
+        assert text.count("# TYPE getppid_calls_total counter") == 1
+        deadline = time.time() + 30
+        hits = []
+        while time.time() < deadline:
+            hits = [(k, v) for k, v in samples(http_get(port)[1]).items()
+                    if k.startswith("usym_hits_total{") and
+                    f'pid="{prober.pid}"' in k]
+            if hits and hits[0][1] == 7:
+                break
+            time.sleep(0.3)
+        assert len(hits) == 1 and hits[0][1] == 7, hits
+        ip = int(hits[0][0].split('ip="')[1].split('"')[0])
+        want = "cbcc_export_usym_target"
+        if ip != func_addr:
+            want += f"+0x{ip - func_addr:x}"
+        assert f'func="{want}"' in hits[0][0], (hits, hex(func_addr))
+        promtool_ok(http_get(port)[1])
+    finally:
+        for p in (child, prober):
+            p.stdin.close()
+            p.wait(timeout=10)
+        if t:
+            stop_ok(t)
+        os.rmdir(cgdir)
+
+
+# Label errors, each on line 8 of the file the test writes.
+BAD_EXPORT_CONFIGS = {
+    "usym without a pid": (
+        "          - {name: f, field: ip, decoder: usym}\n", 8,
+        "decoder usym needs pid_field"),
+    "costly regexp": (
+        "          - {name: f, regexps: ['(a)\\1']}\n", 8, "too costly"),
+    "bad regexp": (
+        "          - {name: f, regexps: ['(']}\n", 8, "regexps: '('"),
+    "program label on a named metric": (
+        "          - {name: program}\n", 8, "label 'program'"),
+    "unknown decoder": (
+        "          - {name: f, decoder: dname}\n", 8, "decoder: ksym, inet"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_EXPORT_CONFIGS))
+def test_export_bad_labels_are_usage_errors(binary, tmp_path, no_leaks,
+                                            case):
+    label, line, why = BAD_EXPORT_CONFIGS[case]
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("programs:\n  - name: x\n    file: x.c\n"
+                   "    metrics:\n      - map: m\n        name: m_total\n"
+                   "        labels:\n" + label)
+    r = run([binary, "export", str(cfg)])
+    assert r.returncode == 2, r.stderr
+    assert f"{cfg}:{line}: " in r.stderr and why in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+NAMED_M = "    metrics:\n      - {map: m, name: m_total}\n"
+
+
+@pytest.mark.parametrize("rest,why", [
+    ("  - name: x\n    file: x.c\n" + NAMED_M, "used twice"),
+    ("      - {map: n, name: m_total}\n", "twice in program"),
+    ("  - name: y\n    file: y.c\n    metrics:\n"
+     "      - {map: n, name: m_total, type: gauge}\n", "another type"),
+])
+def test_export_metric_name_clashes_are_usage_errors(binary, tmp_path,
+                                                     no_leaks, rest, why):
+    """One name in two programs is fine (the program label parts them),
+    not twice in one, nor with two types."""
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("programs:\n  - name: x\n    file: x.c\n" + NAMED_M +
+                   rest)
+    r = run([binary, "export", str(cfg)])
+    assert r.returncode == 2, r.stderr
+    assert why in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr

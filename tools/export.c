@@ -10,7 +10,6 @@
  * counters carry on; a program that fails to load is logged and shows as
  * cbcc_export_program_up 0, and the others keep serving.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,11 +23,10 @@
 #include "export.h"
 #include "log.h"
 #include "mapdump.h"
-#include "probe_syms.h"
 #include "prom.h"
 #include "prom_maps.h"
+#include "readfile.h"
 #include "tool.h"
-#include "typedesc.h"
 #include "xdp.h"
 
 #define MAX_FILE	(16u << 20)
@@ -127,28 +125,6 @@ static void unload(struct loaded *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static char *read_all(const char *path)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = fopen(path, "r"), *out;
-	char chunk[65536];
-	size_t got;
-
-	if (!f)
-		return NULL;
-	out = open_memstream(&buf, &n);
-	while (out && (got = fread(chunk, 1, sizeof(chunk), f)) > 0 &&
-	       n < MAX_FILE)
-		fwrite(chunk, 1, got, out);
-	fclose(f);
-	if (!out || fclose(out)) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static bool named_in_specs(const struct attach_spec *specs, int n,
 			   const char *prog)
 {
@@ -186,7 +162,7 @@ static int load(const struct export_prog *p, struct loaded *l)
 		specs[j].xdp_mode = mode;
 	}
 	if (engine_default()->compiles) {
-		src = read_all(p->file);
+		src = read_file(p->file, MAX_FILE, &n);
 		if (!src) {
 			err = -errno ?: -EIO;
 			pr_err("program %s: %s: %s", p->name, p->file,
@@ -285,60 +261,11 @@ static void reload(struct exporter *x)
 	load_missing(x);
 }
 
-static void decode(const struct prom_label_rule *r, const struct typedesc *t,
-		   const void *p, size_t size, char *buf, size_t len)
-{
-	const struct export_label *l = r->arg;
-	size_t n = typedesc_size(t);
-	int i;
-
-	switch (l->decoder) {
-	case DEC_INET:
-		if (n == 4 && size >= 4 && inet_ntop(AF_INET, p, buf, len))
-			return;
-		if (n == 16 && size >= 16 && inet_ntop(AF_INET6, p, buf, len))
-			return;
-		break;
-	case DEC_KSYM:
-		break;	/* handled by decode_ksym */
-	case DEC_STATIC_MAP:
-		prom_map_label_text(t, p, size, buf, len);
-		for (i = 0; i < l->nr_static; i++)
-			if (!strcmp(l->from[i], buf)) {
-				snprintf(buf, len, "%s", l->to[i]);
-				return;
-			}
-		return;
-	default:
-		break;
-	}
-	prom_map_label_text(t, p, size, buf, len);
-}
-
-static struct ksyms *ksyms;	/* loaded on first use by a ksym label */
-
-static void decode_ksym(const struct prom_label_rule *r,
-			const struct typedesc *t, const void *p, size_t size,
-			char *buf, size_t len)
-{
-	uint64_t off, addr;
-	const char *sym;
-
-	(void)r;
-	if (!ksyms)
-		ksyms = ksyms_load();
-	addr = typedesc_u64(t, p);
-	sym = ksyms ? ksyms_lookup(ksyms, addr, &off) : NULL;
-	if (sym)
-		snprintf(buf, len, "%s", sym);
-	else
-		prom_map_label_text(t, p, size, buf, len);
-}
-
 static int collect_prog(struct prom_writer *w, const struct export_prog *p,
 			struct engine *e)
 {
 	struct prom_label_rule rules[EXPORT_MAX_LABELS];
+	struct prom_label prog = { .name = "program", .value = p->name };
 	struct engine_map m;
 	char prefix[128];
 	size_t i, n;
@@ -367,12 +294,19 @@ static int collect_prog(struct prom_writer *w, const struct export_prog *p,
 		for (k = 0; k < mt->nr_labels; k++) {
 			rules[k].name = mt->labels[k].name;
 			rules[k].field = mt->labels[k].field;
-			rules[k].decode = mt->labels[k].decoder == DEC_KSYM ?
-					  decode_ksym : decode;
+			rules[k].decode = export_decode;
 			rules[k].arg = (void *)&mt->labels[k];
 		}
+		/*
+		 * A name of the user's own can be another program's too:
+		 * program="NAME" keeps their series apart, and always, so
+		 * that a series keeps its labels when a program sharing the
+		 * name comes or goes on reload.  Default names carry the
+		 * program already (cbcc_PROGRAM_MAP).
+		 */
 		prom_map_collect(w, &m, mt->kind, prefix, mt->name, mt->help,
-				 NULL, 0, rules, mt->nr_labels);
+				 mt->name ? &prog : NULL, mt->name ? 1 : 0,
+				 rules, mt->nr_labels);
 	}
 	return 0;
 }
@@ -459,6 +393,6 @@ out:
 	for (i = 0; i < EXPORT_MAX_PROGS; i++)
 		unload(&x.progs[i]);
 	export_config_free(&x.cfg);
-	ksyms_free(ksyms);
+	export_decoders_free();
 	return ret;
 }

@@ -6,6 +6,8 @@
 #ifndef CBCC_TOOLS_EXPORT_H
 #define CBCC_TOOLS_EXPORT_H
 
+#include <regex.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "prom_maps.h"
@@ -15,12 +17,16 @@
 #define EXPORT_MAX_LABELS	8
 #define EXPORT_MAX_ATTACH	16
 #define EXPORT_MAX_STATIC	32
+#define EXPORT_MAX_REGEXPS	8
 
 enum export_decoder {
 	DEC_DEFAULT,		/* strings bare, integers in decimal */
 	DEC_KSYM,		/* kernel address -> symbol (kallsyms) */
 	DEC_INET,		/* 4 or 16 bytes -> IPv4/IPv6 text */
 	DEC_STATIC_MAP,		/* integer -> configured text */
+	DEC_CGROUP,		/* cgroup v2 id -> path under the mount */
+	DEC_USYM,		/* user address + pid_field -> symbol */
+	DEC_REGEXP,		/* the default text, filtered by regexps */
 };
 
 struct export_label {
@@ -28,10 +34,15 @@ struct export_label {
 	enum export_decoder decoder;
 	char *from[EXPORT_MAX_STATIC], *to[EXPORT_MAX_STATIC];
 	int nr_static;
+	char *pid_field;	/* usym: the key member holding the pid */
+	/* After decoding: the sample is kept only if one of these matches. */
+	regex_t regexps[EXPORT_MAX_REGEXPS];
+	int nr_regexps;
 };
 
 struct export_metric {
 	char *map, *name, *help;
+	unsigned long line;	/* in the file, for errors found later */
 	enum prom_map_kind kind;
 	struct export_label labels[EXPORT_MAX_LABELS];
 	int nr_labels;
@@ -57,5 +68,16 @@ struct export_config {
 /* 0, or -errno after one line naming the file, line and cause. */
 int export_config_load(const char *path, struct export_config *c);
 void export_config_free(struct export_config *c);
+
+/*
+ * Label decoders (export_decode.c), a prom_label_rule's decode with the
+ * export_label as its arg.  Their caches (kernel symbols, cgroup paths,
+ * processes' symbols) are made on first use and kept until
+ * export_decoders_free().
+ */
+bool export_decode(const struct prom_label_rule *r, const struct typedesc *kt,
+		   const void *key, const struct typedesc *t, const void *p,
+		   size_t size, char *buf, size_t len);
+void export_decoders_free(void);
 
 #endif /* CBCC_TOOLS_EXPORT_H */

@@ -20,8 +20,16 @@
  *	        labels:
  *	          - name: protocol
  *	            field: proto      # key member; omitted: the whole key
- *	            decoder: static_map   # ksym, inet, static_map
- *	            static_map: {1: icmp, 6: tcp}
+ *	            decoder: static_map   # ksym, inet, static_map,
+ *	            static_map: {1: icmp, 6: tcp} # cgroup, usym, regexp
+ *	          - name: func
+ *	            field: ip
+ *	            decoder: usym     # needs pid_field: the key's pid
+ *	            pid_field: pid
+ *	            regexps: ["^main$", "^do_"]   # keep only what matches
+ *
+ * A metric given a name gets the label program="NAME" too: two programs
+ * may then export the same name and their series stay apart.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +40,7 @@
 
 #include "export.h"
 #include "log.h"
+#include "probe_spec.h"
 
 struct ctx {
 	yaml_document_t doc;
@@ -92,13 +101,75 @@ static int static_map_of(struct ctx *c, yaml_node_t *v,
 	return 0;
 }
 
+/* regexps: a list of POSIX EREs, refused when costly (probe_spec.h). */
+static int regexps_of(struct ctx *c, yaml_node_t *v, struct export_label *l)
+{
+	yaml_node_item_t *it;
+	yaml_node_t *rn;
+	const char *re;
+	char why[128];
+	int ret;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return bad(c, v, "regexps: a list of regular expressions");
+	for (it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++) {
+		rn = yaml_document_get_node(&c->doc, *it);
+		re = scalar(rn);
+		if (!re)
+			return bad(c, rn, "regexps: expected a string");
+		if (l->nr_regexps == EXPORT_MAX_REGEXPS)
+			return bad(c, rn, "regexps: too many (at most 8)");
+		if (probe_regex_too_costly(re) >= 0) {
+			snprintf(why, sizeof(why), "regexps: '%.40s': %s", re,
+				 PROBE_REGEX_COSTLY);
+			return bad(c, rn, why);
+		}
+		ret = regcomp(&l->regexps[l->nr_regexps], re,
+			      REG_EXTENDED | REG_NOSUB);
+		if (ret) {
+			char msg[64];
+
+			regerror(ret, &l->regexps[l->nr_regexps], msg,
+				 sizeof(msg));
+			regfree(&l->regexps[l->nr_regexps]);
+			snprintf(why, sizeof(why), "regexps: '%.40s': %s", re,
+				 msg);
+			return bad(c, rn, why);
+		}
+		l->nr_regexps++;
+	}
+	return 0;
+}
+
+static const char *const decoder_names[] = {
+	[DEC_DEFAULT] = "string", [DEC_KSYM] = "ksym", [DEC_INET] = "inet",
+	[DEC_STATIC_MAP] = "static_map", [DEC_CGROUP] = "cgroup",
+	[DEC_USYM] = "usym", [DEC_REGEXP] = "regexp",
+};
+
+static int decoder_of(struct ctx *c, yaml_node_t *v, struct export_label *l)
+{
+	const char *d = scalar(v);
+	size_t i;
+
+	for (i = 0; d && i < sizeof(decoder_names) / sizeof(*decoder_names);
+	     i++)
+		if (!strcmp(d, decoder_names[i])) {
+			l->decoder = i;
+			return 0;
+		}
+	return bad(c, v, "decoder: ksym, inet, static_map, cgroup, usym, "
+		   "regexp or string");
+}
+
 static int labels_of(struct ctx *c, yaml_node_t *n, struct export_metric *m)
 {
 	yaml_node_item_t *it;
 	yaml_node_pair_t *p;
 	yaml_node_t *ln, *v;
 	struct export_label *l;
-	const char *k, *d;
+	const char *k;
 	int err = 0;
 
 	if (n->type != YAML_SEQUENCE_NODE)
@@ -120,28 +191,31 @@ static int labels_of(struct ctx *c, yaml_node_t *n, struct export_metric *m)
 				err = str_of(c, v, &l->name);
 			else if (!strcmp(k, "field"))
 				err = str_of(c, v, &l->field);
-			else if (!strcmp(k, "decoder")) {
-				d = scalar(v);
-				if (d && !strcmp(d, "ksym"))
-					l->decoder = DEC_KSYM;
-				else if (d && !strcmp(d, "inet"))
-					l->decoder = DEC_INET;
-				else if (d && !strcmp(d, "static_map"))
-					l->decoder = DEC_STATIC_MAP;
-				else if (d && !strcmp(d, "string"))
-					l->decoder = DEC_DEFAULT;
-				else
-					err = bad(c, v, "decoder: ksym, inet, "
-						  "static_map or string");
-			} else if (!strcmp(k, "static_map")) {
+			else if (!strcmp(k, "decoder"))
+				err = decoder_of(c, v, l);
+			else if (!strcmp(k, "static_map"))
 				err = static_map_of(c, v, l);
-			} else {
+			else if (!strcmp(k, "pid_field"))
+				err = str_of(c, v, &l->pid_field);
+			else if (!strcmp(k, "regexps"))
+				err = regexps_of(c, v, l);
+			else
 				err = bad(c, v, "label keys: name, field, "
-					  "decoder, static_map");
-			}
+					  "decoder, static_map, pid_field, "
+					  "regexps");
+			if (err)
+				break;
 		}
 		if (!err && !l->name)
 			err = bad(c, ln, "a label needs a name");
+		if (!err && l->decoder == DEC_USYM && !l->pid_field)
+			err = bad(c, ln, "decoder usym needs pid_field (the "
+				  "key member holding the process id)");
+		if (!err && l->decoder == DEC_REGEXP && !l->nr_regexps)
+			err = bad(c, ln, "decoder regexp needs regexps");
+		if (!err && m->name && !strcmp(l->name, "program"))
+			err = bad(c, ln, "label 'program' is the program's "
+				  "name on a named metric");
 	}
 	return err;
 }
@@ -155,6 +229,16 @@ static int metric_of(struct ctx *c, yaml_node_t *n, struct export_metric *m)
 
 	if (n->type != YAML_MAPPING_NODE)
 		return bad(c, n, "a metric is a mapping");
+	m->line = n->start_mark.line + 1;
+	/* name first: labels are checked against it. */
+	FOR_PAIRS(c, n, p) {
+		k = KEY(c, p);
+		if (k && !strcmp(k, "name")) {
+			err = str_of(c, VAL(c, p), &m->name);
+			if (err)
+				return err;
+		}
+	}
 	FOR_PAIRS(c, n, p) {
 		k = KEY(c, p);
 		v = VAL(c, p);
@@ -165,7 +249,7 @@ static int metric_of(struct ctx *c, yaml_node_t *n, struct export_metric *m)
 		else if (!strcmp(k, "map"))
 			err = str_of(c, v, &m->map);
 		else if (!strcmp(k, "name"))
-			err = str_of(c, v, &m->name);
+			continue;
 		else if (!strcmp(k, "help"))
 			err = str_of(c, v, &m->help);
 		else if (!strcmp(k, "labels"))
@@ -249,6 +333,62 @@ static int prog_of(struct ctx *c, yaml_node_t *n, struct export_prog *pr)
 	return err;
 }
 
+/* What prom_map_collect() makes of an unset type: by the name's suffix. */
+static enum prom_map_kind effective_kind(const struct export_metric *m)
+{
+	size_t n = strlen(m->name);
+
+	if (m->kind != PROM_MAP_AUTO)
+		return m->kind;
+	return n > 6 && !strcmp(m->name + n - 6, "_gauge") ? PROM_MAP_GAUGE :
+							      PROM_MAP_COUNTER;
+}
+
+/*
+ * A metric name may be shared by programs (their series differ by the
+ * program label), not within one (its series would collide), and all
+ * who share it give it one type: a family has one.  Checks metric j of
+ * program i against those before it.
+ */
+static int check_name(const char *path, const struct export_config *cfg,
+		      int i, int j)
+{
+	const struct export_metric *a = &cfg->progs[i].metrics[j], *b;
+	int k, l, n;
+
+	for (k = 0; a->name && k <= i; k++) {
+		n = k == i ? j : cfg->progs[k].nr_metrics;
+		for (l = 0; l < n; l++) {
+			b = &cfg->progs[k].metrics[l];
+			if (!b->name || strcmp(a->name, b->name))
+				continue;
+			if (k == i) {
+				pr_err("%s:%lu: metric %s twice in program %s",
+				       path, a->line, a->name,
+				       cfg->progs[i].name);
+				return -EINVAL;
+			}
+			if (effective_kind(a) != effective_kind(b)) {
+				pr_err("%s:%lu: metric %s has another type in "
+				       "program %s", path, a->line, a->name,
+				       cfg->progs[k].name);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_names(const char *path, const struct export_config *cfg)
+{
+	int i, j, err = 0;
+
+	for (i = 0; !err && i < cfg->nr_progs; i++)
+		for (j = 0; !err && j < cfg->progs[i].nr_metrics; j++)
+			err = check_name(path, cfg, i, j);
+	return err;
+}
+
 int export_config_load(const char *path, struct export_config *cfg)
 {
 	struct ctx c = { .path = path };
@@ -328,6 +468,8 @@ int export_config_load(const char *path, struct export_config *cfg)
 				       path, cfg->progs[i].name);
 				err = -EINVAL;
 			}
+	if (!err)
+		err = check_names(path, cfg);
 out:
 	yaml_document_delete(&c.doc);
 	if (err)
@@ -356,6 +498,9 @@ void export_config_free(struct export_config *cfg)
 			for (k = 0; k < m->nr_labels; k++) {
 				free(m->labels[k].name);
 				free(m->labels[k].field);
+				free(m->labels[k].pid_field);
+				for (s = 0; s < m->labels[k].nr_regexps; s++)
+					regfree(&m->labels[k].regexps[s]);
 				for (s = 0; s < m->labels[k].nr_static; s++) {
 					free(m->labels[k].from[s]);
 					free(m->labels[k].to[s]);

@@ -485,13 +485,14 @@ char *probe_glob_to_regex(const char *glob)
  * and nests the copies for stacked quantifiers: "p++++...+" or
  * "((a{255}){255}){255}" need gigabytes before regcomp() returns.  Such
  * patterns name no kernel or user function, so they are refused: stacked
- * quantifiers, interval bounds above 255, more than two intervals.
- * Returns the offending column, or -1 when the pattern is fine.
+ * quantifiers, interval bounds above 255, more than two intervals.  So
+ * are back-references, which glibc accepts in EREs and which make
+ * regexec() exponential in the subject's length.
  */
-#define REGEX_MAX_BOUND		255
-#define REGEX_MAX_INTERVALS	2
+#define REGEX_MAX_BOUND		PROBE_REGEX_MAX_BOUND
+#define REGEX_MAX_INTERVALS	PROBE_REGEX_MAX_INTERVALS
 
-static int regex_too_costly(const char *re)
+int probe_regex_too_costly(const char *re)
 {
 	bool quantified = false, in_bracket = false;
 	int intervals = 0;
@@ -506,6 +507,8 @@ static int regex_too_costly(const char *re)
 		}
 		switch (*p) {
 		case '\\':
+			if (p[1] >= '1' && p[1] <= '9')
+				return p - re;
 			if (p[1])
 				p++;
 			quantified = false;
@@ -604,12 +607,9 @@ static int pattern_parse(const char *text, bool use_regex,
 	 * A bad -r expression is a usage error, found here, before any
 	 * kernel list is read or anything is compiled.
 	 */
-	if (regex_too_costly(out->regex) >= 0)
-		return probe_error_set(err, pat - text,
-				       "regular expression too costly to "
-				       "compile (stacked quantifiers, or "
-				       "more than %d {m,n} up to %d)",
-				       REGEX_MAX_INTERVALS, REGEX_MAX_BOUND);
+	if (probe_regex_too_costly(out->regex) >= 0)
+		return probe_error_set(err, pat - text, "%s",
+				       PROBE_REGEX_COSTLY);
 	ret = regcomp(&rx, out->regex, REG_EXTENDED | REG_NOSUB);
 	if (ret) {
 		char why[96];

@@ -113,6 +113,23 @@ int probe_pattern_parse(const char *text, bool use_regex,
 			struct probe_pattern *out, struct probe_error *err);
 void probe_pattern_free(struct probe_pattern *p);
 
+/*
+ * Every user-given POSIX ERE goes through this before regcomp(): the
+ * column of a construct that could make glibc's regcomp() need
+ * gigabytes or regexec() exponential time (stacked quantifiers, more
+ * than PROBE_REGEX_MAX_INTERVALS {m,n}, bounds over
+ * PROBE_REGEX_MAX_BOUND, back-references), or -1 when re is fine.
+ */
+#define PROBE_REGEX_MAX_BOUND		255
+#define PROBE_REGEX_MAX_INTERVALS	2
+#define PROBE_STR_(x)	#x
+#define PROBE_STR(x)	PROBE_STR_(x)
+#define PROBE_REGEX_COSTLY "regular expression too costly to compile " \
+	"(back-references, stacked quantifiers, or more than " \
+	PROBE_STR(PROBE_REGEX_MAX_INTERVALS) " {m,n} up to " \
+	PROBE_STR(PROBE_REGEX_MAX_BOUND) ")"
+int probe_regex_too_costly(const char *re);
+
 /* "vfs_*" -> "^vfs_.*$", other ERE metacharacters escaped.  malloc'd. */
 char *probe_glob_to_regex(const char *glob);
 

@@ -15,21 +15,30 @@
 #define NAME_MAX_LEN	256
 #define VALUE_MAX_LEN	1024
 
-struct dropped {
-	char *family;
-	uint64_t n;
-};
-
-struct prom_writer {
+/*
+ * One metric family: its own buffer, so that a family written again later
+ * (the same metric name from two programs of `cbcc export`) continues
+ * where it was; the exposition never names a family twice.
+ */
+struct family {
+	char name[NAME_MAX_LEN];
+	char type[16];
 	FILE *f;
 	char *buf;
 	size_t len;
+	unsigned int nr_series;
+	uint64_t dropped;	/* label sets over the cap */
+	uint64_t filtered;	/* samples a label filter left out */
+};
+
+struct prom_writer {
+	/* Each on its own: open_memstream() keeps &buf and &len. */
+	struct family **fams;
+	size_t nr_fams;
+	struct family *cur;	/* NULL: samples go nowhere (see prom_family) */
 	unsigned int max_series;
-	char family[NAME_MAX_LEN];
-	unsigned int nr_series;		/* in the current family */
-	struct dropped *dropped;
-	size_t nr_dropped;
 	uint64_t read_errors;
+	bool failed;		/* out of memory: finish fails */
 };
 
 struct prom_writer *prom_writer_new(unsigned int max_series)
@@ -38,12 +47,6 @@ struct prom_writer *prom_writer_new(unsigned int max_series)
 
 	if (!w)
 		return NULL;
-	w->f = open_memstream(&w->buf, &w->len);
-	if (!w->f) {
-		free(w);
-		errno = ENOMEM;
-		return NULL;
-	}
 	w->max_series = max_series;
 	return w;
 }
@@ -54,12 +57,12 @@ void prom_writer_free(struct prom_writer *w)
 
 	if (!w)
 		return;
-	if (w->f)
-		fclose(w->f);
-	free(w->buf);
-	for (i = 0; i < w->nr_dropped; i++)
-		free(w->dropped[i].family);
-	free(w->dropped);
+	for (i = 0; i < w->nr_fams; i++) {
+		fclose(w->fams[i]->f);
+		free(w->fams[i]->buf);
+		free(w->fams[i]);
+	}
+	free(w->fams);
 	free(w);
 }
 
@@ -147,80 +150,116 @@ static void help_text(FILE *f, const char *help)
 	}
 }
 
+static struct family *family_find(struct prom_writer *w, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < w->nr_fams; i++)
+		if (!strcmp(w->fams[i]->name, name))
+			return w->fams[i];
+	return NULL;
+}
+
 void prom_family(struct prom_writer *w, const char *name, const char *type,
 		 const char *help)
 {
-	prom_sanitize_name(w->family, sizeof(w->family), name, false);
-	w->nr_series = 0;
-	fprintf(w->f, "# HELP %s ", w->family);
-	help_text(w->f, help);
-	fprintf(w->f, "\n# TYPE %s %s\n", w->family, type);
+	char clean[NAME_MAX_LEN];
+	struct family *f, **nf;
+
+	prom_sanitize_name(clean, sizeof(clean), name, false);
+	w->cur = NULL;
+	f = family_find(w, clean);
+	if (f) {
+		/* The same name again: more samples of that family. */
+		if (!strcmp(f->type, type))
+			w->cur = f;
+		else
+			w->read_errors++;	/* not two types under a name */
+		return;
+	}
+	nf = realloc(w->fams, (w->nr_fams + 1) * sizeof(*nf));
+	if (!nf) {
+		w->failed = true;
+		return;
+	}
+	w->fams = nf;
+	f = calloc(1, sizeof(*f));
+	if (f)
+		f->f = open_memstream(&f->buf, &f->len);
+	if (!f || !f->f) {
+		free(f);
+		w->failed = true;
+		return;
+	}
+	nf[w->nr_fams++] = f;
+	snprintf(f->name, sizeof(f->name), "%s", clean);
+	snprintf(f->type, sizeof(f->type), "%s", type);
+	fprintf(f->f, "# HELP %s ", f->name);
+	help_text(f->f, help);
+	fprintf(f->f, "\n# TYPE %s %s\n", f->name, type);
+	w->cur = f;
 }
 
 bool prom_series(struct prom_writer *w)
 {
-	struct dropped *d;
-	size_t i;
-
-	if (w->nr_series < w->max_series) {
-		w->nr_series++;
+	if (!w->cur)
+		return false;
+	if (w->cur->nr_series < w->max_series) {
+		w->cur->nr_series++;
 		return true;
 	}
-	for (i = 0; i < w->nr_dropped; i++)
-		if (!strcmp(w->dropped[i].family, w->family))
-			break;
-	if (i == w->nr_dropped) {
-		d = realloc(w->dropped, (i + 1) * sizeof(*d));
-		if (!d)
-			return false;
-		w->dropped = d;
-		d[i].family = strdup(w->family);
-		if (!d[i].family)
-			return false;
-		d[i].n = 0;
-		w->nr_dropped++;
-	}
-	w->dropped[i].n++;
+	w->cur->dropped++;
 	return false;
+}
+
+void prom_filtered(struct prom_writer *w)
+{
+	if (w->cur)
+		w->cur->filtered++;
 }
 
 static void sample_head(struct prom_writer *w, const char *suffix,
 			const struct prom_label *labels, size_t nr)
 {
 	char name[NAME_MAX_LEN], value[VALUE_MAX_LEN];
+	FILE *f = w->cur->f;
 	size_t i;
 
-	fprintf(w->f, "%s%s", w->family, suffix);
+	fprintf(f, "%s%s", w->cur->name, suffix);
 	if (!nr) {
-		fputc(' ', w->f);
+		fputc(' ', f);
 		return;
 	}
-	fputc('{', w->f);
+	fputc('{', f);
 	for (i = 0; i < nr; i++) {
 		prom_sanitize_name(name, sizeof(name), labels[i].name, true);
 		prom_escape_value(value, sizeof(value), labels[i].value);
-		fprintf(w->f, "%s%s=\"%s\"", i ? "," : "", name, value);
+		fprintf(f, "%s%s=\"%s\"", i ? "," : "", name, value);
 	}
-	fputs("} ", w->f);
+	fputs("} ", f);
 }
 
 void prom_sample_u64(struct prom_writer *w, const char *suffix,
 		     const struct prom_label *labels, size_t nr, uint64_t v)
 {
+	if (!w->cur)
+		return;
 	sample_head(w, suffix, labels, nr);
-	fprintf(w->f, "%llu\n", (unsigned long long)v);
+	fprintf(w->cur->f, "%llu\n", (unsigned long long)v);
 }
 
 void prom_sample_f64(struct prom_writer *w, const char *suffix,
 		     const struct prom_label *labels, size_t nr, double v)
 {
+	if (!w->cur)
+		return;
 	sample_head(w, suffix, labels, nr);
 	if (isnan(v))
-		fputs("NaN\n", w->f);
+		fputs("NaN\n", w->cur->f);
 	else if (isinf(v))
-		fputs(v > 0 ? "+Inf\n" : "-Inf\n", w->f);
+		fputs(v > 0 ? "+Inf\n" : "-Inf\n", w->cur->f);
 	else
-		fprintf(w->f, "%.9g\n", v);
+		fprintf(w->cur->f, "%.9g\n", v);
 }
 
 void prom_read_error(struct prom_writer *w)
@@ -233,25 +272,50 @@ uint64_t prom_writer_read_errors(const struct prom_writer *w)
 	return w->read_errors;
 }
 
-char *prom_writer_finish(struct prom_writer *w, size_t *len)
+/* Per-family counts of what left samples out, as a gauge by metric. */
+static void per_family_gauge(struct prom_writer *w, const char *name,
+			     const char *help, bool filtered)
 {
 	struct prom_label l = { .name = "metric" };
-	char *text = NULL;
-	size_t i;
+	size_t i, n = w->nr_fams;	/* not the family added here */
+	uint64_t v;
 
-	prom_family(w, "cbcc_exporter_series_dropped", "gauge",
-		    "Label sets left out of the last snapshot by the series "
-		    "cap (--prometheus-max-series).");
-	for (i = 0; i < w->nr_dropped; i++) {
-		l.value = w->dropped[i].family;
-		prom_sample_u64(w, "", &l, 1, w->dropped[i].n);
+	prom_family(w, name, "gauge", help);
+	for (i = 0; i < n; i++) {
+		v = filtered ? w->fams[i]->filtered : w->fams[i]->dropped;
+		if (!v)
+			continue;
+		l.value = w->fams[i]->name;
+		prom_sample_u64(w, "", &l, 1, v);
 	}
-	if (!fflush(w->f) && !ferror(w->f)) {
-		fclose(w->f);
-		w->f = NULL;
-		text = w->buf;
-		*len = w->len;
-		w->buf = NULL;
+}
+
+char *prom_writer_finish(struct prom_writer *w, size_t *len)
+{
+	char *text = NULL;
+	size_t n = 0, i;
+	FILE *out;
+	bool ok;
+
+	per_family_gauge(w, "cbcc_exporter_series_dropped",
+			 "Label sets left out of the last snapshot by the "
+			 "series cap (--prometheus-max-series).", false);
+	per_family_gauge(w, "cbcc_exporter_samples_filtered",
+			 "Samples left out of the last snapshot by label "
+			 "filters (cbcc export: regexps).", true);
+	ok = !w->failed;
+	out = open_memstream(&text, &n);
+	for (i = 0; ok && out && i < w->nr_fams; i++) {
+		struct family *f = w->fams[i];
+
+		ok = !fflush(f->f) && !ferror(f->f) &&
+		     fwrite(f->buf, 1, f->len, out) == f->len;
+	}
+	if (!out || fclose(out) || !ok) {
+		free(text);
+		text = NULL;
+	} else {
+		*len = n;
 	}
 	prom_writer_free(w);
 	if (!text)

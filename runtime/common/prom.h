@@ -48,6 +48,10 @@ void prom_writer_free(struct prom_writer *w);	/* NULL ok */
 /*
  * Starts a metric family: # HELP and # TYPE lines.  type is "counter",
  * "gauge" or "histogram".  The name is sanitized (prom_sanitize_name).
+ * A name already started continues that family (its HELP stays the
+ * first one): the exposition lists each family once, with all its
+ * samples.  A name started with another type takes no samples (counted
+ * as a read error).
  */
 void prom_family(struct prom_writer *w, const char *name, const char *type,
 		 const char *help);
@@ -63,12 +67,18 @@ void prom_sample_u64(struct prom_writer *w, const char *suffix,
 		     const struct prom_label *labels, size_t nr, uint64_t v);
 void prom_sample_f64(struct prom_writer *w, const char *suffix,
 		     const struct prom_label *labels, size_t nr, double v);
+/*
+ * A sample of the current family a label filter left out: counted in
+ * cbcc_exporter_samples_filtered{metric=...}.
+ */
+void prom_filtered(struct prom_writer *w);
 /* A map that could not be read: cbcc_exporter_map_read_errors_total. */
 void prom_read_error(struct prom_writer *w);
 uint64_t prom_writer_read_errors(const struct prom_writer *w);
 /*
- * Ends the exposition: the cbcc_exporter_series_dropped family (what the
- * cap left out), then the text (malloc'd, *len set); w is freed either
+ * Ends the exposition: the cbcc_exporter_series_dropped and
+ * cbcc_exporter_samples_filtered families (what the cap and the filters
+ * left out), then the text (malloc'd, *len set); w is freed either
  * way.  NULL with errno ENOMEM.
  */
 char *prom_writer_finish(struct prom_writer *w, size_t *len);

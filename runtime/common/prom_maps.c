@@ -137,8 +137,11 @@ struct labels {
 	size_t nr;
 };
 
-/* Extra labels, then the key's (skip: a member left out, the slot). */
-static void key_labels(struct labels *ls, const struct typedesc *kt,
+/*
+ * Extra labels, then the key's (skip: a member left out, the slot).
+ * False when a rule's filter leaves the sample out.
+ */
+static bool key_labels(struct labels *ls, const struct typedesc *kt,
 		       const unsigned char *key, size_t key_size,
 		       const struct prom_label *extra, size_t nr_extra,
 		       int skip)
@@ -163,26 +166,29 @@ static void key_labels(struct labels *ls, const struct typedesc *kt,
 				continue;
 			if (!key || off > key_size)
 				continue;
-			if (r->decode)
-				r->decode(r, mt, key + off, key_size - off,
-					  ls->text[i], LABEL_LEN);
-			else
+			if (r->decode) {
+				if (!r->decode(r, kt, key, mt, key + off,
+					       key_size - off, ls->text[i],
+					       LABEL_LEN))
+					return false;
+			} else {
 				prom_map_label_text(mt, key + off,
 						    key_size - off,
 						    ls->text[i], LABEL_LEN);
+			}
 			ls->l[ls->nr].name = r->name;
 			ls->l[ls->nr++].value = ls->text[i];
 		}
-		return;
+		return true;
 	}
 	n = typedesc_nr_members(kt);
 	if (!n) {
 		if (skip == 0)
-			return;
+			return true;
 		prom_map_label_text(kt, key, key_size, ls->text[0], LABEL_LEN);
 		ls->l[ls->nr].name = "key";
 		ls->l[ls->nr++].value = ls->text[0];
-		return;
+		return true;
 	}
 	for (i = 0; i < n && i < MAX_KEY_LABELS; i++) {
 		if ((int)i == skip)
@@ -195,6 +201,7 @@ static void key_labels(struct labels *ls, const struct typedesc *kt,
 		ls->l[ls->nr].name = name;
 		ls->l[ls->nr++].value = ls->text[i];
 	}
+	return true;
 }
 
 static void metric_name(char *out, size_t len, const char *prefix,
@@ -221,10 +228,14 @@ static void scalars(struct prom_writer *w, struct mapread *r,
 
 	prom_family(w, name, counter ? "counter" : "gauge", help);
 	for (i = 0; i < r->nr; i++) {
+		/* Filtered first: what a filter drops takes no series. */
+		if (!key_labels(&ls, r->kt, r->ents[i].key, r->m->key_size,
+				extra, nr_extra, -1)) {
+			prom_filtered(w);
+			continue;
+		}
 		if (!prom_series(w))
 			continue;
-		key_labels(&ls, r->kt, r->ents[i].key, r->m->key_size, extra,
-			   nr_extra, -1);
 		/* Signed gauges keep their sign. */
 		if (typedesc_is_signed(vt))
 			prom_sample_f64(w, "", ls.l, ls.nr,
@@ -257,6 +268,7 @@ static int histograms(struct prom_writer *w, struct mapread *r,
 	struct labels ls;
 	const char *mname;
 	uint64_t *slots, s;
+	bool keep;
 
 	if (!typedesc_is_integer(r->kt)) {
 		bucket_t = typedesc_member_at(r->kt, 0, &mname, &bucket_off);
@@ -288,16 +300,19 @@ static int histograms(struct prom_writer *w, struct mapread *r,
 			if (s + 1 > nr_slots)
 				nr_slots = s + 1;
 		}
-		if (!prom_series(w)) {
+		if (bucket_t)
+			keep = key_labels(&ls, r->kt, r->ents[i].key,
+					  r->m->key_size, extra, nr_extra, 1);
+		else
+			keep = key_labels(&ls, r->kt, NULL, 0, extra,
+					  nr_extra, 0);
+		if (!keep)
+			prom_filtered(w);
+		if (!keep || !prom_series(w)) {
 			if (j == i)
 				break;
 			continue;
 		}
-		if (bucket_t)
-			key_labels(&ls, r->kt, r->ents[i].key, r->m->key_size,
-				   extra, nr_extra, 1);
-		else
-			key_labels(&ls, r->kt, NULL, 0, extra, nr_extra, 0);
 		if (linear) {
 			uint64_t cum = 0;
 			struct prom_label l[MAX_KEY_LABELS + 9];

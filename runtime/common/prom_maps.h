@@ -33,12 +33,15 @@ struct typedesc;
 /*
  * A configured label (cbcc export): its name, the key member it comes
  * from (NULL: the whole key) and how the bytes become text (NULL:
- * prom_map_label_text).
+ * prom_map_label_text).  key is the whole key, for decoders that need
+ * another member (a user address needs the pid).  decode returns false
+ * to leave the sample out (a filter): counted by prom_filtered().
  */
 struct prom_label_rule {
 	const char *name;
 	const char *field;
-	void (*decode)(const struct prom_label_rule *r,
+	bool (*decode)(const struct prom_label_rule *r,
+		       const struct typedesc *kt, const void *key,
 		       const struct typedesc *t, const void *p, size_t size,
 		       char *buf, size_t len);
 	void *arg;

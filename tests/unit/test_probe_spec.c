@@ -210,6 +210,7 @@ static void test_costly_regex_refused(void **state)
 	static const char *const costly[] = {
 		"p+++++++++++++++++++++++++++++++++++++++",
 		"a**", "a{2}{3}", "a{256}", "((a{9}){9}){9}", "a{1,}",
+		"(a)\\1",		/* a back-reference: exponential regexec() */
 	};
 	struct probe_pattern p;
 	struct probe_error err;

@@ -87,6 +87,63 @@ static void test_writer_cap_and_hist(void **state)
 	free(t);
 }
 
+/*
+ * A family written again (two programs of `cbcc export` sharing a name)
+ * continues the first: one HELP, one TYPE, every sample under them, the
+ * series cap counted over both; another type under the name is refused.
+ */
+static void test_family_continued(void **state)
+{
+	struct prom_writer *w = prom_writer_new(3);
+	struct prom_label a = { .name = "program", .value = "a" };
+	struct prom_label b = { .name = "program", .value = "b" };
+	size_t len;
+	char *t;
+
+	(void)state;
+	assert_non_null(w);
+	prom_family(w, "shared_total", "counter", "first help");
+	assert_true(prom_series(w));
+	prom_sample_u64(w, "", &a, 1, 1);
+	prom_family(w, "other", "gauge", "o");
+	assert_true(prom_series(w));
+	prom_sample_u64(w, "", NULL, 0, 7);
+	prom_family(w, "shared_total", "counter", "second help");
+	assert_true(prom_series(w));
+	prom_sample_u64(w, "", &b, 1, 2);
+	prom_filtered(w);
+	assert_true(prom_series(w));
+	prom_sample_u64(w, "", &b, 1, 3);
+	assert_false(prom_series(w));	/* the cap (3) spans both parts */
+	prom_family(w, "shared_total", "gauge", "wrong type");
+	assert_false(prom_series(w));
+	prom_sample_u64(w, "", &a, 1, 99);
+	assert_int_equal(prom_writer_read_errors(w), 1);
+	t = prom_writer_finish(w, &len);
+	assert_non_null(t);
+	assert_string_equal(t,
+		"# HELP shared_total first help\n"
+		"# TYPE shared_total counter\n"
+		"shared_total{program=\"a\"} 1\n"
+		"shared_total{program=\"b\"} 2\n"
+		"shared_total{program=\"b\"} 3\n"
+		"# HELP other o\n"
+		"# TYPE other gauge\n"
+		"other 7\n"
+		"# HELP cbcc_exporter_series_dropped Label sets left out of "
+		"the last snapshot by the series cap "
+		"(--prometheus-max-series).\n"
+		"# TYPE cbcc_exporter_series_dropped gauge\n"
+		"cbcc_exporter_series_dropped{metric=\"shared_total\"} 1\n"
+		"# HELP cbcc_exporter_samples_filtered Samples left out of "
+		"the last snapshot by label filters (cbcc export: "
+		"regexps).\n"
+		"# TYPE cbcc_exporter_samples_filtered gauge\n"
+		"cbcc_exporter_samples_filtered{metric=\"shared_total\"} "
+		"1\n");
+	free(t);
+}
+
 static void test_addr(void **state)
 {
 	struct sockaddr_storage ss;
@@ -159,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_writer_cap_and_hist),
+		cmocka_unit_test(test_family_continued),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_totals),
