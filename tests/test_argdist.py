@@ -359,6 +359,7 @@ def test_kprobe_without_kprobes(cbcc, no_leaks):
 # VM lane: kprobes exist.
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_vm_kprobe_count_hist_beside_bcc(cbcc, no_leaks):
     spec = "p::vfs_read(struct file *f, char *b, size_t count):size_t:count"
     ours, theirs = run_beside([([cbcc, "argdist"], None),
@@ -370,6 +371,7 @@ def test_vm_kprobe_count_hist_beside_bcc(cbcc, no_leaks):
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_vm_vfs_read_latency_beside_bcc(cbcc, no_leaks):
     spec = "r::vfs_read():u64:$latency"
     ours, theirs = run_beside([([cbcc, "argdist"], None),

@@ -462,6 +462,7 @@ def test_bps_uprobe_attach_points(cbcc_core, obj, no_leaks):
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_vm_bps_kprobe_attach_point(cbcc, no_leaks):
     """A kprobe attached through a perf event fd (kernels with kprobes:
     the VM lane): bps BID names the function, through the holder."""

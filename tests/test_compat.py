@@ -52,8 +52,11 @@ def params():
     for case in load_cases():
         # The VM lane runs tests side by side: programs that print with
         # bpf_trace_printk share the kernel's one trace pipe, so in turn.
+        # Its cases are there for their kprobes, which patch kernel text:
+        # vm_serial, never two at once (tests/vm/vm_jobs.py).
         serial = {"serial": "trace_pipe"} if "trace" in case["expect"] else {}
-        marks = [pytest.mark.vm(**serial)] if case["lane"] == "vm" else []
+        marks = [pytest.mark.vm(**serial), pytest.mark.vm_serial] \
+            if case["lane"] == "vm" else []
         out.append(pytest.param(case, id=case["name"], marks=marks))
     return out
 

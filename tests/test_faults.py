@@ -536,7 +536,8 @@ def test_memlock_raised_where_charged(cbcc):
     """The VM lane runs with CAP_SYS_RESOURCE: the raise itself."""
     r = run(["prlimit", "--memlock=65536:65536", cbcc, "run",
              os.path.join(PROGS, "perf_events.c"), "-c", LOCKED],
-            env=dict(os.environ, CBCC_MEMLOCK_CHARGED="1"))
+            env=dict(os.environ, CBCC_MEMLOCK_CHARGED="1"),
+            timeout=300)   # a compile under TCG, as the other vm tests
     assert r.returncode == 0, r.stderr
     assert locked_limit(r.stdout) == "unlimited"
 

@@ -239,6 +239,7 @@ def test_features_leaves_nothing(binary, no_leaks):
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_vm_stock_kernel_says_yes_and_the_tools_agree(binary, no_leaks):
     """Debian's stock kernel has kprobes and allows fentry: the answers
     flip, and the same cross-checks hold the other way round."""

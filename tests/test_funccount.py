@@ -644,6 +644,7 @@ def bcc_header(line):
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_vm_kprobe_beside_bcc(fcbin, no_leaks):
     hdr, _ = bcc_golden()
     n = 2000
@@ -669,6 +670,7 @@ def kernel_version():
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_vm_wildcard_counts_and_accounts_for_skips(fcbin, no_leaks):
     n = 1000
     rc, out, err = count_run(fcbin, ["-v", "vfs_*"], READ_WORKLOAD, n,

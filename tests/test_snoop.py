@@ -794,6 +794,7 @@ def repeated(body):
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_vm_snoops_beside_bcc(cbcc, tmp_path, workloads, no_leaks):
     path = tmp_path / unique()
     missing = tmp_path / unique("missing")
@@ -852,6 +853,7 @@ def test_vm_snoops_beside_bcc(cbcc, tmp_path, workloads, no_leaks):
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_vm_snoops_on_kprobes(cbcc, tmp_path, workloads, no_leaks):
     path = tmp_path / unique()
     path.write_text("x")

@@ -451,6 +451,7 @@ def test_sym_file_list(cbcc, no_leaks):
 # VM lane: kprobes exist.
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_vm_kprobe_arguments_beside_bcc(cbcc, no_leaks):
     """One compile each (TCG is slow): an entry and a return probe."""
     g = bcc_golden()

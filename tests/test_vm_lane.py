@@ -109,6 +109,7 @@ def test_guest_kernel_has_kprobes():
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_bcc_python_kprobe_fires(no_leaks):
     """The lane works: bcc attaches a kprobe and counts exact hits."""
     p = run([PY, "-c", BCC_KPROBE], timeout=300)
@@ -117,6 +118,7 @@ def test_bcc_python_kprobe_fires(no_leaks):
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_kfunc_auto_attached(cbcc, tmp_path, no_leaks):
     """KFUNC_PROBE/KRETFUNC_PROBE attach by name; cat's reads are seen."""
     data = tmp_path / "data"
@@ -171,6 +173,7 @@ def test_task_struct_header_mismatch_reported(cbcc, tmp_path, no_leaks):
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_ring_buffer_events(cbcc, tmp_path, no_leaks):
     """BPF_RINGBUF_OUTPUT records arrive whole, in order, with cpu -1."""
     need_symbol("bpf_ringbuf_output", "no BPF ring buffers")
@@ -193,6 +196,7 @@ def test_ring_buffer_events(cbcc, tmp_path, no_leaks):
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial
 def test_funccount_uses_one_kprobe_multi_link(cbcc, no_leaks):
     """Where the kernel has fprobe, a wildcard is one kprobe.multi link:
     seen in funccount's fdinfo while it runs, and said by -v."""

@@ -12,11 +12,20 @@ the tests of one NAME are claimed together and run in turn by one process
 (e.g. "trace_pipe": `cbcc run` reads the kernel's one trace pipe and
 discards what is queued when it starts).
 
+Tests that patch kernel text (attach kprobes, kretprobes, fentry/fexit)
+carry `@pytest.mark.vm_serial`: no two of them run at once.  Debian 6.12
+under TCG with two vCPUs oopsed (int3 at vfs_read+0x5) when two tests
+attached kprobes at the same time.  A process takes a lock file
+(flock, in CBCC_VM_QUEUE) around such a test; while another process holds
+it, it runs the other tests (longest first) and waits only when nothing
+else is left.
+
 Each process writes one line per test to CBCC_VM_CONSOLE (the guest's
 console) as it starts and ends: `vm-test: START|PASSED|FAILED|SKIPPED
 NODEID [SECONDS]`; run.sh names the tests still running from those lines
 when the lane times out.
 """
+import fcntl
 import hashlib
 import json
 import os
@@ -59,6 +68,10 @@ def _serial(item):
     return m.kwargs.get("serial") if m else None
 
 
+def _patches_text(unit):
+    return any(i.get_closest_marker("vm_serial") for i in unit)
+
+
 def _units(items):
     """Tests grouped into claimable units, longest first."""
     try:
@@ -78,16 +91,72 @@ def _units(items):
                   key=lambda kv: (-cost[kv[0]], order[kv[1][0].nodeid]))
 
 
+def _claim_path(queue, key):
+    return os.path.join(queue, hashlib.sha1(key.encode()).hexdigest())
+
+
 def _claim(queue, key):
-    name = hashlib.sha1(key.encode()).hexdigest()
     try:
-        fd = os.open(os.path.join(queue, name),
+        fd = os.open(_claim_path(queue, key),
                      os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     except FileExistsError:
         return False
     os.write(fd, key.encode())
     os.close(fd)
     return True
+
+
+class TextLock:
+    """The guest-wide turn of the tests that patch kernel text."""
+
+    def __init__(self, queue):
+        self.fd = os.open(os.path.join(queue, "text-patching.lock"),
+                          os.O_CREAT | os.O_RDWR, 0o644)
+
+    def try_take(self):
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def wait(self):
+        """Until the holder lets go: then the caller tries again."""
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+    def release(self):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+def _run_unit(session, unit):
+    for i, item in enumerate(unit):
+        nextitem = unit[i + 1] if i + 1 < len(unit) else None
+        item.config.hook.pytest_runtest_protocol(item=item,
+                                                 nextitem=nextitem)
+        if session.shouldfail:
+            raise session.Failed(session.shouldfail)
+        if session.shouldstop:
+            raise session.Interrupted(session.shouldstop)
+
+
+def _next_unit(queue, pending, lock):
+    """Claim the longest pending unit this process may run now; None when
+    every runnable one is taken.  A text-patching unit is returned with
+    the lock held."""
+    for key, unit in list(pending):
+        if os.path.exists(_claim_path(queue, key)):
+            pending.remove((key, unit))
+            continue
+        serial = _patches_text(unit)
+        if serial and not lock.try_take():
+            continue
+        pending.remove((key, unit))
+        if _claim(queue, key):
+            return unit, serial
+        if serial:
+            lock.release()
+    return None, False
 
 
 def pytest_configure(config):
@@ -107,17 +176,21 @@ def pytest_runtestloop(session):
     if session.config.option.collectonly:
         return True
     queue = os.environ["CBCC_VM_QUEUE"]
-    for key, unit in _units(session.items):
-        if not _claim(queue, key):
+    lock = TextLock(queue)
+    pending = _units(session.items)
+    while pending:
+        unit, serial = _next_unit(queue, pending, lock)
+        if unit is None:
+            # Only text-patching tests are left, and another process is
+            # running one: wait for its turn to end.
+            if pending:
+                lock.wait()
             continue
-        for i, item in enumerate(unit):
-            nextitem = unit[i + 1] if i + 1 < len(unit) else None
-            item.config.hook.pytest_runtest_protocol(item=item,
-                                                     nextitem=nextitem)
-            if session.shouldfail:
-                raise session.Failed(session.shouldfail)
-            if session.shouldstop:
-                raise session.Interrupted(session.shouldstop)
+        try:
+            _run_unit(session, unit)
+        finally:
+            if serial:
+                lock.release()
     return True
 
 

@@ -1,0 +1,67 @@
+"""The VM lane's scheduler (tests/vm/vm_jobs.py), on the host: two pytest
+processes share a small suite through claim files as the guest's do.
+Tests marked vm_serial (they patch kernel text) never overlap; the others
+run beside them; every test runs once."""
+import os
+import subprocess
+
+PY = "/usr/bin/python3"
+VM_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vm")
+
+SUITE = '''
+import fcntl, os, time
+import pytest
+
+def note(what, name):
+    with open(os.environ["JOBS_LOG"], "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.write(f"{what} {name}\\n")
+
+def work(name):
+    note("start", name)
+    time.sleep(0.3)   # a window for the other process to start one too
+    note("end", name)
+
+@pytest.mark.parametrize("n", range(4))
+@pytest.mark.vm_serial
+def test_patches(n):
+    work(f"serial{n}")
+
+@pytest.mark.parametrize("n", range(4))
+def test_plain(n):
+    work(f"plain{n}")
+'''
+
+
+def test_text_patching_tests_never_overlap(tmp_path):
+    (tmp_path / "test_suite.py").write_text(SUITE)
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nmarkers =\n    vm_serial: patches kernel text\n")
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    log = tmp_path / "log"
+    env = dict(os.environ, CBCC_VM_QUEUE=str(queue), JOBS_LOG=str(log),
+               PYTHONPATH=VM_DIR, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("CBCC_VM_CONSOLE", None)
+    procs = [subprocess.Popen([PY, "-m", "pytest", "-q", "-p", "vm_jobs",
+                               "-p", "no:cacheprovider", "test_suite.py"],
+                              cwd=tmp_path, env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+
+    lines = [ln.split() for ln in log.read_text().splitlines()]
+    started = [name for what, name in lines if what == "start"]
+    assert sorted(started) == sorted(
+        [f"serial{n}" for n in range(4)] + [f"plain{n}" for n in range(4)]), \
+        lines
+    running = set()
+    for what, name in lines:
+        if what == "start":
+            assert not (name.startswith("serial") and
+                        any(r.startswith("serial") for r in running)), \
+                f"{name} started while {running} ran: {lines}"
+            running.add(name)
+        else:
+            running.discard(name)
