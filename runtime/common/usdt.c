@@ -12,13 +12,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
+#include "probe_targets.h"
 #include "usdt.h"
 
 #define NT_STAPSDT	3
@@ -279,14 +283,50 @@ static uint64_t stapsdt_base(Elf *elf, size_t shstrndx)
 	return 0;
 }
 
-static int read_note(struct usdt_file *f, const char *desc, size_t len,
-		     int elfclass, uint64_t base_now)
+/* A virtual address -> its offset in the file, via the PT_LOAD holding it. */
+static bool vaddr_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
+{
+	size_t i, n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_memsz) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void file_layout(Elf *elf, struct usdt_file *f)
+{
+	GElf_Ehdr eh;
+	GElf_Phdr ph;
+	size_t i, n;
+
+	f->pie = gelf_getehdr(elf, &eh) && eh.e_type == ET_DYN;
+	if (elf_getphdrnum(elf, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) {
+			f->first_vaddr = ph.p_vaddr - ph.p_offset;
+			return;
+		}
+	}
+}
+
+static int read_note(Elf *elf, struct usdt_file *f, const char *desc,
+		     size_t len, int elfclass, uint64_t base_now)
 {
 	size_t asz = elfclass == ELFCLASS32 ? 4 : 8, off = 3 * asz;
 	uint64_t addr[3] = { 0, 0, 0 };
 	const char *prov, *name, *args;
 	struct usdt_probe *p;
-	int i;
+	int i, err;
 
 	if (len < off + 3)
 		return 0;	/* malformed: skipped, as readelf does */
@@ -316,7 +356,12 @@ static int read_note(struct usdt_file *f, const char *desc, size_t len,
 	p = probe_get(f, prov, name, addr[2]);
 	if (!p)
 		return -ENOMEM;
-	return location_add(p, addr[0], args);
+	if (addr[2] && !p->sema_offset)
+		vaddr_offset(elf, addr[2], &p->sema_offset);
+	err = location_add(p, addr[0], args);
+	if (!err && !vaddr_offset(elf, addr[0], &p->locs[p->nr_locs - 1].offset))
+		p->locs[p->nr_locs - 1].offset = addr[0];	/* relocatable */
+	return err;
 }
 
 static int read_notes(Elf *elf, struct usdt_file *f)
@@ -349,7 +394,7 @@ static int read_notes(Elf *elf, struct usdt_file *f)
 			if (nh.n_type != NT_STAPSDT || nh.n_namesz != 8 ||
 			    memcmp((char *)d->d_buf + name_off, "stapsdt", 8))
 				continue;
-			err = read_note(f, (char *)d->d_buf + desc_off,
+			err = read_note(elf, f, (char *)d->d_buf + desc_off,
 					nh.n_descsz, gelf_getclass(elf),
 					base_now);
 			if (err)
@@ -384,6 +429,7 @@ int usdt_file_read(const char *path, struct usdt_file **out)
 		err = -ENOMEM;
 		goto out;
 	}
+	file_layout(elf, f);
 	err = read_notes(elf, f);
 	if (err) {
 		usdt_file_free(f);
@@ -414,4 +460,226 @@ void usdt_file_free(struct usdt_file *f)
 	free(f->probes);
 	free(f->path);
 	free(f);
+}
+
+const struct usdt_probe *usdt_find(const struct usdt_file *f,
+				   const char *name, bool *ambiguous)
+{
+	const struct usdt_probe *found = NULL;
+	const char *colon = strchr(name, ':');
+	size_t plen = colon ? (size_t)(colon - name) : 0;
+	int i;
+
+	*ambiguous = false;
+	for (i = 0; i < f->nr_probes; i++) {
+		const struct usdt_probe *p = &f->probes[i];
+
+		if (colon) {
+			if (strlen(p->provider) == plen &&
+			    !strncmp(p->provider, name, plen) &&
+			    !strcmp(p->name, colon + 1))
+				return p;
+			continue;
+		}
+		if (strcmp(p->name, name))
+			continue;
+		if (found) {
+			*ambiguous = true;
+			return NULL;
+		}
+		found = p;
+	}
+	return found;
+}
+
+bool usdt_same_args(const struct usdt_probe *p)
+{
+	int i, j;
+
+	for (i = 1; i < p->nr_locs; i++) {
+		if (p->locs[i].nr_args != p->locs[0].nr_args)
+			return false;
+		for (j = 0; j < p->locs[i].nr_args; j++)
+			if (strcmp(p->locs[i].args[j].spec,
+				   p->locs[0].args[j].spec))
+				return false;
+	}
+	return true;
+}
+
+static bool symtab_lookup(Elf *elf, Elf_Scn *scn, const char *sym,
+			  uint64_t *vaddr)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	GElf_Shdr sh;
+	GElf_Sym s;
+	size_t i, n;
+
+	if (!d || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+		return false;
+	n = sh.sh_size / sh.sh_entsize;
+	for (i = 0; i < n; i++) {
+		const char *name;
+
+		if (!gelf_getsym(d, i, &s) || s.st_shndx == SHN_UNDEF)
+			continue;
+		name = elf_strptr(elf, sh.sh_link, s.st_name);
+		if (name && !strcmp(name, sym)) {
+			*vaddr = s.st_value;
+			return true;
+		}
+	}
+	return false;
+}
+
+int usdt_symbol_vaddr(const char *path, const char *sym, uint64_t *vaddr)
+{
+	Elf_Scn *scn = NULL, *dyn = NULL;
+	bool found = false;
+	GElf_Shdr sh;
+	Elf *elf;
+	int fd;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOEXEC;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	while (elf && !found && (scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_SYMTAB)
+			found = symtab_lookup(elf, scn, sym, vaddr);
+		else if (sh.sh_type == SHT_DYNSYM)
+			dyn = scn;
+	}
+	if (elf && !found && dyn)
+		found = symtab_lookup(elf, dyn, sym, vaddr);
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return found ? 0 : -ENOENT;
+}
+
+int usdt_load_bias(const struct usdt_file *f, int pid, uint64_t *bias)
+{
+	char path[64], line[PATH_MAX + 128], mapped[PATH_MAX + 64];
+	struct stat want, st;
+	unsigned long long start, off;
+	FILE *maps;
+	int err = -ENOENT;
+
+	if (!f->pie) {
+		*bias = 0;
+		return 0;
+	}
+	if (stat(f->path, &want))
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	maps = fopen(path, "re");
+	if (!maps)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (err && fgets(line, sizeof(line), maps)) {
+		char *file = strchr(line, '/');
+
+		if (!file || sscanf(line, "%llx-%*x %*s %llx", &start,
+				    &off) != 2)
+			continue;
+		file[strcspn(file, "\n")] = '\0';
+		snprintf(mapped, sizeof(mapped), "/proc/%d/root%s", pid, file);
+		if (stat(mapped, &st) || st.st_dev != want.st_dev ||
+		    st.st_ino != want.st_ino)
+			continue;
+		/* The mapping of file offset off starts at start. */
+		*bias = start - off - f->first_vaddr;
+		err = 0;
+	}
+	fclose(maps);
+	return err;
+}
+
+static int pid_maps_file(int pid, const char *path)
+{
+	struct usdt_file f = { .path = (char *)path, .pie = true };
+	uint64_t bias;
+
+	return usdt_load_bias(&f, pid, &bias);
+}
+
+int usdt_resolve(const char *binary, const char *probe, int pid,
+		 const char *what, struct usdt_target *t)
+{
+	char *path;
+	bool ambiguous;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	path = strchr(binary, '/') ? strdup(binary) : probe_find_binary(binary);
+	if (!path) {
+		pr_err("%s: no such file, library or executable '%s' (looked "
+		       "in the ld.so cache and $PATH)", what, binary);
+		return -ENOENT;
+	}
+	err = usdt_file_read(path, &t->file);
+	if (err) {
+		if (err == -ENOEXEC)
+			pr_err("%s: %s is not an ELF file", what, path);
+		else
+			pr_err("%s: cannot read %s: %s", what, path,
+			       strerror(-err));
+		free(path);
+		return err == -ENOEXEC ? -EINVAL : err;
+	}
+	free(path);
+	path = t->file->path;
+	if (!t->file->nr_probes) {
+		pr_err("%s: %s has no USDT probes (no .note.stapsdt notes)",
+		       what, path);
+		usdt_target_free(t);
+		return -EINVAL;
+	}
+	t->probe = usdt_find(t->file, probe, &ambiguous);
+	if (!t->probe) {
+		if (ambiguous)
+			pr_err("%s: %s has a probe '%s' under more than one "
+			       "provider: write PROVIDER:%s", what, path, probe,
+			       probe);
+		else
+			pr_err("%s: %s has no USDT probe '%s' (cbcc tplist -l "
+			       "%s lists them)", what, path, probe, path);
+		usdt_target_free(t);
+		return -EINVAL;
+	}
+	if (pid > 0) {
+		err = pid_maps_file(pid, path);
+		if (err == -ESRCH)
+			pr_err("%s: no process %d", what, pid);
+		else if (err)
+			pr_err("%s: process %d does not map %s", what, pid,
+			       path);
+		if (err) {
+			usdt_target_free(t);
+			return err == -ESRCH ? -ESRCH : -EINVAL;
+		}
+		if (asprintf(&t->attach_path, "/proc/%d/root%s", pid,
+			     path) < 0)
+			t->attach_path = NULL;
+		t->bias_known = !usdt_load_bias(t->file, pid, &t->bias);
+	} else {
+		t->attach_path = strdup(path);
+		t->bias_known = !t->file->pie;
+	}
+	if (!t->attach_path) {
+		usdt_target_free(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void usdt_target_free(struct usdt_target *t)
+{
+	usdt_file_free(t->file);
+	free(t->attach_path);
+	memset(t, 0, sizeof(*t));
 }

@@ -37,7 +37,8 @@ struct usdt_arg {
 };
 
 struct usdt_location {
-	uint64_t addr;
+	uint64_t addr;		/* virtual address in the file */
+	uint64_t offset;	/* file offset: where a uprobe goes */
 	int nr_args;
 	struct usdt_arg *args;
 };
@@ -46,12 +47,15 @@ struct usdt_probe {
 	char *provider;
 	char *name;
 	uint64_t semaphore;	/* 0: no is-enabled semaphore */
+	uint64_t sema_offset;	/* its file offset (uprobe ref_ctr_offset) */
 	int nr_locs;
 	struct usdt_location *locs;
 };
 
 struct usdt_file {
 	char *path;
+	bool pie;		/* ET_DYN: loaded at an address known per process */
+	uint64_t first_vaddr;	/* of the first PT_LOAD (load bias base) */
 	int nr_probes;
 	struct usdt_probe *probes;	/* in note order */
 };
@@ -63,6 +67,51 @@ struct usdt_file {
  */
 int usdt_file_read(const char *path, struct usdt_file **out);
 void usdt_file_free(struct usdt_file *f);
+
+/*
+ * The probe called name ("probe" or "provider:probe") in f; NULL with
+ * *ambiguous set when two providers have a probe of that name.
+ */
+const struct usdt_probe *usdt_find(const struct usdt_file *f,
+				   const char *name, bool *ambiguous);
+
+/* Whether every location reads its arguments the same way. */
+bool usdt_same_args(const struct usdt_probe *p);
+
+/*
+ * A symbol's virtual address in the file at path (.symtab, else
+ * .dynsym): what a global-variable argument (sym(%rip)) points at.
+ * 0, or -ENOENT.
+ */
+int usdt_symbol_vaddr(const char *path, const char *sym, uint64_t *vaddr);
+
+/*
+ * Where process pid has the file loaded: runtime address minus file
+ * virtual address (0 for a non-PIE executable).  0, or -errno (-ESRCH: no
+ * such process, -ENOENT: it does not map the file).
+ */
+int usdt_load_bias(const struct usdt_file *f, int pid, uint64_t *bias);
+
+/*
+ * A USDT attach point resolved: binary (a path, a library name, an
+ * executable in $PATH) and probe ("probe" or "provider:probe"), in
+ * process pid (> 0) or in every process mapping the file (pid <= 0).
+ */
+struct usdt_target {
+	struct usdt_file *file;
+	const struct usdt_probe *probe;	/* in file */
+	char *attach_path;	/* through /proc/PID/root with a pid */
+	uint64_t bias;		/* runtime - file address; valid if bias_known */
+	bool bias_known;
+};
+
+/*
+ * 0, or -EINVAL/-ENOENT/-ESRCH after one error line naming what is wrong
+ * (what: the spec as the user wrote it, for the message).
+ */
+int usdt_resolve(const char *binary, const char *probe, int pid,
+		 const char *what, struct usdt_target *t);
+void usdt_target_free(struct usdt_target *t);
 
 /* Parses one argument spec ("8@%rbp", "-4@112(%rsp)"); false if unknown. */
 bool usdt_arg_parse(const char *spec, struct usdt_arg *a);
