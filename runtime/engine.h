@@ -63,6 +63,13 @@ struct engine_opts {
 	const char *obj_path;
 	int verbose;		/* >0: engine debug output + verifier log */
 	/*
+	 * bcc engine: the attach specs that will be used; ATTACH_USDT ones
+	 * get their bpf_usdt_readarg() readers generated before the source
+	 * (pid in the spec: that process's probes).
+	 */
+	const struct attach_spec *specs;
+	int nspecs;
+	/*
 	 * The program reads no kernel struct laid out by the headers (only
 	 * tracepoint args, packets, its own data): a headers/kernel version
 	 * mismatch cannot hurt it, so it is not warned about.
@@ -117,6 +124,7 @@ enum attach_kind {
 	ATTACH_UPROBE,		/* lib + target symbol */
 	ATTACH_URETPROBE,
 	ATTACH_XDP,		/* target interface name */
+	ATTACH_USDT,		/* lib: binary, target: [provider:]probe */
 	ATTACH_NR_KINDS,
 };
 
@@ -138,7 +146,13 @@ struct attach_spec {
 	const char *target;	/* function, "cat:event", tp, iface, symbol */
 	const char *lib;	/* uprobes: path or library name ("c") */
 	const char *prog;	/* program (function) name in the module */
-	uint64_t offset;	/* kprobe/uprobe offset within target */
+	/*
+	 * kprobe/uprobe offset within target; a uprobe with no target: the
+	 * file offset in lib (an absolute path) itself.
+	 */
+	uint64_t offset;
+	/* uprobes: file offset of the USDT semaphore the kernel counts, 0: none */
+	uint64_t ref_ctr_offset;
 	pid_t pid;		/* uprobes: -1 for all processes */
 	int xdp_mode;		/* enum xdp_mode (xdp.h); 0: auto */
 	bool xdp_force;		/* replace a program already attached */

@@ -4,6 +4,7 @@ The tests drive the built binaries as a user would; NDJSON (--json) is the
 contract they assert on.  Every fixture that creates kernel state (netns,
 veth, attached programs) removes it again, and `no_leaks` checks that.
 """
+import glob
 import json
 import os
 import random
@@ -274,6 +275,57 @@ class Tracer:
             out, err = self.proc.communicate()
             raise AssertionError(f"did not exit on {sig!r}: {err}")
         return self.proc.returncode, out, self.early_err + err
+
+
+@pytest.fixture(scope="session")
+def vmlinux_dir(tmp_path_factory):
+    """The build's vmlinux.h, or one dumped from this kernel's BTF."""
+    d = os.path.dirname(cbcc_core_path())
+    if os.path.exists(os.path.join(d, "vmlinux.h")):
+        return d
+    d = str(tmp_path_factory.mktemp("vmlinux"))
+    with open(os.path.join(d, "vmlinux.h"), "w") as f:
+        subprocess.run(["bpftool", "btf", "dump", "file",
+                        "/sys/kernel/btf/vmlinux", "format", "c"],
+                       stdout=f, check=True)
+    return d
+
+
+@pytest.fixture(scope="session")
+def obj(tmp_path_factory, vmlinux_dir):
+    """obj(name, btf=True) -> path of tests/programs/core/NAME.bpf.c built."""
+    out = tmp_path_factory.mktemp("core_objs")
+    built = {}
+
+    def build(name, btf=True):
+        if (name, btf) in built:
+            return built[name, btf]
+        dst = str(out / f"{name}{'' if btf else '.nobtf'}.bpf.o")
+        cmd = ["clang", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86",
+               "-I", vmlinux_dir, "-I", os.path.join(REPO, "bpf_src"),
+               # <bpf/usdt.bpf.h> includes <linux/errno.h> -> <asm/...>
+               "-idirafter", "/usr/include/x86_64-linux-gnu",
+               "-c", os.path.join(REPO, "tests", "programs", "core", f"{name}.bpf.c"), "-o", dst]
+        if btf:
+            cmd.insert(1, "-g")
+        r = run(cmd)
+        assert r.returncode == 0, r.stderr
+        if btf:
+            subprocess.run(["llvm-strip", "-g", dst], check=True)
+        built[name, btf] = dst
+        return dst
+    return build
+
+
+def bcc_env():
+    """bcc needs headers; without the kernel's own, cbcc's merged copy
+    (the tree cbcc resolves, so bcc compiles against the same)."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    build = "/lib/modules/%s/build" % os.uname().release
+    cached = sorted(glob.glob("/var/cache/cbcc/headers/*"))
+    if not os.path.isdir(build) and cached:
+        env.setdefault("BCC_KERNEL_SOURCE", cached[-1])
+    return env
 
 
 def have(cmd):

@@ -9,7 +9,6 @@ bcc's argdist prints no header: a tool is ready once it prints its first
 "[HH:MM:SS]" line.  Both run with -c (cumulative), so the block before the
 last timestamp line holds everything the workload did.
 """
-import glob
 import os
 import re
 import select
@@ -19,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import IN_VM, ndjson, run
+from conftest import IN_VM, bcc_env, ndjson, run
 
 PY = "/usr/bin/python3"
 BCC_ARGDIST = "/usr/sbin/argdist-bpfcc"
@@ -53,16 +52,6 @@ if sys.argv[1:] == ["vfs"]:
 print("done", flush=True)
 sys.stdin.readline()
 """ % (SIZES, SIZES)
-
-
-def bcc_env():
-    """bcc needs headers; without the kernel's own, cbcc's merged copy."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    build = "/lib/modules/%s/build" % os.uname().release
-    cached = sorted(glob.glob("/var/cache/cbcc/headers/*"))
-    if not os.path.isdir(build) and cached:
-        env.setdefault("BCC_KERNEL_SOURCE", cached[-1])
-    return env
 
 
 class Workload:

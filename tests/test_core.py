@@ -5,7 +5,6 @@ The objects are compiled here, at test time, from tests/programs/core/
 `cbcc-core run OBJ.bpf.o`; the NDJSON records are the same contract as
 `cbcc run`'s.  Every test that attaches checks nothing is left behind.
 """
-import os
 import re
 import shlex
 import signal
@@ -13,10 +12,8 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, Tracer, cbcc_core_path, ndjson, run
+from conftest import Tracer, ndjson, run
 
-SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                   "programs", "core")
 PY = "/usr/bin/python3"
 # The workload names itself (prctl PR_SET_NAME), so counts by comm are its
 # own, not every python3's on the machine.
@@ -24,44 +21,6 @@ WL = "cbcc-wl"
 GETPPID3 = (f"{PY} -c 'import ctypes, os; "
             f"ctypes.CDLL(None).prctl(15, b\"{WL}\", 0, 0, 0); "
             f"[os.getppid() for i in range(3)]'")
-
-
-@pytest.fixture(scope="session")
-def vmlinux_dir(tmp_path_factory):
-    """The build's vmlinux.h, or one dumped from this kernel's BTF."""
-    d = os.path.dirname(cbcc_core_path())
-    if os.path.exists(os.path.join(d, "vmlinux.h")):
-        return d
-    d = str(tmp_path_factory.mktemp("vmlinux"))
-    with open(os.path.join(d, "vmlinux.h"), "w") as f:
-        subprocess.run(["bpftool", "btf", "dump", "file",
-                        "/sys/kernel/btf/vmlinux", "format", "c"],
-                       stdout=f, check=True)
-    return d
-
-
-@pytest.fixture(scope="session")
-def obj(tmp_path_factory, vmlinux_dir):
-    """obj(name, btf=True) -> path of tests/programs/core/NAME.bpf.c built."""
-    out = tmp_path_factory.mktemp("core_objs")
-    built = {}
-
-    def build(name, btf=True):
-        if (name, btf) in built:
-            return built[name, btf]
-        dst = str(out / f"{name}{'' if btf else '.nobtf'}.bpf.o")
-        cmd = ["clang", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86",
-               "-I", vmlinux_dir, "-I", os.path.join(REPO, "bpf_src"),
-               "-c", os.path.join(SRC, f"{name}.bpf.c"), "-o", dst]
-        if btf:
-            cmd.insert(1, "-g")
-        r = run(cmd)
-        assert r.returncode == 0, r.stderr
-        if btf:
-            subprocess.run(["llvm-strip", "-g", dst], check=True)
-        built[name, btf] = dst
-        return dst
-    return build
 
 
 def records(result, kind, **match):

@@ -52,6 +52,8 @@ static const struct cmd {
 	{ "execsnoop", PRECOMPILED(cmd_execsnoop), "trace exec() syscalls" },
 	{ "bps", PRECOMPILED(cmd_bps), "list loaded BPF programs" },
 	{ "features", PRECOMPILED(cmd_features), "what this kernel offers" },
+	{ "tplist", PRECOMPILED(cmd_tplist),
+	  "list tracepoints and USDT probes" },
 	{ "export", PRECOMPILED(cmd_export),
 	  "serve Prometheus metrics of several programs (YAML)" },
 };

@@ -32,6 +32,7 @@
 #include "prom_maps.h"
 #include "textesc.h"
 #include "tool.h"
+#include "usdt.h"
 #include "tracepipe.h"
 #include "typedesc.h"
 #include "xdp.h"
@@ -64,6 +65,7 @@ struct run_opts {
 	int nr_linear;
 	bool json, no_maps, compile_only, load_only, force;
 	int verbose;
+	pid_t pid;			/* -p: uprobes and USDT in this process */
 	const char *prometheus;		/* --prometheus ADDR:PORT */
 	long prom_max_series;
 	bool quiet;			/* -q: metrics only */
@@ -98,7 +100,9 @@ static const char spec_grammar[] =
 "    tracepoint:CAT:EVENT=PROG               raw_tracepoint:EVENT=PROG\n"
 "    kfunc:FUNC=PROG   kretfunc:FUNC=PROG    lsm:HOOK=PROG\n"
 "    uprobe:LIB:SYM=PROG  uretprobe:LIB:SYM=PROG   LIB: path or name (c)\n"
-"    xdp:IFACE=PROG                          with --xdp-mode\n";
+"    xdp:IFACE=PROG                          with --xdp-mode\n"
+"    usdt:BINARY:[PROVIDER:]PROBE=PROG       bpf_usdt_readarg() as in bcc;\n"
+"                                            with -p, that process only\n";
 
 static const char bcc_examples[] =
 "    cbcc run prog.c                      # auto-attach as bcc, Ctrl-C ends\n"
@@ -246,6 +250,8 @@ static struct tool_opt run_opts_table[] = {
 			 "stop after SECS"),
 	TOOL_OPT_CALLBACK(0, "xdp-mode", opt_xdp_mode, "MODE",
 			  "auto, native, generic or offload"),
+	TOOL_OPT_PID('p', "pid", struct run_opts, pid, "PID",
+		     "uprobes and USDT probes in this process only"),
 	TOOL_OPT_FLAG(0, "force", struct run_opts, force,
 		      "replace an XDP program already attached"),
 	TOOL_OPT_JSON(struct run_opts, json),
@@ -302,12 +308,25 @@ static void free_opts(struct run_opts *o)
  * reading the options; here, what they name must exist (an XDP
  * interface), so a typo costs no compile and gets the usage exit code.
  */
-static int check_specs(const struct run_opts *o)
+static int check_specs(struct run_opts *o)
 {
-	int i;
+	struct usdt_target t;
+	int i, err;
 
 	for (i = 0; i < o->nr_specs; i++) {
-		const struct attach_spec *s = &o->specs[i];
+		struct attach_spec *s = &o->specs[i];
+
+		if (s->kind == ATTACH_UPROBE || s->kind == ATTACH_URETPROBE ||
+		    s->kind == ATTACH_USDT)
+			s->pid = o->pid > 0 ? o->pid : -1;
+		if (s->kind == ATTACH_USDT) {
+			/* The binary, the probe, the process: before a compile. */
+			err = usdt_resolve(s->lib, s->target, s->pid,
+					   o->spec_text[i], &t);
+			usdt_target_free(&t);
+			if (err)
+				return err == -ENOMEM ? err : -EINVAL;
+		}
 
 		if (s->kind == ATTACH_XDP && !if_nametoindex(s->target)) {
 			pr_err("interface '%s' does not exist (in -a %s)",
@@ -846,6 +865,8 @@ int cmd_run(int argc, char **argv)
 	eo.defines = o.defines;
 	eo.ndefines = o.ndefines;
 	eo.kernel_source = o.kernel_source;
+	eo.specs = o.specs;
+	eo.nspecs = o.nr_specs;
 	eo.verbose = o.verbose;
 	err = engine_open(&eo, &e);
 	if (err)

@@ -32,6 +32,8 @@
 #include "events.h"
 #include "kernel.h"
 #include "log.h"
+#include "usdt.h"
+#include "usdt_gen.h"
 #include "xdp.h"
 
 #ifndef CAP_PERFMON
@@ -62,6 +64,7 @@ struct engine {
 	int verbose;
 	/* What engine_load() compiles: kept from open, plus the config. */
 	char *text;
+	char *usdt_readers;	/* "" when no USDT spec */
 	char *cflags[MAX_CFLAGS];
 	int ncflags;
 	char *kernel_source;
@@ -152,6 +155,7 @@ static void bcc_close(struct engine *e)
 		free(e->spec_bufs[i]);
 	free(e->spec_bufs);
 	free(e->text);
+	free(e->usdt_readers);
 	free(e->kernel_source);
 	free(e->name);
 	free(e);
@@ -840,9 +844,17 @@ static int bcc_open(const struct engine_opts *opts, struct engine **out)
 		return -ENOMEM;
 	e->name = strdup(opts->name ? opts->name : "<text>");
 	e->text = strdup(opts->text);
+	/* USDT specs: their bpf_usdt_readarg() readers, compiled before it. */
+	e->usdt_readers = usdt_gen_readers_text(opts->specs, opts->nspecs);
+	if (!e->usdt_readers && errno != ENOMEM) {
+		int err = -errno;
+
+		bcc_close(e);
+		return err;
+	}
 	e->kernel_source = opts->kernel_source ?
 			   strdup(opts->kernel_source) : NULL;
-	if (!e->name || !e->text ||
+	if (!e->name || !e->text || !e->usdt_readers ||
 	    (opts->kernel_source && !e->kernel_source))
 		goto nomem;
 	for (i = 0; i < opts->ncflags; i++) {
@@ -951,6 +963,14 @@ static int bcc_load_module(struct engine *e)
 	if (err)
 		return err;
 	text = annotate_lines(e->text, e->name);
+	if (text && *e->usdt_readers) {
+		char *joined;
+
+		if (asprintf(&joined, "%s%s", e->usdt_readers, text) < 0)
+			joined = NULL;
+		free(text);
+		text = joined;
+	}
 	if (!text)
 		return -ENOMEM;
 	if (e->verbose >= 2)
@@ -1186,52 +1206,104 @@ static int attach_tracepoint(struct engine *e, int fd, const char *target)
 	return add_attachment(e, a);
 }
 
-static int attach_uprobe(struct engine *e, int fd, const struct attach_spec *s)
+/* A uprobe at a file offset; what names it in messages. */
+static int attach_uprobe_at(struct engine *e, int fd, const struct attach_spec *s,
+			    const char *path, uint64_t addr, const char *what)
 {
 	struct attachment a = { .kind = s->kind };
 	bool ret = s->kind == ATTACH_URETPROBE;
-	struct bcc_symbol sym = {};
-	char ev[PATH_MAX + 64], what[PATH_MAX + 300], *p;
 	int pfd, err, pid = s->pid > 0 ? s->pid : -1;
+	char ev[PATH_MAX + 64], msg[PATH_MAX + 300], *p;
 	struct chatter c;
-	uint64_t addr;
 
-	if (bcc_resolve_symname(s->lib, s->target, 0, pid > 0 ? pid : 0, NULL,
-				&sym) < 0) {
-		pr_err("could not determine address of symbol %s in %s",
-		       s->target, s->lib);
-		return -ENOENT;
-	}
-	addr = sym.offset + s->offset;
 	if (pid > 0)
 		snprintf(ev, sizeof(ev), "%s_%s_0x%llx_%d", ret ? "r" : "p",
-			 sym.module, (unsigned long long)addr, pid);
+			 path, (unsigned long long)addr, pid);
 	else
 		snprintf(ev, sizeof(ev), "%s_%s_0x%llx", ret ? "r" : "p",
-			 sym.module, (unsigned long long)addr);
+			 path, (unsigned long long)addr);
 	for (p = ev + 2; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9')))
 			*p = '_';
 	chatter_begin(&c);
 	pfd = bpf_attach_uprobe(fd, ret ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
-				ev, sym.module, addr, pid, 0);
+				ev, path, addr, pid, (uint32_t)s->ref_ctr_offset);
 	err = errno ? -errno : -EINVAL;
 	chatter_end(&c, false);
 	if (pfd < 0) {
-		snprintf(what, sizeof(what), "attaching a %s to %s:%s",
-			 ret ? "uretprobe" : "uprobe", sym.module, s->target);
-		if (!perm_error(err, what, BPF_PROG_TYPE_KPROBE, true))
-			pr_err("cannot attach %s to %s:%s: %s",
-			       ret ? "uretprobe" : "uprobe", sym.module,
-			       s->target, strerror(-err));
-		free((void *)sym.module);
+		snprintf(msg, sizeof(msg), "attaching a %s to %s",
+			 ret ? "uretprobe" : "uprobe", what);
+		if (err == -EINVAL && s->ref_ctr_offset)
+			/* uprobe_register() refuses a second ref_ctr_offset. */
+			pr_err("cannot attach %s to %s: the kernel refuses it "
+			       "while another uprobe on that site does not "
+			       "count the probe's semaphore (bcc's USDT with a "
+			       "PID sets it by hand)",
+			       ret ? "uretprobe" : "uprobe", what);
+		else if (!perm_error(err, msg, BPF_PROG_TYPE_KPROBE, true))
+			pr_err("cannot attach %s to %s: %s",
+			       ret ? "uretprobe" : "uprobe", what,
+			       strerror(-err));
 		return err;
 	}
-	free((void *)sym.module);
 	a.fd = pfd;
 	a.ev_name = strdup(ev);
 	return add_attachment(e, a);
+}
+
+static int attach_uprobe(struct engine *e, int fd, const struct attach_spec *s)
+{
+	char what[PATH_MAX + 300];
+	struct bcc_symbol sym = {};
+	int err;
+
+	if (!s->target) {
+		snprintf(what, sizeof(what), "%s+0x%llx", s->lib,
+			 (unsigned long long)s->offset);
+		return attach_uprobe_at(e, fd, s, s->lib, s->offset, what);
+	}
+	if (bcc_resolve_symname(s->lib, s->target, 0,
+				s->pid > 0 ? s->pid : 0, NULL, &sym) < 0) {
+		pr_err("could not determine address of symbol %s in %s",
+		       s->target, s->lib);
+		return -ENOENT;
+	}
+	snprintf(what, sizeof(what), "%s:%s", sym.module, s->target);
+	err = attach_uprobe_at(e, fd, s, sym.module, sym.offset + s->offset,
+			       what);
+	free((void *)sym.module);
+	return err;
+}
+
+/* A uprobe on every site of the probe, counting its semaphore if any. */
+static int attach_usdt(struct engine *e, int fd, const struct attach_spec *s)
+{
+	struct attach_spec up = *s;
+	struct usdt_target t;
+	char what[PATH_MAX + 300];
+	int i, err;
+
+	snprintf(what, sizeof(what), "usdt:%s:%s", s->lib, s->target);
+	err = usdt_resolve(s->lib, s->target, s->pid, what, &t);
+	if (err)
+		return err;
+	up.kind = ATTACH_UPROBE;
+	up.ref_ctr_offset = t.probe->sema_offset;
+	for (i = 0; i < t.probe->nr_locs && !err; i++) {
+		snprintf(what, sizeof(what), "%s:%s:%s (site %d of %d)",
+			 t.file->path, t.probe->provider, t.probe->name, i + 1,
+			 t.probe->nr_locs);
+		err = attach_uprobe_at(e, fd, &up, t.attach_path,
+				       t.probe->locs[i].offset, what);
+	}
+	if (!err)
+		pr_info("attached %s to %d site(s) of %s:%s in %s%s", s->prog,
+			t.probe->nr_locs, t.probe->provider, t.probe->name,
+			t.file->path, t.probe->sema_offset ?
+			" (semaphore counted by the kernel)" : "");
+	usdt_target_free(&t);
+	return err;
 }
 
 static int attach_xdp(struct engine *e, int fd, const struct attach_spec *s)
@@ -1289,6 +1361,8 @@ static int bcc_attach(struct engine *e, const struct attach_spec *s)
 	case ATTACH_UPROBE:
 	case ATTACH_URETPROBE:
 		return attach_uprobe(e, fd, s);
+	case ATTACH_USDT:
+		return attach_usdt(e, fd, s);
 	case ATTACH_TRACEPOINT:
 		return attach_tracepoint(e, fd, s->target);
 	case ATTACH_XDP:

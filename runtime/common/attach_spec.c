@@ -22,6 +22,7 @@ static const struct {
 	{ "uprobe", ATTACH_UPROBE, 2 },
 	{ "uretprobe", ATTACH_URETPROBE, 2 },
 	{ "xdp", ATTACH_XDP, 1 },
+	{ "usdt", ATTACH_USDT, 2 },	/* BINARY:[PROVIDER:]PROBE */
 };
 
 #define NR_KINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -66,7 +67,7 @@ int attach_spec_parse(const char *text, struct attach_spec *spec, char **buf)
 	if (i == NR_KINDS) {
 		pr_err("unknown attach kind '%s' in '%s' (kprobe, kretprobe, "
 		       "tracepoint, raw_tracepoint, kfunc, kretfunc, lsm, "
-		       "uprobe, uretprobe, xdp)", s, text);
+		       "uprobe, uretprobe, xdp, usdt)", s, text);
 		return -EINVAL;
 	}
 	spec->kind = kinds[i].kind;
@@ -76,7 +77,8 @@ int attach_spec_parse(const char *text, struct attach_spec *spec, char **buf)
 		if (!sep || sep == rest || !sep[1]) {
 			pr_err("attach spec '%s': %s needs %s", text, s,
 			       spec->kind == ATTACH_TRACEPOINT ?
-			       "CATEGORY:EVENT" : "LIBRARY:SYMBOL");
+			       "CATEGORY:EVENT" : spec->kind == ATTACH_USDT ?
+			       "BINARY:[PROVIDER:]PROBE" : "LIBRARY:SYMBOL");
 			return -EINVAL;
 		}
 		if (spec->kind != ATTACH_TRACEPOINT) {

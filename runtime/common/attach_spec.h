@@ -8,6 +8,7 @@
  *   kfunc:FUNC=PROG  kretfunc:FUNC=PROG  lsm:HOOK=PROG
  *   uprobe:LIB:SYM=PROG  uretprobe:LIB:SYM=PROG   (LIB: path or name)
  *   xdp:IFACE=PROG
+ *   usdt:BINARY:[PROVIDER:]PROBE=PROG   (BINARY: path or name; -p PID)
  */
 #ifndef CBCC_ATTACH_SPEC_H
 #define CBCC_ATTACH_SPEC_H

@@ -33,6 +33,7 @@ static const struct attach_kind_info kinds[ATTACH_NR_KINDS] = {
 	[ATTACH_UPROBE] = { "uprobe", BPF_PROG_TYPE_KPROBE, -1 },
 	[ATTACH_URETPROBE] = { "uretprobe", BPF_PROG_TYPE_KPROBE, -1 },
 	[ATTACH_XDP] = { "xdp", BPF_PROG_TYPE_XDP, -1 },
+	[ATTACH_USDT] = { "usdt", BPF_PROG_TYPE_KPROBE, -1 },
 };
 
 const struct attach_kind_info *attach_kind_info(enum attach_kind kind)

@@ -29,6 +29,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "probe_targets.h"
+#include "usdt.h"
 #include "xdp.h"
 
 #define VERIFIER_LOG_SIZE	(1u << 20)
@@ -706,7 +707,8 @@ static const char *core_prog_name(struct engine *e, size_t i)
 
 /* How SEC() names map to attach kinds (libbpf's section_defs, the part
  * that names a target). */
-enum sec_form { SEC_FUNC, SEC_SYSCALL, SEC_TP, SEC_UPROBE, SEC_MULTI };
+enum sec_form { SEC_FUNC, SEC_SYSCALL, SEC_TP, SEC_UPROBE, SEC_MULTI,
+		SEC_USDT };
 
 static const struct sec_kind {
 	const char *prefix;	/* including the '/' */
@@ -736,6 +738,8 @@ static const struct sec_kind {
 	{ "uprobe.s/", ATTACH_UPROBE, SEC_UPROBE },
 	{ "uretprobe/", ATTACH_URETPROBE, SEC_UPROBE },
 	{ "uretprobe.s/", ATTACH_URETPROBE, SEC_UPROBE },
+	{ "usdt/", ATTACH_USDT, SEC_USDT },
+	{ "usdt.s/", ATTACH_USDT, SEC_USDT },
 };
 
 static int keep_spec_buf(struct engine *e, char *buf)
@@ -874,6 +878,20 @@ static int core_auto_spec(struct engine *e, size_t i, struct attach_spec *out)
 		out->lib = buf;
 		out->target = colon + 1;
 		split_offset(colon + 1, &out->offset);
+		break;
+	case SEC_USDT:
+		/* usdt/BINARY:PROVIDER:PROBE -> lib, "PROVIDER:PROBE" */
+		colon = strrchr(buf, ':');
+		if (!colon || colon == buf)
+			return -ENOENT;
+		*colon = '\0';
+		slash = strrchr(buf, ':');
+		*colon = ':';
+		if (!slash || slash == buf || !colon[1])
+			return -ENOENT;
+		*slash = '\0';
+		out->lib = buf;
+		out->target = slash + 1;
 		break;
 	case SEC_MULTI:
 		return multi_syms(e, buf, out);
@@ -1059,6 +1077,64 @@ static int attach_uprobe(struct engine *e, struct bpf_program *p,
 }
 
 /*
+ * libbpf 1.1 reads registers, constants and register-relative memory;
+ * a global variable (sym(%rip)) it refuses with EINVAL and a debug line.
+ * Said here in one line instead; cbcc (whose readers handle it) named.
+ */
+static int usdt_libbpf_readable(const struct usdt_probe *p, const char *what)
+{
+	int i, j;
+
+	for (i = 0; i < p->nr_locs; i++) {
+		for (j = 0; j < p->locs[i].nr_args; j++) {
+			const struct usdt_arg *a = &p->locs[i].args[j];
+
+			if (a->kind != USDT_ARG_GLOBAL &&
+			    a->kind != USDT_ARG_UNKNOWN)
+				continue;
+			pr_err("%s: libbpf cannot read argument %d ('%s', %s): "
+			       "cbcc run reads it", what, j + 1, a->spec,
+			       a->kind == USDT_ARG_GLOBAL ? "a global variable" :
+			       "an unknown form");
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+/*
+ * libbpf's USDT support: the program reads its arguments with
+ * bpf_usdt_arg() (<bpf/usdt.bpf.h>), libbpf fills the spec maps and
+ * counts semaphores.  The probe is found here first, for the same
+ * one-line errors as the bcc engine.
+ */
+static int attach_usdt(struct engine *e, struct bpf_program *p,
+		       const struct attach_spec *s)
+{
+	char what[PATH_MAX + 300];
+	struct usdt_target t;
+	struct bpf_link *link;
+	int err;
+
+	snprintf(what, sizeof(what), "usdt:%s:%s", s->lib, s->target);
+	err = usdt_resolve(s->lib, s->target, s->pid, what, &t);
+	if (err)
+		return err;
+	snprintf(what, sizeof(what), "%s:%s:%s", t.file->path,
+		 t.probe->provider, t.probe->name);
+	err = usdt_libbpf_readable(t.probe, what);
+	if (err) {
+		usdt_target_free(&t);
+		return err;
+	}
+	link = bpf_program__attach_usdt(p, s->pid > 0 ? s->pid : -1,
+					t.file->path, t.probe->provider,
+					t.probe->name, NULL);
+	usdt_target_free(&t);
+	return attach_link(e, link, s, what);
+}
+
+/*
  * fentry/fexit, tp_btf and lsm programs are bound to their target when
  * loaded (SEC("fentry/F")): a spec can only name that same target.
  */
@@ -1173,6 +1249,8 @@ static int core_attach(struct engine *e, const struct attach_spec *s)
 		return attach_uprobe(e, p, s);
 	case ATTACH_XDP:
 		return attach_xdp(e, p, s);
+	case ATTACH_USDT:
+		return attach_usdt(e, p, s);
 	default:
 		return -EINVAL;
 	}
