@@ -13,7 +13,6 @@ import pytest
 
 from conftest import Tracer, ndjson, run
 # cbcc-core's BPF objects, built as test_core.py builds them (fixtures)
-from test_core import obj, vmlinux_dir  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROG = os.path.join(HERE, "programs", "tp_count.c")

@@ -28,7 +28,6 @@ import time
 import pytest
 
 from conftest import REPO, held_prog_ids, ndjson, run
-from test_core import obj, vmlinux_dir  # noqa: F401 (fixtures)
 
 PROGS = os.path.join(REPO, "tests", "programs")
 FAULTS_C = os.path.join(PROGS, "faults.c")
