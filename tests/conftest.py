@@ -317,6 +317,20 @@ def obj(tmp_path_factory, vmlinux_dir):
     return build
 
 
+@pytest.fixture(scope="session")
+def sdt_exe(tmp_path_factory):
+    """tests/helpers/sdt_main.c + sdt_req.c built: USDT probes with and
+    without a semaphore (see sdt_main.c for how to drive it)."""
+    exe = str(tmp_path_factory.mktemp("sdt") / "cbcc-sdt")
+    helpers = os.path.join(REPO, "tests", "helpers")
+    r = subprocess.run(["gcc", "-O1", "-o", exe,
+                        os.path.join(helpers, "sdt_main.c"),
+                        os.path.join(helpers, "sdt_req.c")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return exe
+
+
 def bcc_env():
     """bcc needs headers; without the kernel's own, cbcc's merged copy
     (the tree cbcc resolves, so bcc compiles against the same)."""

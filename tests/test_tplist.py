@@ -4,7 +4,6 @@ by process) and of a program built here with <sys/sdt.h> (with and
 without a semaphore); kernel tracepoints and their fields.  Both binaries
 read the notes themselves (libelf), so both are checked."""
 import json
-import os
 import subprocess
 
 import pytest
@@ -15,36 +14,6 @@ PYTHON = "/usr/bin/python3.11"
 STDCXX = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6"
 BCC_TPLIST = "/usr/sbin/tplist-bpfcc"
 
-# Two units: sys/sdt.h's _SDT_HAS_SEMAPHORES is per translation unit, and
-# the issue asks for a probe with a semaphore and one without.
-SDT_MAIN = r"""
-#include <sys/sdt.h>
-#include <unistd.h>
-long counter = 7;
-void req(int i);
-int main(int argc, char **argv)
-{
-	int i;
-	for (i = 0; i < argc; i++) {
-		DTRACE_PROBE3(cbcc_sdt, plain, i, (long)argv[i], counter);
-		req(i);
-	}
-	pause();
-	return 0;
-}
-"""
-SDT_REQ = r"""
-#define _SDT_HAS_SEMAPHORES 1
-#include <sys/sdt.h>
-unsigned short cbcc_sdt_req_semaphore __attribute__((section(".probes")));
-void req(int i)
-{
-	if (__builtin_expect(cbcc_sdt_req_semaphore, 0))
-		DTRACE_PROBE1(cbcc_sdt, req, i * 2);
-}
-"""
-
-
 @pytest.fixture(params=["cbcc", "cbcc-core"])
 def binary(request, cbcc):
     if request.param == "cbcc":
@@ -52,16 +21,10 @@ def binary(request, cbcc):
     return request.getfixturevalue("cbcc_core")
 
 
-@pytest.fixture(scope="module")
-def sdt_prog(tmp_path_factory):
-    d = tmp_path_factory.mktemp("sdt")
-    (d / "main.c").write_text(SDT_MAIN)
-    (d / "req.c").write_text(SDT_REQ)
-    exe = d / "cbcc-sdt"
-    r = subprocess.run(["gcc", "-O1", "-o", str(exe), str(d / "main.c"),
-                        str(d / "req.c")], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return str(exe)
+@pytest.fixture
+def sdt_prog(sdt_exe):
+    """The program test_usdt.py traces (tests/helpers/sdt_main.c)."""
+    return sdt_exe
 
 
 # bcc 0.26's tplist compares the register name (bytes) with "ip" (str),
@@ -101,7 +64,7 @@ def test_usdt_of_a_built_program_with_semaphore(binary, sdt_prog, no_leaks):
     assert mine == bcc_fixed(theirs)
     r = run([binary, "tplist", "--json", "-l", sdt_prog])
     recs = {p["name"]: p for p in map(json.loads, r.stdout.splitlines())}
-    assert set(recs) == {"plain", "req"}
+    assert set(recs) == {"plain", "req", "dup"}
     assert recs["plain"]["semaphore"] == 0
     assert recs["req"]["semaphore"] != 0      # _SDT_HAS_SEMAPHORES
     assert [a["size"] for a in recs["plain"]["locations"][0]["arguments"]] \
@@ -111,7 +74,8 @@ def test_usdt_of_a_built_program_with_semaphore(binary, sdt_prog, no_leaks):
 
 def test_usdt_of_a_process(binary, sdt_prog, no_leaks):
     py = subprocess.Popen([PYTHON, "-c", "import time; time.sleep(60)"])
-    cxx = subprocess.Popen([sdt_prog, "a", "b"])
+    cxx = subprocess.Popen([sdt_prog, "wait", "0"], stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL)
     try:
         for args in (["-p", str(py.pid)], ["-v", "-p", str(py.pid)],
                      ["-p", str(py.pid), "-l", PYTHON],

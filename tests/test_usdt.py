@@ -15,52 +15,6 @@ from conftest import Tracer, bcc_env, ndjson, run
 
 PYTHON = "/usr/bin/python3.11"
 
-# Two units: _SDT_HAS_SEMAPHORES is per translation unit.  `sdt N` fires
-# N times and exits; `sdt wait` fires argv[2] times per line read on
-# stdin, saying "fired" each time.
-SDT_MAIN = r"""
-#include <sys/sdt.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-long counter = 7;
-void req(int i);
-static void fire(int n, const char *who)
-{
-	for (int i = 0; i < n; i++) {
-		DTRACE_PROBE3(cbcc_sdt, plain, i, (long)who, counter);
-		req(i);
-	}
-	DTRACE_PROBE(cbcc_sdt, dup);
-	DTRACE_PROBE(other, dup);
-}
-int main(int argc, char **argv)
-{
-	char line[64];
-	if (argc > 2 && !strcmp(argv[1], "wait")) {
-		setvbuf(stdout, NULL, _IONBF, 0);
-		printf("ready\n");
-		while (fgets(line, sizeof(line), stdin)) {
-			fire(atoi(argv[2]), argv[0]);
-			printf("fired\n");
-		}
-		return 0;
-	}
-	fire(argc > 1 ? atoi(argv[1]) : 3, argv[0]);
-	return 0;
-}
-"""
-SDT_REQ = r"""
-#define _SDT_HAS_SEMAPHORES 1
-#include <sys/sdt.h>
-unsigned short cbcc_sdt_req_semaphore __attribute__((section(".probes")));
-void req(int i)
-{
-	if (__builtin_expect(cbcc_sdt_req_semaphore, 0))
-		DTRACE_PROBE1(cbcc_sdt, req, i * 2);
-}
-"""
-
 PROG = r"""
 #include <uapi/linux/ptrace.h>
 BPF_HASH(plain, u64, u64);
@@ -84,16 +38,10 @@ int on_req(struct pt_regs *ctx) {
 
 
 @pytest.fixture(scope="module")
-def sdt(tmp_path_factory):
-    d = tmp_path_factory.mktemp("usdt")
-    (d / "main.c").write_text(SDT_MAIN)
-    (d / "req.c").write_text(SDT_REQ)
-    (d / "prog.c").write_text(PROG)
-    exe = d / "cbcc-sdt"
-    r = subprocess.run(["gcc", "-O1", "-o", str(exe), str(d / "main.c"),
-                        str(d / "req.c")], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return str(exe), str(d / "prog.c")
+def sdt(sdt_exe, tmp_path_factory):
+    prog = tmp_path_factory.mktemp("usdt") / "prog.c"
+    prog.write_text(PROG)
+    return sdt_exe, str(prog)
 
 
 def maps_of(stdout):

@@ -404,6 +404,24 @@ static int read_notes(Elf *elf, struct usdt_file *f)
 	return 0;
 }
 
+/* path opened as an ELF file: 0, -errno opening it, -ENOEXEC if not ELF. */
+static int elf_open(const char *path, int *fd, Elf **elf)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOEXEC;
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	*elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
+		if (*elf)
+			elf_end(*elf);
+		close(*fd);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
 int usdt_file_read(const char *path, struct usdt_file **out)
 {
 	struct usdt_file *f;
@@ -411,18 +429,9 @@ int usdt_file_read(const char *path, struct usdt_file **out)
 	int fd, err;
 
 	*out = NULL;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -ENOEXEC;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		if (elf)
-			elf_end(elf);
-		close(fd);
-		return -ENOEXEC;
-	}
+	err = elf_open(path, &fd, &elf);
+	if (err)
+		return err;
 	f = calloc(1, sizeof(*f));
 	if (!f || !(f->path = strdup(path))) {
 		free(f);
@@ -540,13 +549,9 @@ int usdt_symbol_vaddr(const char *path, const char *sym, uint64_t *vaddr)
 	Elf *elf;
 	int fd;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -ENOEXEC;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	while (elf && !found && (scn = elf_nextscn(elf, scn))) {
+	if (elf_open(path, &fd, &elf))
+		return -ENOENT;
+	while (!found && (scn = elf_nextscn(elf, scn))) {
 		if (!gelf_getshdr(scn, &sh))
 			continue;
 		if (sh.sh_type == SHT_SYMTAB)
@@ -554,10 +559,9 @@ int usdt_symbol_vaddr(const char *path, const char *sym, uint64_t *vaddr)
 		else if (sh.sh_type == SHT_DYNSYM)
 			dyn = scn;
 	}
-	if (elf && !found && dyn)
+	if (!found && dyn)
 		found = symtab_lookup(elf, dyn, sym, vaddr);
-	if (elf)
-		elf_end(elf);
+	elf_end(elf);
 	close(fd);
 	return found ? 0 : -ENOENT;
 }
