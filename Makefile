@@ -234,6 +234,17 @@ $(OUT)/tests/test_btf_desc: tests/unit/test_btf_desc.c \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
 
+# Minimal BTF: relocations through it are compared with the whole BTF's
+# on the tools' own objects.
+$(OUT)/tests/test_min_btf: tests/unit/test_min_btf.c \
+			   $(OUT)/runtime/core/min_btf.o \
+			   $(OUT)/runtime/core/min_btf_cache.o $(OUT)/libruntime.a \
+			   | $(patsubst %,$(OUT)/bpf/%.bpf.o,$(CORE_NAMES))
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -DBPF_OBJ_DIR='"$(abspath $(OUT))/bpf"' \
+		$(ALL_LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) -lcmocka $(LIBS)
+
 test-unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 

@@ -82,3 +82,37 @@ def test_xdpcount_allocates_hash_entries_on_demand(cbcc_core, netns,
     assert rc == 0, err
     assert len(counts) == 1, "no map 'counts' on the interface's program"
     assert counts[0]["flags"] & 1, counts  # BPF_F_NO_PREALLOC
+
+
+def start_verbose(cbcc_core, tool, env):
+    """stderr of a -v start, stopped once it has printed its header."""
+    t = Tracer([cbcc_core, tool, "-v", "-n", "cbcc_no_such_comm"], env=env)
+    try:
+        t.wait_stderr(r"[Tt]racing")
+    finally:
+        rc, _, err = t.stop()
+    assert rc == 0, err
+    return err
+
+
+@pytest.mark.parametrize("tool", ["opensnoop", "execsnoop"])
+def test_second_start_relocates_against_minimal_btf(cbcc_core, tool,
+                                                    tmp_path):
+    """The first start on a kernel keeps the few types the object relocates
+    against; the next one hands that file to libbpf instead of the kernel's
+    whole BTF (the unit test test_min_btf proves the relocations equal)."""
+    env = dict(os.environ, CBCC_BTF_CACHE_DIR=str(tmp_path / "btf"))
+    env.pop("CBCC_CACHE", None)
+    first = start_verbose(cbcc_core, tool, env)
+    assert "BTF types relocate this object" in first, first
+    entries = list((tmp_path / "btf").iterdir())
+    assert len(entries) == 1, entries
+    # A few KiB, where the kernel's is megabytes.
+    assert entries[0].stat().st_size < 64 << 10
+    assert entries[0].stat().st_mode & 0o777 == 0o600
+    second = start_verbose(cbcc_core, tool, env)
+    assert f"relocating against {entries[0]}" in second, second
+
+    env["CBCC_CACHE"] = "0"
+    off = start_verbose(cbcc_core, tool, env)
+    assert "CO-RE:" not in off, off

@@ -28,6 +28,7 @@
 #include "events.h"
 #include "kernel.h"
 #include "log.h"
+#include "min_btf.h"
 #include "probe_targets.h"
 #include "usdt.h"
 #include "xdp.h"
@@ -61,6 +62,7 @@ struct core_map {
 struct engine {
 	char *name;
 	int verbose;
+	char *btf_path;		/* minimal BTF for CO-RE, or NULL */
 	struct bpf_object *obj;
 	bool loaded;
 	struct bpf_program **progs;
@@ -151,6 +153,7 @@ static void core_close(struct engine *e)
 	for (i = 0; i < e->nr_spec_bufs; i++)
 		free(e->spec_bufs[i]);
 	free(e->spec_bufs);
+	free(e->btf_path);
 	free(e->name);
 	free(e);
 }
@@ -390,6 +393,8 @@ static int core_open(const struct engine_opts *opts, struct engine **out)
 		core_close(e);
 		return -ENOMEM;
 	}
+	e->btf_path = min_btf_path(opts->obj, opts->obj_size, opts->obj_path);
+	oo.btf_custom_path = e->btf_path;
 	if (opts->obj_path) {
 		e->obj = bpf_object__open_file(opts->obj_path, &oo);
 	} else {
