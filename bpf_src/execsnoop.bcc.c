@@ -21,8 +21,9 @@
 
 #define LAST_ARG_START (EXECSNOOP_ARGS_BYTES - EXECSNOOP_ARGSIZE)
 
-/* Execs in flight, by PID; an entry is about 7.7 KiB. */
-BPF_HASH(execs, u32, struct execsnoop_event, 1024);
+/* Execs in flight, by PID; ~7.7 KiB each: allocated as execs start. */
+BPF_F_TABLE("hash", u32, struct execsnoop_event, execs, 1024,
+	    BPF_F_NO_PREALLOC);
 /* Source of a blank event: too big for the BPF stack. */
 BPF_PERCPU_ARRAY(blank, struct execsnoop_event, 1);
 

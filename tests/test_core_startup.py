@@ -105,8 +105,11 @@ def test_second_start_relocates_against_minimal_btf(cbcc_core, tool,
     env.pop("CBCC_CACHE", None)
     first = start_verbose(cbcc_core, tool, env)
     assert "BTF types relocate this object" in first, first
-    entries = list((tmp_path / "btf").iterdir())
-    assert len(entries) == 1, entries
+    cache = tmp_path / "btf"
+    entries = list(cache.glob("*.btf"))
+    assert len(entries) == 1, list(cache.iterdir())
+    # The kernel-function index that resolves attach targets sits beside it.
+    assert len(list(cache.glob("*.funcs"))) == 1, list(cache.iterdir())
     # A few KiB, where the kernel's is megabytes.
     assert entries[0].stat().st_size < 64 << 10
     assert entries[0].stat().st_mode & 0o777 == 0o600

@@ -50,6 +50,10 @@ const struct btf *kbtf_vmlinux(void);
 int kbtf_func_id(const char *name);
 /* kbtf_func_id() answers from its own index, not libbpf's parse (tests). */
 bool kbtf_func_indexed(void);
+/* ... from the per-kernel cached index (tests). */
+bool kbtf_func_from_cache(void);
+/* Drops the index: the next lookup builds or loads it again (tests). */
+void kbtf_func_forget(void);
 /* The kernel's BTF has a function of that name (false without BTF). */
 bool kbtf_func_exists(const char *name);
 

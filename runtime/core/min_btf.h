@@ -10,6 +10,7 @@
  * (bpftool's "gen min_core_btf" idea, done in-process) to a file named by
  * the kernel's build ID and the object's BTF; later starts on that kernel
  * hand the file to libbpf as btf_custom_path and never parse the kernel's.
+ * Where the files live and when one is trusted: kcache.h.
  */
 #ifndef CBCC_MIN_BTF_H
 #define CBCC_MIN_BTF_H
@@ -18,9 +19,6 @@
 #include <stddef.h>
 
 struct btf;
-
-/* CBCC_BTF_CACHE_DIR overrides it. */
-#define MIN_BTF_CACHE_DIR	"/var/cache/cbcc/btf"
 
 /*
  * A path to pass as btf_custom_path for the ELF object in obj (size bytes)

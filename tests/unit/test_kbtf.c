@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,10 +61,63 @@ static void test_every_func(void **state)
 		    kbtf_func_exists("__sys_bpf"));
 }
 
+/*
+ * The second index of a kernel comes from the file the first one left,
+ * and answers as the first did; a damaged file is rebuilt, not trusted.
+ */
+static void test_cached_index(void **state)
+{
+	char dir[] = "/tmp/cbcc-test-kbtf.XXXXXX";
+	char cmd[128];
+	int bpf_id, sys_id;
+
+	(void)state;
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		skip();
+		return;
+	}
+	assert_non_null(mkdtemp(dir));
+	setenv("CBCC_BTF_CACHE_DIR", dir, 1);
+	kbtf_func_forget();
+	assert_true(kbtf_func_indexed());
+	assert_false(kbtf_func_from_cache());
+	bpf_id = kbtf_func_id("bpf_prog_load");
+	sys_id = kbtf_func_id("__sys_bpf");
+
+	kbtf_func_forget();
+	assert_true(kbtf_func_from_cache());
+	assert_int_equal(kbtf_func_id("bpf_prog_load"), bpf_id);
+	assert_int_equal(kbtf_func_id("__sys_bpf"), sys_id);
+	assert_int_equal(kbtf_func_id("cbcc_no_such_function_zz"), -ENOENT);
+	test_every_func(state);
+
+	/* Cut short: not an index any more. */
+	kbtf_func_forget();
+	snprintf(cmd, sizeof(cmd), "truncate -s 100 %s/*.funcs", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_true(kbtf_func_indexed());
+	assert_false(kbtf_func_from_cache());
+	assert_int_equal(kbtf_func_id("bpf_prog_load"), bpf_id);
+	/* ... and written again whole. */
+	kbtf_func_forget();
+	assert_true(kbtf_func_from_cache());
+	/* Not ours to trust: writable by others. */
+	kbtf_func_forget();
+	snprintf(cmd, sizeof(cmd), "chmod 666 %s/*.funcs", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_false(kbtf_func_from_cache());
+
+	kbtf_func_forget();
+	unsetenv("CBCC_BTF_CACHE_DIR");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_func),
+		cmocka_unit_test(test_cached_index),
 	};
 
 	log_set_verbosity(-2);
