@@ -43,7 +43,11 @@ LIBS := -lbcc -lbpf -ljson-c -ldw -lelf -lz -lmicrohttpd -lyaml
 # the compressors elfutils is built with).
 CORE_LIBS := -Wl,-Bstatic -lbpf -ljson-c -ldw -lelf -lz -llzma -lbz2 -lzstd \
 	     -lyaml -Wl,-Bdynamic
+# <bpf/usdt.bpf.h> (funccount's USDT program) includes <linux/errno.h>,
+# which wants <asm/errno.h> from the host's multiarch directory.
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Ibpf_src \
+	      $(if $(MULTIARCH),-idirafter /usr/include/$(MULTIARCH)) \
 	      -Wall -Werror $(EXTRA_BPF_CFLAGS)
 
 ifeq ($(V),1)
