@@ -40,7 +40,7 @@ ALL_CFLAGS := -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_S
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
 # cbcc itself links no libbcc: only cbcc-compile does (COMPILE_LIBS), so
 # the tracer never maps clang or LLVM.
-LIBS := -lbpf -ljson-c -lelf -lz -lmicrohttpd -lyaml
+LIBS := -lbpf -ljson-c -lelf -lz -lmicrohttpd -lyaml -lnettle
 COMPILE_LIBS := -lbcc -lz -lpthread
 # cbcc-core: everything but libc linked in, so it runs where no libbpf,
 # libelf or json-c is installed (Debian ships the .a files).
@@ -133,10 +133,14 @@ $(OUT)/cbcc-core: $(OUT)/tools/main-core.o $(CORE_OBJS) $(OUT)/libtools.a \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
-# Only main.c prints the version: it alone is rebuilt when VERSION changes.
+# main.c prints the version (and progcache.c keys on it, below): only they
+# are rebuilt when VERSION changes.
 $(OUT)/tools/main.o $(OUT)/tools/main-core.o: VERSION
 $(OUT)/tools/main.o $(OUT)/tools/main-core.o: \
 	ALL_CFLAGS += -DCBCC_VERSION='"$(VERSION)"'
+# The program cache's key holds the version too (a new cbcc, a new key).
+$(OUT)/runtime/bcc/progcache.o: VERSION
+$(OUT)/runtime/bcc/progcache.o: ALL_CFLAGS += -DCBCC_VERSION='"$(VERSION)"'
 
 $(OUT)/tools/main-core.o: tools/main.c tools/cmd.h runtime/common/log.h
 	$(call msg,CC,$@)

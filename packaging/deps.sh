@@ -6,7 +6,7 @@ PKGS="
 	build-essential pkg-config
 	libbpfcc-dev libbpf-dev libjson-c-dev libelf-dev zlib1g-dev
 	libcmocka-dev
-	libmicrohttpd-dev libyaml-dev prometheus
+	libmicrohttpd-dev libyaml-dev nettle-dev prometheus
 	clang llvm libclang-rt-14-dev
 	bpfcc-tools python3-bpfcc bpftool bpftrace
 	linux-headers-amd64

@@ -7,6 +7,7 @@
  * python front end would, so any program it runs, cbcc runs the same
  * way, while this process never maps the compiler.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +32,7 @@
 #include "loadable.h"
 #include "log.h"
 #include "probe_targets.h"
+#include "progcache.h"
 #include "xdp.h"
 
 #ifndef CAP_PERFMON
@@ -559,8 +561,66 @@ static int check_map_create(struct engine *e)
 	return err;
 }
 
+/*
+ * A cached module's maps, made afresh from their descriptions as libbcc
+ * made them (cbcc-compile marks modules whose maps need more: pinned,
+ * shared or BTF-typed maps, and the cache never holds those).
+ */
+static int create_maps(const struct loadable *l, int *fds)
+{
+	char name[BPF_OBJ_NAME_LEN], *p;
+	uint32_t i, key, value;
+	int err;
+
+	for (i = 0; i < l->nr_maps; i++) {
+		const struct loadable_map *m = &l->maps[i];
+		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = m->flags);
+
+		snprintf(name, sizeof(name), "%s", m->name);
+		for (p = name; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '_' &&
+			    *p != '.')
+				*p = '_';
+		key = m->key_size;
+		value = m->value_size;
+		if (m->type == BPF_MAP_TYPE_RINGBUF)
+			key = value = 0;
+		fds[i] = bpf_map_create(m->type, name, key, value,
+					m->max_entries, &opts);
+		if (fds[i] < 0) {
+			err = -errno;
+			pr_info("cache: cannot recreate map '%s': %s", m->name,
+				strerror(errno));
+			while (i--)
+				close(fds[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* A hit with its maps made: true; anything else means compiling. */
+static bool load_cached(struct engine *e, const struct progcache_key *key)
+{
+	struct loadable *l = progcache_lookup(e->name, key);
+	int *fds;
+
+	if (!l)
+		return false;
+	fds = malloc((l->nr_maps ?: 1) * sizeof(*fds));
+	if (!fds || create_maps(l, fds)) {
+		free(fds);
+		loadable_free(l);
+		return false;
+	}
+	e->mod = l;
+	e->map_fds = fds;
+	return true;
+}
+
 static int bcc_load_module(struct engine *e)
 {
+	struct progcache_key key;
 	const char *hdrs;
 	unsigned int flags = 0;
 	char why[256];
@@ -595,11 +655,18 @@ static int bcc_load_module(struct engine *e)
 		return -ENOMEM;
 	if (e->verbose >= 2)
 		flags |= 0x8;	/* DEBUG_SOURCE: the rewritten C */
+	progcache_key(e->name, text, e->cflags, e->ncflags, flags, hdrs, &key);
+	if (load_cached(e, &key)) {
+		free(text);
+		return 0;
+	}
 	/* Phase markers (-vv): tests/test_faults.py reads them. */
 	pr_debug("compiling %s", e->name);
 	err = compile_client_run(e->name, text, e->cflags, e->ncflags, flags,
 				 &e->mod, &e->map_fds);
 	free(text);
+	if (!err)
+		progcache_store(e->name, &key, e->mod);
 	return err;
 }
 
