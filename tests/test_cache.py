@@ -243,3 +243,53 @@ def test_warm_start_never_maps_the_compiler(cbcc, cache, program,
     warm = peak_rss_kib(argv, env)
     assert len(entries(d)) == 1
     assert warm * 3 < cold, (warm, cold)
+
+
+def test_cache_command_stats_and_clear(cbcc, cache, program, no_leaks):
+    d, env = cache
+    r = run([cbcc, "cache", "--json"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert ndjson(r.stdout) == [{"directory": str(d), "enabled": True,
+                                 "entries": 0, "bytes": 0,
+                                 "max_bytes": 64 << 20}]
+    assert cbcc_run(cbcc, env, str(program)).returncode == 0
+    size = os.path.getsize(d / entries(d)[0])
+    r = run([cbcc, "cache"], env=dict(env, CBCC_CACHE_MAX="1M"))
+    assert r.stdout.splitlines() == [f"directory: {d}", "entries:   1",
+                                     f"bytes:     {size} (bound 1048576)"]
+    r = run([cbcc, "cache", "clear"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"removed 1 entries from {d}\n"
+    assert entries(d) == []
+    r = run([cbcc, "cache", "frobnicate"], env=env)
+    assert r.returncode == 2
+    assert r.stderr == ("cbcc cache: error: unknown cache command "
+                        "'frobnicate' (stats or clear)\n")
+
+
+def test_cache_command_refuses_foreign_directory(cbcc, tmp_path):
+    open_dir = tmp_path / "open"
+    open_dir.mkdir()
+    os.chmod(open_dir, 0o777)
+    (open_dir / ("0" * 64)).write_text("not ours")
+    r = run([cbcc, "cache", "clear"],
+            env=dict(os.environ, CBCC_CACHE_DIR=str(open_dir)))
+    assert r.returncode == 1
+    assert len(r.stderr.splitlines()) == 1 and "cannot clear" in r.stderr
+    assert os.listdir(open_dir) == ["0" * 64]
+
+
+def test_size_bound_evicts_least_recently_used(cbcc, cache, program,
+                                               tmp_path, no_leaks):
+    d, env = cache
+    assert cbcc_run(cbcc, env, str(program)).returncode == 0
+    [first] = entries(d)
+    size = os.path.getsize(d / first)
+    other = tmp_path / "other.c"
+    other.write_text(PROGRAM + "\n/* another key */\n")
+    # Room for one entry: storing the second evicts the first.
+    r = cbcc_run(cbcc, dict(env, CBCC_CACHE_MAX=str(size + size // 2)),
+                 str(other))
+    assert r.returncode == 0, r.stderr
+    assert any("evicted 1" in n for n in notes(r)), r.stderr
+    assert len(entries(d)) == 1 and entries(d) != [first]

@@ -55,6 +55,8 @@ static const struct cmd {
 	{ "features", PRECOMPILED(cmd_features), "what this kernel offers" },
 	{ "export", PRECOMPILED(cmd_export),
 	  "serve Prometheus metrics of several programs (YAML)" },
+	{ "cache", COMPILES(cmd_cache),
+	  "show or empty the compiled-program cache" },
 };
 
 static void usage(FILE *f)

@@ -342,18 +342,27 @@ static bool is_entry_name(const char *s)
 	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
 }
 
-/* Removes the least recently used entries until the total fits. */
-static void evict(int dfd, unsigned long long limit)
+/*
+ * The entries in the directory dfd, with their total size; temporary
+ * files a killed writer left behind are removed on the way.
+ */
+static int scan_entries(int dfd, struct entry **out, size_t *nr,
+			unsigned long long *total)
 {
 	struct entry *v = NULL, *nv;
-	unsigned long long total = 0;
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, cap = 0;
 	struct dirent *d;
 	struct stat st;
-	DIR *dir = fdopendir(dup(dfd));
+	DIR *dir;
+	int fd = dup(dfd);
 
-	if (!dir)
-		return;
+	*total = 0;
+	dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
 	while ((d = readdir(dir))) {
 		/* A writer killed between create and rename left this. */
 		if (!strncmp(d->d_name, ".tmp-", 5) &&
@@ -368,17 +377,34 @@ static void evict(int dfd, unsigned long long limit)
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
 			nv = realloc(v, cap * sizeof(*v));
-			if (!nv)
-				break;
+			if (!nv) {
+				closedir(dir);
+				free(v);
+				return -ENOMEM;
+			}
 			v = nv;
 		}
 		snprintf(v[n].name, sizeof(v[n].name), "%s", d->d_name);
 		v[n].size = st.st_size;
 		v[n].mtime = st.st_mtim;
-		total += st.st_size;
+		*total += st.st_size;
 		n++;
 	}
 	closedir(dir);
+	*out = v;
+	*nr = n;
+	return 0;
+}
+
+/* Removes the least recently used entries until the total fits. */
+static void evict(int dfd, unsigned long long limit)
+{
+	unsigned long long total;
+	struct entry *v;
+	size_t n, i;
+
+	if (scan_entries(dfd, &v, &n, &total))
+		return;
 	if (total > limit && n) {
 		qsort(v, n, sizeof(*v), older_first);
 		for (i = 0; i < n && total > limit; i++) {
@@ -388,6 +414,72 @@ static void evict(int dfd, unsigned long long limit)
 		pr_info("cache: evicted %zu least recently used entries", i);
 	}
 	free(v);
+}
+
+/* The directory for stats/clear: -ENOENT when there is none yet. */
+static int open_dir(void)
+{
+	const char *dir = progcache_dir();
+	struct stat st;
+	int fd;
+
+	if (lstat(dir, &st))
+		return errno == ENOENT ? -ENOENT : -errno;
+	if (!cache_dir(false))
+		return -EPERM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int progcache_stats(struct progcache_stats *s)
+{
+	struct entry *v;
+	size_t n;
+	int dfd, err;
+
+	s->entries = s->bytes = 0;
+	s->limit = max_bytes();
+	dfd = open_dir();
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return dfd;
+	err = scan_entries(dfd, &v, &n, &s->bytes);
+	close(dfd);
+	if (err)
+		return err;
+	s->entries = n;
+	free(v);
+	return 0;
+}
+
+int progcache_clear(unsigned long long *removed)
+{
+	unsigned long long total;
+	struct entry *v;
+	size_t n, i;
+	int dfd, err;
+
+	*removed = 0;
+	dfd = open_dir();
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return dfd;
+	err = scan_entries(dfd, &v, &n, &total);
+	if (err) {
+		close(dfd);
+		return err;
+	}
+	for (i = 0; !err && i < n; i++) {
+		if (unlinkat(dfd, v[i].name, 0))
+			err = -errno;
+		else
+			(*removed)++;
+	}
+	free(v);
+	close(dfd);
+	return err;
 }
 
 void progcache_store(const char *name, const struct progcache_key *key,

@@ -44,4 +44,18 @@ struct loadable *progcache_lookup(const char *name,
 void progcache_store(const char *name, const struct progcache_key *key,
 		     const struct loadable *l);
 
+struct progcache_stats {
+	unsigned long long entries;
+	unsigned long long bytes;
+	unsigned long long limit;	/* CBCC_CACHE_MAX, or the default */
+};
+
+/*
+ * For `cbcc cache`: what is stored, and emptying it.  No directory yet is
+ * an empty cache; -EPERM (after one line under -v) for a directory that
+ * is not to be trusted, or -errno.
+ */
+int progcache_stats(struct progcache_stats *s);
+int progcache_clear(unsigned long long *removed);
+
 #endif /* CBCC_PROGCACHE_H */
