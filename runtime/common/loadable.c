@@ -198,6 +198,18 @@ static bool map_refs_valid(const struct loadable *l)
 	return true;
 }
 
+/* A zeroed array of *n items; none (and *n 0) when out of memory. */
+static void *get_array(struct reader *r, uint32_t *n, size_t size)
+{
+	void *a = calloc(*n ? *n : 1, size);
+
+	if (!a) {
+		*n = 0;
+		r->bad = true;
+	}
+	return a;
+}
+
 static void decode_body(struct reader *r, struct loadable *l)
 {
 	uint32_t i, j;
@@ -206,11 +218,7 @@ static void decode_body(struct reader *r, struct loadable *l)
 	l->license = get_str(r);
 	l->kern_version = get_u32(r);
 	l->nr_progs = get_count(r, 8);
-	l->progs = calloc(l->nr_progs ? l->nr_progs : 1, sizeof(*l->progs));
-	if (!l->progs) {
-		l->nr_progs = 0;
-		r->bad = true;
-	}
+	l->progs = get_array(r, &l->nr_progs, sizeof(*l->progs));
 	for (i = 0; i < l->nr_progs && !r->bad; i++) {
 		struct loadable_prog *p = &l->progs[i];
 
@@ -224,11 +232,7 @@ static void decode_body(struct reader *r, struct loadable *l)
 			get(r, p->insns, p->insn_cnt * sizeof(*p->insns));
 	}
 	l->nr_maps = get_count(r, 40);
-	l->maps = calloc(l->nr_maps ? l->nr_maps : 1, sizeof(*l->maps));
-	if (!l->maps) {
-		l->nr_maps = 0;
-		r->bad = true;
-	}
+	l->maps = get_array(r, &l->nr_maps, sizeof(*l->maps));
 	for (i = 0; i < l->nr_maps && !r->bad; i++) {
 		struct loadable_map *m = &l->maps[i];
 
@@ -243,12 +247,7 @@ static void decode_body(struct reader *r, struct loadable *l)
 		m->key_desc = get_str(r);
 		m->value_desc = get_str(r);
 		m->nr_fields = get_count(r, 4);
-		m->fields = calloc(m->nr_fields ? m->nr_fields : 1,
-				   sizeof(*m->fields));
-		if (!m->fields) {
-			m->nr_fields = 0;
-			r->bad = true;
-		}
+		m->fields = get_array(r, &m->nr_fields, sizeof(*m->fields));
 		for (j = 0; j < m->nr_fields && !r->bad; j++)
 			if (!(m->fields[j] = get_str(r)))
 				r->bad = true;
