@@ -67,6 +67,7 @@ struct engine {
 	int ncflags;
 	char *kernel_source;
 	bool no_kernel_structs;
+	bool btf_maps;		/* maps with libbcc's BTF: no cache */
 	char **spec_bufs;	/* strings behind auto_spec() results */
 	size_t nr_spec_bufs;
 	struct loaded_prog *progs;
@@ -502,6 +503,7 @@ static int bcc_open(const struct engine_opts *opts, struct engine **out)
 	}
 	e->verbose = opts->verbose;
 	e->no_kernel_structs = opts->no_kernel_structs;
+	e->btf_maps = opts->btf_maps;
 	*out = e;
 	return 0;
 nomem:
@@ -655,7 +657,14 @@ static int bcc_load_module(struct engine *e)
 		return -ENOMEM;
 	if (e->verbose >= 2)
 		flags |= 0x8;	/* DEBUG_SOURCE: the rewritten C */
-	progcache_key(e->name, text, e->cflags, e->ncflags, flags, hdrs, &key);
+	if (e->btf_maps) {
+		key.usable = false;
+		pr_info("cache: not used for %s: its maps are pinned with "
+			"libbcc's BTF", e->name);
+	} else {
+		progcache_key(e->name, text, e->cflags, e->ncflags, flags,
+			      hdrs, &key);
+	}
 	if (load_cached(e, &key)) {
 		free(text);
 		return 0;
