@@ -4,6 +4,7 @@ change of an input misses; a damaged or foreign entry is dropped and the
 program recompiled; the cache's own failures never fail the run.
 
 Every test has a cache directory of its own (CBCC_CACHE_DIR)."""
+import glob
 import os
 import resource
 import subprocess
@@ -134,6 +135,66 @@ def test_any_changed_input_misses(cbcc, cache, program, tmp_path,
         assert r.returncode == 0, r.stderr
         assert not any("cache: hit" in x for x in notes(r)), (args, r.stderr)
         assert len(entries(d)) == n + 1, args
+
+
+VERSION_FILE = "include/generated/utsrelease.h"
+
+
+def headers_tree(dest, real):
+    """A kernel headers tree at dest that is real's files (symlinks), but
+    for its own include/generated/utsrelease.h, the version file."""
+    for sub in ("", "include", "include/generated"):
+        os.makedirs(os.path.join(dest, sub))
+        for name in os.listdir(os.path.join(real, sub)):
+            if os.path.join(sub, name) not in ("include",
+                                               "include/generated",
+                                               VERSION_FILE):
+                os.symlink(os.path.join(real, sub, name),
+                           os.path.join(dest, sub, name))
+    with open(os.path.join(real, VERSION_FILE)) as f:
+        version = f.read()
+    with open(os.path.join(dest, VERSION_FILE), "w") as f:
+        f.write(version)
+
+
+def real_headers():
+    """The complete tree cbcc compiles against here: the kernel's own, or
+    the merge of Debian's split arch and common trees cbcc made."""
+    build = "/lib/modules/%s/build" % os.uname().release
+    trees = [build] + sorted(glob.glob("/var/cache/cbcc/headers/*"))
+    return next(t for t in trees
+                if os.path.exists(os.path.join(t, "include/linux/kconfig.h"))
+                and os.path.exists(os.path.join(t, VERSION_FILE)))
+
+
+def test_changed_headers_dir_misses(cbcc, cache, program, tmp_path,
+                                    no_leaks):
+    """The key covers which headers tree compiled the program (its path)
+    and its version file: another tree, or the same path upgraded,
+    misses."""
+    d, env = cache
+    assert cbcc_run(cbcc, env, str(program)).returncode == 0
+    a = str(tmp_path / "hdrs-a")
+    headers_tree(a, real_headers())
+    argv = ["--kernel-source", a, str(program)]
+    for hit in (False, True):
+        r = cbcc_run(cbcc, env, *argv)
+        assert r.returncode == 0, r.stderr
+        assert any("cache: hit" in n for n in notes(r)) == hit, r.stderr
+    assert len(entries(d)) == 2
+    with open(os.path.join(a, VERSION_FILE), "a") as f:
+        f.write("/* upgraded */\n")
+    r = cbcc_run(cbcc, env, *argv)
+    assert r.returncode == 0, r.stderr
+    assert not any("cache: hit" in n for n in notes(r)), r.stderr
+    assert len(entries(d)) == 3
+    b = str(tmp_path / "hdrs-b")
+    os.rename(a, b)
+    r = cbcc_run(cbcc, env, "--kernel-source", b, str(program))
+    assert r.returncode == 0, r.stderr
+    assert not any("cache: hit" in n for n in notes(r)), r.stderr
+    assert len(entries(d)) == 4
+    assert WL in r.stdout
 
 
 def test_own_headers_are_not_cached(cbcc, cache, tmp_path, no_leaks):
