@@ -7,6 +7,7 @@
 # FUZZ_SECONDS=N sets how long `make fuzz` runs each harness.
 
 prefix ?= /usr/local
+libexecdir ?= $(prefix)/libexec
 DESTDIR ?=
 PYTHON ?= /usr/bin/python3
 KERNEL ?=
@@ -37,7 +38,10 @@ WARNFLAGS := -Wall -Wextra -Werror -Wno-missing-field-initializers \
 ALL_CFLAGS := -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
 	      -Iruntime -Iruntime/common -Iruntime/bcc -Iruntime/core -I$(OUT) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
-LIBS := -lbcc -lbpf -ljson-c -ldw -lelf -lz -lmicrohttpd -lyaml
+# cbcc itself links no libbcc: only cbcc-compile does (COMPILE_LIBS), so
+# the tracer never maps clang or LLVM.
+LIBS := -lbpf -ljson-c -ldw -lelf -lz -lmicrohttpd -lyaml -lnettle
+COMPILE_LIBS := -lbcc -lz -lpthread
 # cbcc-core: everything but libc linked in, so it runs where no libbpf,
 # libelf or json-c is installed (Debian ships the .a files; libdw's needs
 # the compressors elfutils is built with).
@@ -58,10 +62,13 @@ Q := @
 msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
 endif
 
-# runtime/common: what both engines use; runtime/bcc: what only the libbcc
-# engine needs (runtime compilation); runtime/core: the libbpf engine.
+# runtime/common: what both engines use; runtime/bcc: what only the
+# runtime-compiling engine needs; runtime/compile: cbcc-compile, the helper
+# that alone links libbcc; runtime/core: the libbpf engine.
 RUNTIME_SRCS := $(wildcard runtime/common/*.c)
 BCC_SRCS := $(wildcard runtime/bcc/*.c)
+COMPILE_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard runtime/compile/*.c)) \
+		$(OUT)/runtime/common/loadable.o $(OUT)/runtime/common/log.o
 CORE_SRCS := $(wildcard runtime/core/*.c)
 TOOL_SRCS := $(wildcard tools/*.c)
 BPF_SRCS := $(wildcard bpf_src/*.bcc.c)
@@ -112,21 +119,34 @@ FUZZ_OBJS := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(RUNTIME_SRCS) \
 	compare man install deb clean fuzz fuzz-build test-fuzz FORCE
 
 # vmlinux.h too: the tests compile CO-RE programs against it.
-all: $(OUT)/cbcc $(OUT)/cbcc-core $(OUT)/vmlinux.h $(CORE_EXAMPLES)
+all: $(OUT)/cbcc $(OUT)/cbcc-compile $(OUT)/cbcc-core $(OUT)/vmlinux.h \
+     $(CORE_EXAMPLES)
 
 $(OUT)/cbcc: $(TOOL_OBJS) $(RUNTIME_OBJS) $(BCC_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(OUT)/cbcc-compile: $(COMPILE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMPILE_LIBS)
+
+# Where cbcc looks for cbcc-compile when it is not beside it.
+$(OUT)/runtime/bcc/compile_client.o: \
+	ALL_CFLAGS += -DCBCC_LIBEXECDIR='"$(libexecdir)"'
 
 $(OUT)/cbcc-core: $(OUT)/tools/main-core.o $(CORE_OBJS) $(OUT)/libtools.a \
 		  $(OUT)/libruntime.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
-# Only main.c prints the version: it alone is rebuilt when VERSION changes.
+# main.c prints the version (and progcache.c keys on it, below): only they
+# are rebuilt when VERSION changes.
 $(OUT)/tools/main.o $(OUT)/tools/main-core.o: VERSION
 $(OUT)/tools/main.o $(OUT)/tools/main-core.o: \
 	ALL_CFLAGS += -DCBCC_VERSION='"$(VERSION)"'
+# The program cache's key holds the version too (a new cbcc, a new key).
+$(OUT)/runtime/bcc/progcache.o: VERSION
+$(OUT)/runtime/bcc/progcache.o: ALL_CFLAGS += -DCBCC_VERSION='"$(VERSION)"'
 
 $(OUT)/tools/main-core.o: tools/main.c tools/cmd.h runtime/common/log.h
 	$(call msg,CC,$@)
@@ -294,8 +314,8 @@ SAN_ENV := CBCC_BIN=$(CURDIR)/build/san/cbcc \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$(SAN_REPORTS)/ubsan \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 test-san:
-	$(MAKE) SANITIZE=1 test-unit build/san/cbcc build/san/cbcc-core \
-		build/san/vmlinux.h
+	$(MAKE) SANITIZE=1 test-unit build/san/cbcc build/san/cbcc-compile \
+		build/san/cbcc-core build/san/vmlinux.h
 	rm -rf $(SAN_REPORTS) && mkdir -p $(SAN_REPORTS)
 	$(SAN_ENV) $(PYTHON) -m pytest -q $(SAN_TESTS) tests
 
@@ -374,6 +394,8 @@ install: all man $(PLUGIN_WHEEL)
 	install -d $(DESTDIR)$(PYSITE)
 	$(PYTHON) -m zipfile -e $(PLUGIN_WHEEL) $(DESTDIR)$(PYSITE)
 	install -D -m 0755 $(OUT)/cbcc $(DESTDIR)$(prefix)/bin/cbcc
+	install -D -m 0755 $(OUT)/cbcc-compile \
+		$(DESTDIR)$(libexecdir)/cbcc/cbcc-compile
 	install -D -m 0755 $(OUT)/cbcc-core $(DESTDIR)$(prefix)/bin/cbcc-core
 	install -d $(DESTDIR)$(prefix)/share/man/man8
 	install -m 0644 $(OUT)/man/*.8 $(DESTDIR)$(prefix)/share/man/man8/

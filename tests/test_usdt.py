@@ -5,6 +5,7 @@ and on Debian's python3.11; bcc's python front end is the oracle on the
 same workload.  Bad input: one line, exit 2, before any compile, nothing
 left attached and semaphores back to zero."""
 import json
+import os
 import re
 import struct
 import subprocess
@@ -12,7 +13,7 @@ import textwrap
 
 import pytest
 
-from conftest import Tracer, bcc_env, ndjson, run
+from conftest import REPO, Tracer, bcc_env, ndjson, run
 
 PYTHON = "/usr/bin/python3.11"
 
@@ -551,3 +552,26 @@ def test_funccount_semaphore_set_then_restored(engine, sdt_exe, no_leaks):
     finally:
         w.close()
     assert re.search(r"^req +4$", out, re.M), out
+def test_cache_key_covers_the_readers(cbcc, sdt, tmp_path, no_leaks):
+    """The readers come from the binary's notes, so they are part of the
+    compiled text and of the cache key: the same binary hits, the same
+    path rebuilt with other argument locations (-O0: on the stack, -O1:
+    in registers) misses and reads the right values."""
+    _, prog = sdt
+    exe = str(tmp_path / "cbcc-sdt")
+    env = dict(os.environ, CBCC_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("CBCC_CACHE", None)
+    helpers = os.path.join(REPO, "tests", "helpers")
+    for opt, hit in (("-O1", False), ("-O1", True), ("-O0", False)):
+        if not hit:
+            r = run(["gcc", opt, "-o", exe,
+                     os.path.join(helpers, "sdt_main.c"),
+                     os.path.join(helpers, "sdt_req.c")])
+            assert r.returncode == 0, r.stderr
+        r = run([cbcc, "run", "-v", *specs(exe), prog, "--json", "-c",
+                 f"{exe} 4"], env=env)
+        assert r.returncode == 0, r.stderr
+        assert ("cache: hit" in r.stderr) == hit, (opt, r.stderr)
+        m = maps_of(r.stdout)
+        assert m["plain"] == {0: 7, 1: 7, 2: 7, 3: 7}, opt
+        assert m["req"] == {0: 1, 2: 1, 4: 1, 6: 1}, opt
