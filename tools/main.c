@@ -56,6 +56,8 @@ static const struct cmd {
 	  "list tracepoints and USDT probes" },
 	{ "export", PRECOMPILED(cmd_export),
 	  "serve Prometheus metrics of several programs (YAML)" },
+	{ "vm", PRECOMPILED(cmd_vm),
+	  "run a command inside a stock kernel under qemu" },
 };
 
 static void usage(FILE *f)
