@@ -104,7 +104,6 @@ static int build_args(const struct vm_boot *b, struct args *a)
 {
 	const char *tcg_thread = getenv("CBCC_VM_TCG_THREAD");
 	const char *cpu = getenv("CBCC_VM_CPU");
-	char *work = qemu_path(b->work);
 	int i;
 
 	add(a, "%s", b->qemu);
@@ -163,7 +162,6 @@ static int build_args(const struct vm_boot *b, struct args *a)
 		add_share(a, b->kernel->root, "kernel", true);
 	if (b->rwdir)
 		add_share(a, b->rwdir, "rwdir", false);
-	free(work);
 	return a->oom ? -ENOMEM : 0;
 }
 
@@ -280,8 +278,11 @@ static enum vm_boot_end relay_until_exit(struct relay *r, pid_t qemu,
 			kill(qemu, SIGKILL);
 			end = VM_BOOT_SIGNALED;
 		}
-		if (poll(r->pfd, NR_PORTS, wait_ms) < 0 && errno != EINTR)
-			break;
+		if (poll(r->pfd, NR_PORTS, wait_ms) < 0 && errno != EINTR) {
+			pr_err("poll: %m");
+			kill(qemu, SIGKILL);
+			return VM_BOOT_ERROR;
+		}
 		for (i = 0; i < NR_PORTS; i++) {
 			if (r->pfd[i].fd < 0 || !r->pfd[i].revents)
 				continue;
