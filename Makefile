@@ -326,8 +326,9 @@ test-host: all test-unit test-san test-fuzz
 
 # The VM lane on each kernel in VM_KERNELS (KERNEL= picks one: a series or
 # a release), testing the binaries just built: CBCC_BIN (default
-# $(OUT)/cbcc) and every other CBCC_* variable reach the guest's tests,
-# which see the host's whole root, so any binary in $(OUT) is there.
+# $(OUT)/cbcc) boots the guest (`cbcc vm`), and it and every other
+# variable reach the guest's tests, which see the host's whole root, so
+# any binary in $(OUT) is there.
 # make test runs 6.1 only: Debian's 6.12 under TCG with two vCPUs oopsed
 # (int3 at vfs_read+0x5, a text-patching race) while two funccount tests
 # attached kprobes at once; until the lane serializes kprobe tests there,
@@ -368,7 +369,9 @@ $(OUT)/man/.stamp: $(OUT)/cbcc $(OUT)/cbcc-core $(MAN_SRCS) VERSION
 man: $(OUT)/man/.stamp
 
 # What the Debian packages hold (debian/rules runs this with prefix=/usr):
-# the binaries, their man pages and one bash completion file per binary.
+# the binaries, their man pages, one bash completion file per binary, and
+# per binary a copy of what `cbcc vm` runs in its guest (runtime/vm, found
+# beside the binary in ../libexec/NAME/vm: each package stands alone).
 # pytest-cbcc (packaging/pytest-cbcc): the wheel setuptools builds from
 # its pyproject.toml, unpacked where python3 looks (a pure wheel is
 # installed by unpacking it), dist-info included: pytest finds the plugin
@@ -403,6 +406,10 @@ install: all man $(PLUGIN_WHEEL)
 		install -D -m 0644 packaging/completion/cbcc \
 			$(DESTDIR)$(prefix)/share/bash-completion/completions/$$b \
 			|| exit 1; \
+		install -d $(DESTDIR)$(prefix)/libexec/$$b/vm || exit 1; \
+		install -m 0755 runtime/vm/init runtime/vm/guest.sh \
+			runtime/vm/mkinitramfs.sh \
+			$(DESTDIR)$(prefix)/libexec/$$b/vm/ || exit 1; \
 	done
 
 # Source and binary packages of the committed tree (HEAD), built with

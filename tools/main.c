@@ -59,6 +59,8 @@ static const struct cmd {
 	  "serve Prometheus metrics of several programs (YAML)" },
 	{ "cache", COMPILES(cmd_cache),
 	  "show or empty the compiled-program cache" },
+	{ "vm", PRECOMPILED(cmd_vm),
+	  "run a command inside a stock kernel under qemu" },
 };
 
 static void usage(FILE *f)
