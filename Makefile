@@ -7,6 +7,7 @@
 # FUZZ_SECONDS=N sets how long `make fuzz` runs each harness.
 
 prefix ?= /usr/local
+libexecdir ?= $(prefix)/libexec
 DESTDIR ?=
 PYTHON ?= /usr/bin/python3
 KERNEL ?=
@@ -37,13 +38,20 @@ WARNFLAGS := -Wall -Wextra -Werror -Wno-missing-field-initializers \
 ALL_CFLAGS := -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
 	      -Iruntime -Iruntime/common -Iruntime/bcc -Iruntime/core -I$(OUT) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
-LIBS := -lbcc -lbpf -ljson-c -ldw -lelf -lz -lmicrohttpd -lyaml
+# cbcc itself links no libbcc: only cbcc-compile does (COMPILE_LIBS), so
+# the tracer never maps clang or LLVM.
+LIBS := -lbpf -ljson-c -ldw -lelf -lz -lmicrohttpd -lyaml -lnettle
+COMPILE_LIBS := -lbcc -lz -lpthread
 # cbcc-core: everything but libc linked in, so it runs where no libbpf,
 # libelf or json-c is installed (Debian ships the .a files; libdw's needs
 # the compressors elfutils is built with).
 CORE_LIBS := -Wl,-Bstatic -lbpf -ljson-c -ldw -lelf -lz -llzma -lbz2 -lzstd \
 	     -lyaml -Wl,-Bdynamic
+# <bpf/usdt.bpf.h> (funccount's USDT program) includes <linux/errno.h>,
+# which wants <asm/errno.h> from the host's multiarch directory.
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Ibpf_src \
+	      $(if $(MULTIARCH),-idirafter /usr/include/$(MULTIARCH)) \
 	      -Wall -Werror $(EXTRA_BPF_CFLAGS)
 
 ifeq ($(V),1)
@@ -54,10 +62,13 @@ Q := @
 msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
 endif
 
-# runtime/common: what both engines use; runtime/bcc: what only the libbcc
-# engine needs (runtime compilation); runtime/core: the libbpf engine.
+# runtime/common: what both engines use; runtime/bcc: what only the
+# runtime-compiling engine needs; runtime/compile: cbcc-compile, the helper
+# that alone links libbcc; runtime/core: the libbpf engine.
 RUNTIME_SRCS := $(wildcard runtime/common/*.c)
 BCC_SRCS := $(wildcard runtime/bcc/*.c)
+COMPILE_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard runtime/compile/*.c)) \
+		$(OUT)/runtime/common/loadable.o $(OUT)/runtime/common/log.o
 CORE_SRCS := $(wildcard runtime/core/*.c)
 TOOL_SRCS := $(wildcard tools/*.c)
 BPF_SRCS := $(wildcard bpf_src/*.bcc.c)
@@ -108,21 +119,34 @@ FUZZ_OBJS := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(RUNTIME_SRCS) \
 	compare man install deb clean fuzz fuzz-build test-fuzz FORCE
 
 # vmlinux.h too: the tests compile CO-RE programs against it.
-all: $(OUT)/cbcc $(OUT)/cbcc-core $(OUT)/vmlinux.h $(CORE_EXAMPLES)
+all: $(OUT)/cbcc $(OUT)/cbcc-compile $(OUT)/cbcc-core $(OUT)/vmlinux.h \
+     $(CORE_EXAMPLES)
 
 $(OUT)/cbcc: $(TOOL_OBJS) $(RUNTIME_OBJS) $(BCC_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(OUT)/cbcc-compile: $(COMPILE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMPILE_LIBS)
+
+# Where cbcc looks for cbcc-compile when it is not beside it.
+$(OUT)/runtime/bcc/compile_client.o: \
+	ALL_CFLAGS += -DCBCC_LIBEXECDIR='"$(libexecdir)"'
 
 $(OUT)/cbcc-core: $(OUT)/tools/main-core.o $(CORE_OBJS) $(OUT)/libtools.a \
 		  $(OUT)/libruntime.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
-# Only main.c prints the version: it alone is rebuilt when VERSION changes.
+# main.c prints the version (and progcache.c keys on it, below): only they
+# are rebuilt when VERSION changes.
 $(OUT)/tools/main.o $(OUT)/tools/main-core.o: VERSION
 $(OUT)/tools/main.o $(OUT)/tools/main-core.o: \
 	ALL_CFLAGS += -DCBCC_VERSION='"$(VERSION)"'
+# The program cache's key holds the version too (a new cbcc, a new key).
+$(OUT)/runtime/bcc/progcache.o: VERSION
+$(OUT)/runtime/bcc/progcache.o: ALL_CFLAGS += -DCBCC_VERSION='"$(VERSION)"'
 
 $(OUT)/tools/main-core.o: tools/main.c tools/cmd.h runtime/common/log.h
 	$(call msg,CC,$@)
@@ -290,8 +314,8 @@ SAN_ENV := CBCC_BIN=$(CURDIR)/build/san/cbcc \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$(SAN_REPORTS)/ubsan \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 test-san:
-	$(MAKE) SANITIZE=1 test-unit build/san/cbcc build/san/cbcc-core \
-		build/san/vmlinux.h
+	$(MAKE) SANITIZE=1 test-unit build/san/cbcc build/san/cbcc-compile \
+		build/san/cbcc-core build/san/vmlinux.h
 	rm -rf $(SAN_REPORTS) && mkdir -p $(SAN_REPORTS)
 	$(SAN_ENV) $(PYTHON) -m pytest -q $(SAN_TESTS) tests
 
@@ -302,8 +326,9 @@ test-host: all test-unit test-san test-fuzz
 
 # The VM lane on each kernel in VM_KERNELS (KERNEL= picks one: a series or
 # a release), testing the binaries just built: CBCC_BIN (default
-# $(OUT)/cbcc) and every other CBCC_* variable reach the guest's tests,
-# which see the host's whole root, so any binary in $(OUT) is there.
+# $(OUT)/cbcc) boots the guest (`cbcc vm`), and it and every other
+# variable reach the guest's tests, which see the host's whole root, so
+# any binary in $(OUT) is there.
 # make test runs 6.1 only: Debian's 6.12 under TCG with two vCPUs oopsed
 # (int3 at vfs_read+0x5, a text-patching race) while two funccount tests
 # attached kprobes at once; until the lane serializes kprobe tests there,
@@ -344,7 +369,9 @@ $(OUT)/man/.stamp: $(OUT)/cbcc $(OUT)/cbcc-core $(MAN_SRCS) VERSION
 man: $(OUT)/man/.stamp
 
 # What the Debian packages hold (debian/rules runs this with prefix=/usr):
-# the binaries, their man pages and one bash completion file per binary.
+# the binaries, their man pages, one bash completion file per binary, and
+# per binary a copy of what `cbcc vm` runs in its guest (runtime/vm, found
+# beside the binary in ../libexec/NAME/vm: each package stands alone).
 # pytest-cbcc (packaging/pytest-cbcc): the wheel setuptools builds from
 # its pyproject.toml, unpacked where python3 looks (a pure wheel is
 # installed by unpacking it), dist-info included: pytest finds the plugin
@@ -370,6 +397,8 @@ install: all man $(PLUGIN_WHEEL)
 	install -d $(DESTDIR)$(PYSITE)
 	$(PYTHON) -m zipfile -e $(PLUGIN_WHEEL) $(DESTDIR)$(PYSITE)
 	install -D -m 0755 $(OUT)/cbcc $(DESTDIR)$(prefix)/bin/cbcc
+	install -D -m 0755 $(OUT)/cbcc-compile \
+		$(DESTDIR)$(libexecdir)/cbcc/cbcc-compile
 	install -D -m 0755 $(OUT)/cbcc-core $(DESTDIR)$(prefix)/bin/cbcc-core
 	install -d $(DESTDIR)$(prefix)/share/man/man8
 	install -m 0644 $(OUT)/man/*.8 $(DESTDIR)$(prefix)/share/man/man8/
@@ -377,6 +406,10 @@ install: all man $(PLUGIN_WHEEL)
 		install -D -m 0644 packaging/completion/cbcc \
 			$(DESTDIR)$(prefix)/share/bash-completion/completions/$$b \
 			|| exit 1; \
+		install -d $(DESTDIR)$(prefix)/libexec/$$b/vm || exit 1; \
+		install -m 0755 runtime/vm/init runtime/vm/guest.sh \
+			runtime/vm/mkinitramfs.sh \
+			$(DESTDIR)$(prefix)/libexec/$$b/vm/ || exit 1; \
 	done
 
 # Source and binary packages of the committed tree (HEAD), built with

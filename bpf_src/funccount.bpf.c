@@ -14,12 +14,15 @@
  * raw_syscalls tracepoints, finding the slot by system call number.
  *
  * Cookies need: tracepoints, kprobes and uprobes 5.15 (perf event
- * links), kprobe.multi 5.18.
+ * links), kprobe.multi 5.18.  USDT probes attach through libbpf, which
+ * keeps the attach cookie for its own spec lookup and hands ours back
+ * through bpf_usdt_cookie().
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
 
 #include "funccount.h"
 
@@ -133,6 +136,14 @@ SEC("uprobe")
 int BPF_KPROBE(count_uprobe)
 {
 	return count(ctx);
+}
+
+SEC("usdt")
+int count_usdt(struct pt_regs *ctx)
+{
+	if (wanted())
+		bump(bpf_usdt_cookie(ctx));
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -7,7 +7,7 @@ PKGS="
 	libbpfcc-dev libbpf-dev libjson-c-dev libelf-dev zlib1g-dev
 	libdw-dev liblzma-dev libbz2-dev libzstd-dev
 	libcmocka-dev systemtap-sdt-dev
-	libmicrohttpd-dev libyaml-dev prometheus
+	libmicrohttpd-dev libyaml-dev nettle-dev prometheus
 	clang llvm libclang-rt-14-dev
 	bpfcc-tools python3-bpfcc bpftool bpftrace
 	linux-headers-amd64

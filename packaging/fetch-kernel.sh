@@ -8,7 +8,7 @@
 # into CACHE/R/root, laid out as on an installed system (boot/, usr/lib/
 # modules/R with its modules.dep, usr/src/linux-headers-*, usr/lib/
 # linux-kbuild-*; lib -> usr/lib as on the host).  The VM lane lays that
-# tree over the guest's root (tests/vm/init).  The host's kernel packages,
+# tree over the guest's root (runtime/vm/init).  The host's kernel packages,
 # apt sources, lists and caches are never touched: apt runs on a private
 # sources list and lists directory under CACHE/apt.
 #

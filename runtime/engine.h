@@ -75,6 +75,12 @@ struct engine_opts {
 	 * mismatch cannot hurt it, so it is not warned about.
 	 */
 	bool no_kernel_structs;
+	/*
+	 * The maps are pinned for other tools (bpftool) to read: bcc: they
+	 * must carry the BTF libbcc gives them, which maps made from the
+	 * compiled-program cache lack, so the cache is not used.
+	 */
+	bool btf_maps;
 };
 
 /*

@@ -13,6 +13,7 @@ import select
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -38,11 +39,24 @@ def _mount(fstype, where):
 
 
 def pytest_configure(config):
+    # The compiled-program cache of this session, not the system's
+    # (/var/cache/cbcc/progs): tests see cold and warm starts of their
+    # own making; test_cache.py gives each test a directory of its own.
+    if "CBCC_CACHE_DIR" not in os.environ:
+        os.environ["CBCC_CACHE_DIR"] = tempfile.mkdtemp(
+            prefix="cbcc-test-cache-")
+        config._cbcc_cache_dir = os.environ["CBCC_CACHE_DIR"]
     if os.geteuid() != 0:
         return
     _mount("debugfs", "/sys/kernel/debug")
     _mount("tracefs", "/sys/kernel/tracing")
     _mount("bpf", "/sys/fs/bpf")
+
+
+def pytest_unconfigure(config):
+    d = getattr(config, "_cbcc_cache_dir", None)
+    if d:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -64,6 +64,19 @@ PAIRS = [("run", "cbcc"), ("run", "cbcc-core"),
          ("execsnoop", "cbcc"), ("execsnoop", "cbcc-core")]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def no_program_cache():
+    """Kills must hit the compile phase: no run here starts warm (the
+    cache's own robustness is tests/test_cache.py's)."""
+    old = os.environ.get("CBCC_CACHE")
+    os.environ["CBCC_CACHE"] = "0"
+    yield
+    if old is None:
+        del os.environ["CBCC_CACHE"]
+    else:
+        os.environ["CBCC_CACHE"] = old
+
+
 @pytest.fixture(scope="module")
 def veths():
     """Two veth pairs: one per concurrent xdpcount."""

@@ -451,7 +451,7 @@ def test_kernel_function_without_kprobes(fcbin, no_leaks):
 @pytest.mark.parametrize("pattern,col,what", [
     ("x:vfs:read", 1, "type must be"),
     ("a:b:c:d", 7, "too many"),
-    ("u:c:probe", 1, "USDT"),
+    ("u::probe", 3, "u:binary:probe"),
     ("t::sys_enter_getppid", 3, "t:category:event"),
 ])
 def test_bad_pattern_points_at_column(fcbin, pattern, col, what):

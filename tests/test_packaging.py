@@ -115,8 +115,12 @@ def test_cbcc_depends(debs, root):
         assert any("ok installed" in run(["dpkg-query", "-W",
                                           "-f=${Status}", n]).stdout
                    for n in names), f"{alt.strip()} is not installed here"
-    ldd = run(["ldd", os.path.join(root, "usr/bin/cbcc")]).stdout
+    # The compiler helper links libbcc; the tracer itself does not.
+    ldd = run(["ldd", os.path.join(root, "usr/libexec/cbcc/cbcc-compile")]
+              ).stdout
     assert "libbcc.so" in ldd and "not found" not in ldd, ldd
+    ldd = run(["ldd", os.path.join(root, "usr/bin/cbcc")]).stdout
+    assert "libbcc.so" not in ldd and "not found" not in ldd, ldd
 
 
 def test_apt_resolves_the_packages(debs):

@@ -319,3 +319,85 @@ def test_stop_escalates_to_sigterm_when_sigint_is_ignored(tmp_path):
     # the background sleep was in the group: gone too
     assert not os.path.exists(f"/proc/{child}") or \
         open(f"/proc/{child}/stat").read().split()[2] == "Z"
+
+
+# -- --cbcc-vm: the session inside `cbcc vm` --------------------------------
+
+VM_SUITE = """
+import os
+import pytest
+
+@pytest.mark.cbcc_vm
+def test_only_in_the_vm():
+    assert os.environ["PYTEST_CBCC_VM"] == "6.1"
+
+def test_anywhere():
+    pass
+"""
+
+
+@pytest.fixture
+def fake_vm(tmp_path):
+    """A stand-in for `cbcc vm` (the real one boots in test_vm_cmd.py):
+    it logs its arguments and runs the command after `--` here, exiting
+    with its status, or with $FAKE_VM_EXIT instead when that is set."""
+    log = tmp_path / "vm-argv"
+    fake = tmp_path / "cbcc"
+    fake.write_text(f"""#!/bin/sh
+printf '%s\\n' "$@" >{log}
+[ -n "$FAKE_VM_EXIT" ] && exit "$FAKE_VM_EXIT"
+while [ "$1" != -- ]; do shift; done
+shift
+exec "$@"
+""")
+    fake.chmod(0o755)
+    return str(fake), log
+
+
+def test_cbcc_vm_option_runs_the_session_in_cbcc_vm(suite, pytester,
+                                                     fake_vm):
+    fake, log = fake_vm
+    r = suite(VM_SUITE, "--cbcc-vm=6.1", "--cbcc-vm-timeout", "900",
+              binary=fake)
+    r.assert_outcomes(passed=2)
+    argv = log.read_text().splitlines()
+    sep = argv.index("--")
+    assert argv[:sep] == ["vm", "--kernel", "6.1", "--rwdir",
+                          str(pytester.path), "--timeout", "900"]
+    inner = argv[sep + 1:]
+    assert inner[1:3] == ["-m", "pytest"]
+    assert f"--cbcc-binary={fake}" in inner
+    assert not any(a.startswith("--cbcc-vm") or a == "900" for a in inner)
+
+
+def test_cbcc_vm_status_is_the_sessions(suite, fake_vm, monkeypatch):
+    fake, _ = fake_vm
+    monkeypatch.setenv("FAKE_VM_EXIT", "124")     # cbcc vm: timed out
+    assert suite(VM_SUITE, "--cbcc-vm=6.1", binary=fake).ret == 124
+
+
+def test_cbcc_vm_marked_tests_skip_on_the_host(suite):
+    r = suite(VM_SUITE)
+    r.assert_outcomes(passed=1, skipped=1)
+    r.stdout.fnmatch_lines(["*cbcc_vm: runs inside a stock kernel only: "
+                            "pytest --cbcc-vm=KERNEL*"])
+
+
+def test_cbcc_vm_option_boots_a_stock_kernel(pytester, monkeypatch, cbcc):
+    """One real boot (Debian's 6.1 under qemu TCG: about a minute; with
+    cbcc only, `vm` is the same code in both): the marked test runs in
+    that kernel, and what the guest writes in the invocation directory
+    is back on the host."""
+    monkeypatch.setenv("PYTHONPATH", PLUGIN_DIR)
+    pytester.makepyfile(test_suite=VM_SUITE + """
+def test_kernel_and_rwdir():
+    assert os.uname().release.startswith("6.1.")
+    with open("from-the-guest", "w") as f:
+        f.write(os.uname().release)
+""")
+    r = pytester.runpytest_subprocess(
+        "-p", "pytest_cbcc.plugin", "-p", "no:cacheprovider",
+        f"--cbcc-binary={cbcc}", "--cbcc-vm=6.1", "--cbcc-vm-timeout=900",
+        timeout=1000)
+    r.assert_outcomes(passed=3)
+    assert (pytester.path / "from-the-guest").read_text().startswith("6.1.")

@@ -5,13 +5,15 @@ and on Debian's python3.11; bcc's python front end is the oracle on the
 same workload.  Bad input: one line, exit 2, before any compile, nothing
 left attached and semaphores back to zero."""
 import json
+import os
+import re
 import struct
 import subprocess
 import textwrap
 
 import pytest
 
-from conftest import Tracer, bcc_env, ndjson, run
+from conftest import REPO, Tracer, bcc_env, ndjson, run
 
 PYTHON = "/usr/bin/python3.11"
 
@@ -283,3 +285,293 @@ def test_core_run_with_libbpf_usdt(cbcc_core, sdt, obj, no_leaks):
     r = run([cbcc_core, "run", "-a", f"usdt:{exe}:nosuch=on_plain", o])
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "has no USDT probe" in r.stderr
+
+
+# cbcc trace 'u:BINARY:[PROVIDER:]PROBE "fmt", argN' (bcc's trace syntax).
+
+GC_ROUNDS = """
+import gc, sys
+gc.disable()
+print("ready", flush=True)
+for line in sys.stdin:
+    for gen in (0, 1, 2, 0, 2):
+        gc.collect(gen)
+    print("done", flush=True)
+"""
+
+
+class Python:
+    """python3.11 running GC_ROUNDS: five collections per line read."""
+
+    def __init__(self):
+        self.p = subprocess.Popen([PYTHON, "-c", GC_ROUNDS], text=True,
+                                  stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE)
+        assert self.p.stdout.readline() == "ready\n"
+        self.pid = self.p.pid
+
+    def collect(self):
+        self.p.stdin.write("go\n")
+        self.p.stdin.flush()
+        assert self.p.stdout.readline() == "done\n"
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
+def trace_events(cmd, fire, n, env=None):
+    """cmd's event lines (the columns after PID) for n events of fire()."""
+    from test_trace import HEADER_RE, Tool
+    t = Tool(cmd) if env is None else Tool.__new__(Tool)
+    if env is not None:
+        t.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=env,
+                                  start_new_session=True)
+        t.out = b""
+    t.wait_for(HEADER_RE)
+    fire()
+    t.wait_for(r"(^\d+ .*\n){%d}" % n, timeout=60)
+    code, out, err = t.stop()
+    lines = [l.split(None, 1)[1] for l in out.splitlines()
+             if l[:1].isdigit()]
+    return code, lines, err
+
+
+def test_trace_gc_start_same_lines_as_bcc(cbcc, no_leaks):
+    """python3.11's semaphore-guarded gc__start with -p, arg1 the
+    generation: trace-bpfcc's lines, then cbcc's, on one process."""
+    probe = f'u:{PYTHON}:gc__start "gen=%d", arg1'
+    py = Python()
+    try:
+        opts = ["-p", str(py.pid), probe]
+        _, bcc, err = trace_events(["/usr/bin/python3",
+                                    "/usr/sbin/trace-bpfcc", *opts],
+                                   py.collect, 5, env=bcc_env())
+        code, ours, err = trace_events([cbcc, "trace", *opts], py.collect, 5)
+        assert code == 0, err
+    finally:
+        py.close()
+    want = [f"{py.pid:<7} python3.11      gc__start        gen={g}"
+            for g in (0, 1, 2, 0, 2)]
+    assert bcc == want
+    assert ours == want
+
+
+def test_trace_sdt_arguments_by_path(cbcc, sdt_exe, no_leaks):
+    """Every process (no -p): int, string (a char * argument read with
+    %s) and global-variable arguments, and a semaphore probe the kernel
+    enables."""
+    w = Waiter(sdt_exe, 2)
+    try:
+        code, lines, err = trace_events(
+            [cbcc, "trace",
+             f'u:{sdt_exe}:plain "i=%d who=%s counter=%ld", arg1, arg2, '
+             'arg3',
+             f'u:{sdt_exe}:cbcc_sdt:req (arg1 > 0) "req %d", arg1'],
+            w.fire, 3)
+        assert code == 0, err
+    finally:
+        w.close()
+    comm = "cbcc-sdt"
+    assert lines == [
+        f"{w.pid:<7} {comm:<15} plain            i=0 who={sdt_exe} counter=7",
+        f"{w.pid:<7} {comm:<15} plain            i=1 who={sdt_exe} counter=7",
+        f"{w.pid:<7} {comm:<15} req              req 2",
+    ]
+
+
+@pytest.mark.parametrize("probe,why", [
+    ("u:/bin/true:plain", "has no USDT probes"),
+    ("u:EXE:nosuch", "has no USDT probe 'nosuch'"),
+    ("u:EXE:dup", "under more than one provider"),
+    ("u:no-such-lib-xyz:plain", "no such file, library"),
+    ('u:EXE:plain "%d", arg4', "cbcc_sdt:plain has 3 arguments: arg4 is "
+     "out of range"),
+    ('u:EXE:plain "%d", arg1@user', "take no '@user'"),
+])
+def test_trace_bad_usdt_probe_exit_2(cbcc, sdt_exe, probe, why, no_leaks):
+    r = run([cbcc, "trace", "-v", probe.replace("EXE", sdt_exe)])
+    assert r.returncode == 2, r.stderr
+    lines = [l for l in r.stderr.splitlines() if "error" in l]
+    # A bad argument is shown as trace's syntax errors are: the probe
+    # and a caret under the column follow the one line saying why.
+    assert len(lines) == (3 if "column" in lines[0] else 1), r.stderr
+    assert why in lines[0], r.stderr
+    assert "compil" not in r.stderr
+
+
+def test_trace_bad_pid_exit_2(cbcc, sdt_exe, no_leaks):
+    sleep = subprocess.Popen(["sleep", "60"])
+    try:
+        for pid, why in ((4194303, "no process with id 4194303"),
+                         (sleep.pid, "does not map")):
+            r = run([cbcc, "trace", "-p", str(pid), f"u:{sdt_exe}:plain"])
+            assert r.returncode == 2, r.stderr
+            assert len(r.stderr.splitlines()) == 1 and why in r.stderr
+    finally:
+        sleep.kill()
+        sleep.wait()
+
+
+# cbcc funccount 'u:BINARY:PATTERN', both engines.  bcc 0.26's own
+# funccount cannot be the oracle: it passes the library path to USDT() as
+# str(bytes) ("b'/usr/...'") and fails every u: pattern ("USDT failed to
+# instrument path"); the workloads' counts are known instead.
+
+@pytest.fixture(params=["cbcc", "cbcc_core"])
+def engine(request):
+    return request.getfixturevalue(request.param)
+
+
+def funccount_rows(cmd, fire):
+    from test_trace import Tool
+    t = Tool(cmd)
+    t.wait_for(r"^Tracing \d+ functions")
+    fire()
+    code, out, err = t.stop()
+    assert code == 0, err
+    head = out.splitlines()[0]
+    rows = dict(l.split() for l in out.splitlines()
+                if l and l.split()[-1].isdigit() and not l.startswith("Tr"))
+    return head, {k: int(v) for k, v in rows.items()}
+
+
+def test_funccount_python_gc_by_pid(engine, no_leaks):
+    """python3.11's semaphore-guarded gc__start/gc__done, -p: five each
+    per round."""
+    py = Python()
+    try:
+        head, rows = funccount_rows(
+            [engine, "funccount", "-p", str(py.pid), f"u:{PYTHON}:gc__*"],
+            lambda: (py.collect(), py.collect()))
+    finally:
+        py.close()
+    assert head == f'Tracing 2 functions for "u:{PYTHON}:gc__*"... ' \
+        "Hit Ctrl-C to end."
+    assert rows == {"gc__start": 10, "gc__done": 10}
+
+
+THROWER = r"""
+#include <cstdio>
+#include <iostream>
+#include <string>
+int main()
+{
+	std::string line;
+	std::printf("ready\n");
+	std::fflush(stdout);
+	while (std::getline(std::cin, line)) {
+		for (int i = 0; i < 7; i++) {
+			try {
+				throw i;
+			} catch (int) {
+			}
+		}
+		std::printf("done\n");
+		std::fflush(stdout);
+	}
+	return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def thrower(tmp_path_factory):
+    d = tmp_path_factory.mktemp("thrower")
+    (d / "thrower.cc").write_text(THROWER)
+    exe = str(d / "cbcc-thrower")
+    r = run(["g++", "-O1", "-o", exe, str(d / "thrower.cc")])
+    assert r.returncode == 0, r.stderr
+    return exe
+
+
+def test_funccount_libstdcxx_throw_catch(engine, thrower, no_leaks):
+    """libstdc++'s throw and catch probes (by library name): 7 each for a
+    C++ program built here that throws 7 times."""
+    p = subprocess.Popen([thrower], text=True, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE)
+
+    def fire():
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        assert p.stdout.readline() == "done\n"
+
+    try:
+        assert p.stdout.readline() == "ready\n"
+        head, rows = funccount_rows(
+            [engine, "funccount", "-p", str(p.pid), "u:stdc++:*"], fire)
+    finally:
+        p.stdin.close()
+        p.wait(timeout=30)
+    assert head.startswith("Tracing 3 functions for")   # rethrow too
+    assert rows == {"throw": 7, "catch": 7}
+
+
+@pytest.mark.parametrize("pattern,why", [
+    ("u:/bin/true:*", "has no USDT probes"),
+    ("u:EXE:nosuch*", "no USDT probe of EXE matches"),
+    ("u:no-such-lib-xyz:*", "no such file, library"),
+    ("u:/etc/hostname:*", "not an ELF file"),
+])
+def test_funccount_bad_usdt_exit_2(engine, sdt_exe, pattern, why, no_leaks):
+    r = run([engine, "funccount", pattern.replace("EXE", sdt_exe)])
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert why.replace("EXE", sdt_exe) in r.stderr
+
+
+def test_funccount_usdt_bad_pid_exit_2(engine, sdt_exe, no_leaks):
+    sleep = subprocess.Popen(["sleep", "60"])
+    try:
+        for pid, why in ((4194303, "no process with PID 4194303"),
+                         (sleep.pid, "does not map")):
+            r = run([engine, "funccount", "-p", str(pid),
+                     f"u:{sdt_exe}:*"])
+            assert r.returncode == 2, r.stderr
+            assert r.stderr.count("\n") == 1 and why in r.stderr
+    finally:
+        sleep.kill()
+        sleep.wait()
+
+
+def test_funccount_semaphore_set_then_restored(engine, sdt_exe, no_leaks):
+    """req's semaphore counts while funccount runs (the kernel's uprobe
+    reference counter in cbcc, libbpf's in cbcc-core), 0 after."""
+    from test_trace import Tool
+    w = Waiter(sdt_exe, 4)
+    try:
+        t = Tool([engine, "funccount", "-p", str(w.pid),
+                  f"u:{sdt_exe}:req"])
+        t.wait_for(r"^Tracing 1 functions")
+        assert semaphore(sdt_exe, w.pid) == 1
+        w.fire()
+        code, out, err = t.stop()
+        assert code == 0, err
+        assert semaphore(sdt_exe, w.pid) == 0
+    finally:
+        w.close()
+    assert re.search(r"^req +4$", out, re.M), out
+def test_cache_key_covers_the_readers(cbcc, sdt, tmp_path, no_leaks):
+    """The readers come from the binary's notes, so they are part of the
+    compiled text and of the cache key: the same binary hits, the same
+    path rebuilt with other argument locations (-O0: on the stack, -O1:
+    in registers) misses and reads the right values."""
+    _, prog = sdt
+    exe = str(tmp_path / "cbcc-sdt")
+    env = dict(os.environ, CBCC_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("CBCC_CACHE", None)
+    helpers = os.path.join(REPO, "tests", "helpers")
+    for opt, hit in (("-O1", False), ("-O1", True), ("-O0", False)):
+        if not hit:
+            r = run(["gcc", opt, "-o", exe,
+                     os.path.join(helpers, "sdt_main.c"),
+                     os.path.join(helpers, "sdt_req.c")])
+            assert r.returncode == 0, r.stderr
+        r = run([cbcc, "run", "-v", *specs(exe), prog, "--json", "-c",
+                 f"{exe} 4"], env=env)
+        assert r.returncode == 0, r.stderr
+        assert ("cache: hit" in r.stderr) == hit, (opt, r.stderr)
+        m = maps_of(r.stdout)
+        assert m["plain"] == {0: 7, 1: 7, 2: 7, 3: 7}, opt
+        assert m["req"] == {0: 1, 2: 1, 4: 1, 6: 1}, opt

@@ -15,5 +15,7 @@ int cmd_bps(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_tplist(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 
 #endif /* CBCC_CMD_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * funccount.c - count kernel functions, tracepoints and user functions,
- * as bcc's funccount.
+ * funccount.c - count kernel functions, tracepoints, user functions and
+ * USDT probes, as bcc's funccount.
  *
  * Counters are per-CPU, one slot per location.  The BPF side comes from
  * funccount_mod.h, one implementation per binary: cbcc generates BCC C
@@ -45,6 +45,7 @@
 #include "prom.h"
 #include "syscall_nr.h"
 #include "tool.h"
+#include "usdt.h"
 
 /* bcc's BPF.get_probe_limit() */
 #define PROBE_LIMIT	FUNCCOUNT_MAX_SLOTS
@@ -91,8 +92,8 @@ static const struct tool_opt opts[] = {
 
 static const struct tool_desc desc = {
 	.name = "funccount",
-	.summary = "Count functions, tracepoints and user functions "
-		   "(bcc's funccount).",
+	.summary = "Count functions, tracepoints, user functions and USDT "
+		   "probes (bcc's funccount).",
 	.args = "PATTERN",
 	.min_args = 1,
 	.max_args = 1,
@@ -102,12 +103,14 @@ static const struct tool_desc desc = {
 "    func, p::func        kernel function (kprobes)\n"
 "    lib:func, p:lib:func user function in a library or binary (uprobes)\n"
 "    t:cat:event          kernel tracepoint\n"
+"    u:lib:probe          USDT probe of a library or binary\n"
 "  funccount 'vfs_*'                       # kernel fns starting with vfs_\n"
 "  funccount -r '^vfs.*'                   # same, as a regular expression\n"
 "  funccount -Ti 5 'vfs_*'                 # output every 5 s, timestamped\n"
 "  funccount -d 10 't:syscalls:sys_enter_*' # syscalls for 10 seconds\n"
 "  funccount -p 185 c:malloc               # malloc() calls of PID 185\n"
 "  funccount -c 1 't:sched:sched_switch'   # context switches on CPU 1\n"
+"  funccount -p 185 'u:/usr/bin/python3.11:gc__*' # python's GC, PID 185\n"
 "\n"
 "Needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (tracefs);\n"
 "kernel and user functions also CAP_SYS_ADMIN (perf's probe PMUs).\n",
@@ -145,18 +148,65 @@ struct counter {
 	uint32_t *sysslots;
 	unsigned int sys_progs;
 	struct funccount_cfg cfg;
-	char *binary;		/* uprobes: resolved path */
+	char *binary;		/* uprobes and USDT: resolved path */
 	struct funccount_mod mod;
 	int map_fd;
 	struct ksyms *ksyms;	/* by_ip: hit address -> function */
 };
+
+/*
+ * u:BINARY:PATTERN: the matching probes as "provider:probe" (their
+ * FUNC is the probe's name, as bcc's).  Problems with the binary or
+ * -p's process are usage errors, as in trace and run.
+ */
+static int find_usdt(struct counter *c, const struct probe_pattern *p,
+		     int *nr)
+{
+	regex_t re;
+	int n;
+
+	c->kind = FUNCCOUNT_USDT;
+	if (regcomp(&re, p->regex, REG_EXTENDED | REG_NOSUB))
+		return EXIT_USAGE;	/* probe_pattern_parse() compiled it */
+	n = usdt_match(p->lib, &re, env.pid, env.pattern, &c->binary,
+		       &c->names);
+	regfree(&re);
+	if (n == -ENOMEM)
+		return EXIT_RUNTIME;
+	if (n < 0)
+		return EXIT_USAGE;
+	if (!n) {
+		probe_free_names(c->names, 0);
+		c->names = NULL;
+		pr_err("%s: no USDT probe of %s matches (cbcc tplist -l %s "
+		       "lists them)", env.pattern, c->binary, c->binary);
+		return EXIT_USAGE;
+	}
+	*nr = n;
+	return 0;
+}
+
+/* What FUNC shows for location i: a USDT probe without its provider. */
+static const char *display_name(const struct counter *c, int i)
+{
+	const char *colon;
+
+	if (c->kind == FUNCCOUNT_USDT && (colon = strchr(c->names[i], ':')))
+		return colon + 1;
+	return c->names[i];
+}
 
 /* Fills c->names from the pattern; returns an exit code. */
 static int find_candidates(struct counter *c, const struct probe_pattern *p)
 {
 	int n;
 
-	if (p->kind == PROBE_TRACEPOINT) {
+	if (p->kind == PROBE_USDT) {
+		int ret = find_usdt(c, p, &n);
+
+		if (ret)
+			return ret;
+	} else if (p->kind == PROBE_TRACEPOINT) {
 		c->kind = FUNCCOUNT_TRACEPOINT;
 		n = probe_tracepoints(p->regex, &c->names);
 	} else if (p->lib[0]) {
@@ -310,6 +360,10 @@ static int attach_one(struct counter *c, int i)
 		break;
 	case FUNCCOUNT_KPROBE:
 		s.kind = ATTACH_KPROBE;
+		break;
+	case FUNCCOUNT_USDT:
+		s.kind = ATTACH_USDT;
+		s.lib = c->binary;
 		break;
 	}
 	return engine_attach(c->mod.e, &s);
@@ -530,7 +584,7 @@ static int read_counts(struct counter *c, struct row **out, bool clear)
 			if (!c->attached[i] ||
 			    bpf_map_lookup_elem(c->map_fd, &k, vals))
 				continue;
-			rows[n].name = c->names[i];
+			rows[n].name = display_name(c, i);
 			rows[n++].count = sum_cpus(vals, ncpus);
 			if (clear) {
 				memset(vals, 0, ncpus * sizeof(*vals));

@@ -9,6 +9,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -56,6 +57,10 @@ static const struct cmd {
 	  "list tracepoints and USDT probes" },
 	{ "export", PRECOMPILED(cmd_export),
 	  "serve Prometheus metrics of several programs (YAML)" },
+	{ "cache", COMPILES(cmd_cache),
+	  "show or empty the compiled-program cache" },
+	{ "vm", PRECOMPILED(cmd_vm),
+	  "run a command inside a stock kernel under qemu" },
 };
 
 static void usage(FILE *f)
@@ -73,6 +78,11 @@ static void usage(FILE *f)
 #ifdef CBCC_CORE
 	fprintf(f, "cbcc-core runs precompiled CO-RE objects (libbpf); "
 		"'cbcc' compiles BPF C at run time.\n");
+#else
+	fprintf(f, "\nGlobal option (before COMMAND):\n"
+		"  --no-cache   compile every program, neither reading nor "
+		"writing the\n"
+		"               compiled-program cache (also: CBCC_CACHE=0)\n");
 #endif
 }
 
@@ -81,6 +91,14 @@ int main(int argc, char **argv)
 	static char prog[64];
 	size_t i;
 
+#ifndef CBCC_CORE
+	/* Global: the compiled-program cache is neither read nor written. */
+	if (argc >= 2 && !strcmp(argv[1], "--no-cache")) {
+		setenv("CBCC_CACHE", "0", 1);
+		argc--;
+		argv++;
+	}
+#endif
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

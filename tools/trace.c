@@ -30,6 +30,7 @@
 #include "probe_targets.h"
 #include "textesc.h"
 #include "tool.h"
+#include "usdt.h"
 
 #define MAX_STACK_DEPTH	127	/* PERF_MAX_STACK_DEPTH */
 #define MAX_INCLUDES	16
@@ -141,14 +142,17 @@ static const struct tool_desc desc = {
 "  PROBE: [p|r]:[lib]:func[+off][(signature)] [(predicate)]\n"
 "         [\"format\", args...]\n"
 "         t:category:event [(predicate)] [\"format\", args...]\n"
+"         u:binary:[provider:]probe [(predicate)] [\"format\", args...]\n"
 "  args: arg1..arg6 (argN@user: user memory), retval (r: probes), args->field\n"
-"  (tracepoints), $pid $tgid $uid $gid $cpu $task, any C expression.\n"
+"  (tracepoints), arg1..argN (USDT: the probe's arguments),\n"
+"  $pid $tgid $uid $gid $cpu $task, any C expression.\n"
 "  format: %d %u %x %c %s %p %K (kernel symbol) %U (user symbol), h/l/ll.\n\n"
 "  trace 't:syscalls:sys_enter_openat \"%s\", args->filename'\n"
 "  trace 'r::do_sys_open \"%llx\", retval'\n"
 "  trace 'c:malloc \"size = %d\", arg1'\n"
 "  trace 'p:c:write (arg1 == 1) \"writing %d bytes to STDOUT\", arg3'\n"
 "  trace 'do_sys_open \"%s\", arg2@user'\n"
+"  trace -p 1234 'u:/usr/bin/python3.11:gc__start \"gen=%d\", arg1'\n"
 "\n"
 "Needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (tracefs);\n"
 "kernel and user functions also CAP_SYS_ADMIN (perf's probe PMUs).\n",
@@ -258,6 +262,10 @@ static int set_cgroup(struct engine *e, int cgfd)
 struct tracer {
 	struct probe_spec *specs;
 	size_t n;
+	struct usdt_target *usdt;	/* per probe: u: probes resolved */
+	struct attach_spec *attach;	/* per probe: where it attaches */
+	char (*prog)[32];		/* per probe: its program's name */
+	char **targets;			/* per probe: attach target text */
 	bool all_trivial;
 	struct engine *e;
 	int stacks_fd;
@@ -695,6 +703,8 @@ static int check_targets(struct tracer *t, char **paths)
 		char **names, *re;
 		int n;
 
+		if (p->kind == PROBE_USDT)
+			continue;	/* resolve_usdt() found it */
 		if (p->kind == PROBE_TRACEPOINT) {
 			if (!kernel_tracepoint_exists(p->category, p->func)) {
 				pr_err("probe %zu: unknown tracepoint %s:%s (see %s/available_events)",
@@ -738,36 +748,94 @@ static int check_targets(struct tracer *t, char **paths)
 	return 0;
 }
 
-static int attach_probes(struct tracer *t, char **paths)
+/*
+ * The u: probes' binaries and probes (and -p's process) are looked up
+ * before anything is generated: argN's type is the note's, and a bad
+ * probe is a usage error that costs no compile.
+ */
+static int resolve_usdt(struct tracer *t)
 {
-	char prog[32];
+	pid_t pid = env.tgid > 0 ? env.tgid : -1;
+	char *name, what[64];
+	size_t i;
+	int err;
+
+	t->usdt = calloc(t->n, sizeof(*t->usdt));
+	if (!t->usdt)
+		return EXIT_RUNTIME;
+	for (i = 0; i < t->n; i++) {
+		const struct probe_spec *p = &t->specs[i];
+
+		if (p->kind != PROBE_USDT)
+			continue;
+		if (asprintf(&name, "%s%s%s", p->provider ? p->provider : "",
+			     p->provider ? ":" : "", p->func) < 0)
+			return EXIT_RUNTIME;
+		snprintf(what, sizeof(what), "probe %zu", i + 1);
+		err = usdt_resolve(p->lib, name, pid, what, &t->usdt[i]);
+		free(name);
+		if (err)
+			return err == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Where each probe attaches; the engine sees them all before compiling. */
+static int plan_attach(struct tracer *t, char **paths)
+{
+	size_t i;
+
+	t->attach = calloc(t->n, sizeof(*t->attach));
+	t->prog = calloc(t->n, sizeof(*t->prog));
+	t->targets = calloc(t->n, sizeof(*t->targets));
+	if (!t->attach || !t->prog || !t->targets)
+		return -ENOMEM;
+	for (i = 0; i < t->n; i++) {
+		const struct probe_spec *p = &t->specs[i];
+		const struct usdt_target *u = &t->usdt[i];
+		struct attach_spec *s = &t->attach[i];
+		int ret = 0;
+
+		probe_gen_prog_name(i, t->prog[i], sizeof(t->prog[i]));
+		s->prog = t->prog[i];
+		s->target = p->func;
+		s->offset = p->offset;
+		s->pid = env.tgid > 0 ? env.tgid : -1;
+		if (p->kind == PROBE_TRACEPOINT) {
+			ret = asprintf(&t->targets[i], "%s:%s", p->category,
+				       p->func);
+			s->kind = ATTACH_TRACEPOINT;
+		} else if (p->kind == PROBE_USDT) {
+			/* As resolved: no second search, no ambiguity. */
+			ret = asprintf(&t->targets[i], "%s:%s",
+				       u->probe->provider, u->probe->name);
+			s->kind = ATTACH_USDT;
+			s->lib = u->file->path;
+		} else if (p->lib[0]) {
+			s->kind = p->kind == PROBE_RETURN ? ATTACH_URETPROBE :
+							    ATTACH_UPROBE;
+			s->lib = paths[i];
+		} else {
+			s->kind = p->kind == PROBE_RETURN ? ATTACH_KRETPROBE :
+							    ATTACH_KPROBE;
+		}
+		if (ret < 0) {
+			t->targets[i] = NULL;
+			return -ENOMEM;
+		}
+		if (t->targets[i])
+			s->target = t->targets[i];
+	}
+	return 0;
+}
+
+static int attach_probes(struct tracer *t)
+{
 	size_t i;
 	int err;
 
 	for (i = 0; i < t->n && !cli_stop_requested(); i++) {
-		const struct probe_spec *p = &t->specs[i];
-		struct attach_spec s = {
-			.prog = prog,
-			.target = p->func,
-			.offset = p->offset,
-			.pid = env.tgid > 0 ? env.tgid : -1,
-		};
-		char tp[256];
-
-		probe_gen_prog_name(i, prog, sizeof(prog));
-		if (p->kind == PROBE_TRACEPOINT) {
-			snprintf(tp, sizeof(tp), "%s:%s", p->category, p->func);
-			s.kind = ATTACH_TRACEPOINT;
-			s.target = tp;
-		} else if (p->lib[0]) {
-			s.kind = p->kind == PROBE_RETURN ? ATTACH_URETPROBE :
-							   ATTACH_UPROBE;
-			s.lib = paths[i];
-		} else {
-			s.kind = p->kind == PROBE_RETURN ? ATTACH_KRETPROBE :
-							   ATTACH_KPROBE;
-		}
-		err = engine_attach(t->e, &s);
+		err = engine_attach(t->e, &t->attach[i]);
 		if (err)
 			return err;
 	}
@@ -843,6 +911,8 @@ int cmd_trace(int argc, char **argv)
 	}
 	cli_catch_stop_signals();
 	ret = parse_probes(&t);
+	if (!ret)
+		ret = resolve_usdt(&t);
 	if (ret)
 		goto out;
 
@@ -858,6 +928,7 @@ int cmd_trace(int argc, char **argv)
 	go.user_stack = env.user_stack;
 	go.includes = env.includes;
 	go.nr_includes = env.nr_includes;
+	go.usdt = t.usdt;
 	text = probe_gen_trace(t.specs, t.n, &go, &bad, &perr);
 	if (!text) {
 		snprintf(what, sizeof(what), "bad probe %zu", bad + 1);
@@ -882,15 +953,23 @@ int cmd_trace(int argc, char **argv)
 	ret = paths ? check_targets(&t, paths) : EXIT_RUNTIME;
 	if (ret)
 		goto out;
+	err = plan_attach(&t, paths);
+	if (err) {
+		ret = exit_code_for(err);
+		goto out;
+	}
 	eo.text = text;
 	eo.verbose = env.verbose > 1;
+	/* The u: probes' bpf_usdt_readarg() readers come from these. */
+	eo.specs = t.attach;
+	eo.nspecs = t.n;
 	err = engine_open(&eo, &t.e);
 	if (!err)
 		err = engine_load(t.e);
 	if (!err && cgfd >= 0)
 		err = set_cgroup(t.e, cgfd);
 	if (!err)
-		err = attach_probes(&t, paths);
+		err = attach_probes(&t);
 	events_set_perf_pages(env.buffer_pages);
 	if (!err)
 		err = engine_buffer_open(t.e, "events", on_event, on_lost, &t);
@@ -936,9 +1015,18 @@ out:
 	for (i = 0; paths && i < t.n; i++)
 		free(paths[i]);
 	free(paths);
-	for (i = 0; i < t.n; i++)
+	for (i = 0; i < t.n; i++) {
 		probe_spec_free(&t.specs[i]);
+		if (t.usdt)
+			usdt_target_free(&t.usdt[i]);
+		if (t.targets)
+			free(t.targets[i]);
+	}
 	free(t.specs);
+	free(t.usdt);
+	free(t.attach);
+	free(t.prog);
+	free(t.targets);
 	free(text);
 	return ret;
 }

@@ -269,6 +269,7 @@ static int open_and_load(const struct env *env, struct engine **e)
 		.kernel_source = env->kernel_source,
 		.verbose = env->verbose > 1,
 		.no_kernel_structs = true,	/* packets only */
+		.btf_maps = env->pin,
 	};
 	int i, err;
 

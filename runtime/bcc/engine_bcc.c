@@ -1,37 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * engine_bcc.c - the engine over libbcc: BCC-dialect C compiled at run
- * time (clang/LLVM inside libbcc), loaded and attached as bcc's python
- * front end does, so any program it runs, cbcc runs the same way.
+ * engine_bcc.c - the engine for BCC-dialect C compiled at run time.
+ * libbcc (clang/LLVM) runs in cbcc-compile, a short-lived helper
+ * (compile_client.c), which hands back the programs' instructions and
+ * the maps it made; they are loaded and attached here by fd, as bcc's
+ * python front end would, so any program it runs, cbcc runs the same
+ * way, while this process never maps the compiler.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/utsname.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <bcc/bcc_common.h>
-#include <bcc/bcc_syms.h>
-#include <bcc/libbpf.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
 
+#include "attach_fd.h"
 #include "attach_spec.h"
+#include "compile_client.h"
 #include "detach.h"
 #include "engine.h"
 #include "events.h"
 #include "kernel.h"
+#include "loadable.h"
 #include "log.h"
+#include "probe_targets.h"
+#include "progcache.h"
 #include "usdt.h"
 #include "usdt_gen.h"
 #include "xdp.h"
@@ -54,12 +55,12 @@ struct loaded_prog {
 struct attachment {
 	enum attach_kind kind;
 	int fd;			/* perf event or link fd, or -1 */
-	char *ev_name;		/* k/uprobe event to remove, or NULL */
 	struct xdp_attachment *xdp;
 };
 
 struct engine {
-	void *mod;
+	struct loadable *mod;	/* compiled: programs and map descriptions */
+	int *map_fds;		/* mod->nr_maps, table order */
 	char *name;
 	int verbose;
 	/* What engine_load() compiles: kept from open, plus the config. */
@@ -69,6 +70,7 @@ struct engine {
 	int ncflags;
 	char *kernel_source;
 	bool no_kernel_structs;
+	bool btf_maps;		/* maps with libbcc's BTF: no cache */
 	char **spec_bufs;	/* strings behind auto_spec() results */
 	size_t nr_spec_bufs;
 	struct loaded_prog *progs;
@@ -76,7 +78,6 @@ struct engine {
 	struct attachment *atts;
 	size_t nr_atts;
 	struct event_reader *events;
-	const char ***fields;	/* per map: perf event field strings */
 };
 
 static int add_attachment(struct engine *e, struct attachment a)
@@ -91,28 +92,17 @@ static int add_attachment(struct engine *e, struct attachment a)
 	return 0;
 }
 
+/*
+ * Probes are PMU perf events: closing the fd removes them.  (The kernel
+ * still wants what tracefs probe events wanted of a non-root user,
+ * CAP_DAC_OVERRIDE, so perm_error() says the same.)
+ */
 static void detach_one(struct attachment *a)
 {
 	if (a->fd >= 0)
 		close(a->fd);
-	switch (a->kind) {
-	case ATTACH_KPROBE:
-	case ATTACH_KRETPROBE:
-		if (a->ev_name)
-			bpf_detach_kprobe(a->ev_name);
-		break;
-	case ATTACH_UPROBE:
-	case ATTACH_URETPROBE:
-		if (a->ev_name)
-			bpf_detach_uprobe(a->ev_name);
-		break;
-	case ATTACH_XDP:
+	if (a->kind == ATTACH_XDP)
 		xdp_detach(a->xdp);
-		break;
-	default:
-		break;
-	}
-	free(a->ev_name);
 }
 
 static void close_att(void *ctx, size_t i)
@@ -132,8 +122,8 @@ static void bcc_close(struct engine *e)
 	/*
 	 * Perf event and link fds first, from several threads: each close
 	 * waits for grace periods in the kernel, and hundreds of them in a
-	 * row (funccount 't:syscalls:*') took most of a minute.  Then the
-	 * probe events and XDP, in reverse order.
+	 * row (funccount 't:syscalls:*') took most of a minute.  Then XDP,
+	 * in reverse order.
 	 */
 	detach_parallel(e->nr_atts, close_att, e->atts);
 	for (i = e->nr_atts; i > 0; i--)
@@ -144,11 +134,10 @@ static void bcc_close(struct engine *e)
 		free(e->progs[i].name);
 	}
 	free(e->progs);
-	for (i = 0; e->fields && i < bpf_num_tables(e->mod); i++)
-		free(e->fields[i]);
-	free(e->fields);
 	if (e->mod)
-		bpf_module_destroy(e->mod);
+		detach_close_fds(e->map_fds, e->mod->nr_maps);
+	free(e->map_fds);
+	loadable_free(e->mod);
 	for (i = 0; i < (size_t)e->ncflags; i++)
 		free(e->cflags[i]);
 	for (i = 0; i < e->nr_spec_bufs; i++)
@@ -159,75 +148,6 @@ static void bcc_close(struct engine *e)
 	free(e->kernel_source);
 	free(e->name);
 	free(e);
-}
-
-/*
- * libbcc writes lines of its own on fd 2: the verifier log under a "bpf:
- * Failed to load program" header, "perf_event_open(...): ..." or
- * "create_probe_event: open(...)" when an attach fails, before cbcc's
- * own sentence says the same.  Around each such libbcc call fd 2 points
- * at a memfd; then the text is given back: the verifier log (and bcc's
- * HINT lines) verbatim, since it is the kernel's own explanation, and
- * every other line at debug level (-vv), since cbcc's sentence replaces
- * it.  This is safe because nothing else writes meanwhile: the compile
- * thread is done and signal handlers only set flags.  The compile itself
- * is not captured: clang's diagnostics are the user's to read as they
- * come, and LLVM may end the process mid-compile.  Without a memfd,
- * libbcc's lines pass through as before.
- */
-struct chatter {
-	int saved;	/* the real fd 2, or -1 when not capturing */
-	int fd;
-};
-
-static void chatter_begin(struct chatter *c)
-{
-	c->saved = -1;
-	c->fd = memfd_create("cbcc-libbcc-stderr", MFD_CLOEXEC);
-	if (c->fd < 0)
-		return;
-	fflush(stderr);
-	c->saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (c->saved < 0 || dup2(c->fd, STDERR_FILENO) < 0) {
-		if (c->saved >= 0)
-			close(c->saved);
-		close(c->fd);
-		c->saved = c->fd = -1;
-	}
-}
-
-/*
- * Restores fd 2 and re-emits what libbcc wrote: with verifier_log, lines
- * other than libbcc's "bpf: Failed to load program" header verbatim
- * (the log); otherwise every line at debug level.
- */
-static void chatter_end(struct chatter *c, bool verifier_log)
-{
-	char *buf, *line, *nl;
-	off_t n;
-
-	if (c->saved < 0)
-		return;
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	n = lseek(c->fd, 0, SEEK_END);
-	buf = n > 0 ? malloc(n + 1) : NULL;
-	if (buf && pread(c->fd, buf, n, 0) == n) {
-		buf[n] = '\0';
-		for (line = buf; *line; line = nl) {
-			nl = strchr(line, '\n');
-			nl = nl ? nl + 1 : line + strlen(line);
-			if (verifier_log &&
-			    strncmp(line, "bpf: Failed to load program", 27))
-				fwrite(line, 1, nl - line, stderr);
-			else if (nl - line > 1)
-				pr_debug("libbcc: %.*s", (int)(nl - line - 1),
-					 line);
-		}
-	}
-	free(buf);
-	close(c->fd);
 }
 
 /*
@@ -318,283 +238,6 @@ static int check_tracepoints(const char *text)
 		regfree(&rx);
 	}
 	return err;
-}
-
-/*
- * libbcc asks one question of /proc/kallsyms while compiling: does the
- * kernel have bpf_probe_read_kernel (>= 5.5)?  To answer it, it reads and
- * sorts all ~200k symbols, which is half of a small program's compile CPU.
- * So the compile sees a one-line /proc/kallsyms, bind-mounted in a mount
- * namespace of the compile thread's own; the answer is the same.
- *
- * unshare(CLONE_NEWNS) on a thread gives that thread alone a copy of the
- * mount tree, with its root and working directory carried over (a chroot
- * stays a chroot).  The process's own namespace, root and working
- * directory are never touched: setns() back to them would reset root and
- * cwd to the namespace's root, leaving a chroot and running -c ./cmd in /.
- * The namespace and everything mounted in it go with the thread, even on
- * SIGKILL, and the one-line file lives on a tmpfs mounted only there, so
- * nothing is ever created where anyone else can see it or find it left
- * behind.  (An O_TMPFILE or memfd cannot be bind-mounted: the kernel
- * refuses unlinked files and files of mounts outside the namespace.)
- *
- * Without CAP_SYS_ADMIN, or with CBCC_FULL_KALLSYMS set, the compile reads
- * the real /proc/kallsyms.
- */
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname un;
-	int ma = 0, mi = 0;
-
-	return !uname(&un) && sscanf(un.release, "%d.%d", &ma, &mi) == 2 &&
-	       (ma > major || (ma == major && mi >= minor));
-}
-
-/*
- * In the compile thread's own namespace: mounts made here must not
- * propagate back (systemd makes / shared), so everything used is made
- * private first; where / is not a mount (a chroot into a plain
- * directory), each mount used is made private on its own.
- */
-static int kallsyms_shortcut(void)
-{
-	static const char *const scratch_dirs[] = {
-		"/tmp", "/run", "/var/tmp", "/mnt", "/dev",
-	};
-	static const char line[] =
-		"0000000000000000 T bpf_probe_read_kernel\n";
-	char file[64];
-	const char *dir = NULL;
-	bool all_private;
-	size_t i;
-	int fd, err;
-
-	if (getenv("CBCC_FULL_KALLSYMS"))
-		return -ECANCELED;
-	if (unshare(CLONE_NEWNS))
-		return -errno;
-	all_private = !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	if (!all_private && mount(NULL, "/proc", NULL, MS_REC | MS_PRIVATE,
-				  NULL))
-		return -errno;
-	for (i = 0; i < sizeof(scratch_dirs) / sizeof(*scratch_dirs); i++) {
-		if (!all_private && mount(NULL, scratch_dirs[i], NULL,
-					  MS_REC | MS_PRIVATE, NULL))
-			continue;
-		if (!mount("tmpfs", scratch_dirs[i], "tmpfs",
-			   MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			   "size=4k,mode=0700")) {
-			dir = scratch_dirs[i];
-			break;
-		}
-	}
-	if (!dir)
-		return -errno;
-	snprintf(file, sizeof(file), "%s/kallsyms", dir);
-	err = 0;
-	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || (kernel_at_least(5, 5) &&
-		       write(fd, line, sizeof(line) - 1) != sizeof(line) - 1) ||
-	    mount(file, "/proc/kallsyms", NULL, MS_BIND, NULL))
-		err = -errno;
-	if (fd >= 0)
-		close(fd);
-	/* The bind mount keeps the file; the tmpfs itself is not needed. */
-	umount2(dir, MNT_DETACH);
-	return err;
-}
-
-struct compile_job {
-	struct engine *e;
-	const char *text;
-	unsigned int flags;
-	void *mod;
-};
-
-static void *compile_thread(void *arg)
-{
-	struct compile_job *job = arg;
-	struct engine *e = job->e;
-	int err;
-
-	err = kallsyms_shortcut();
-	if (err)
-		pr_debug("compiling with the full /proc/kallsyms: %s",
-			 strerror(-err));
-	job->mod = bpf_module_create_c_from_string(job->text, job->flags,
-						   (const char **)e->cflags,
-						   e->ncflags, true, NULL);
-	return NULL;
-}
-
-/*
- * The compile's own stderr (clang's diagnostics, LLVM's errors, -vv's
- * rewritten C) goes to a memfd while it runs and is replayed verbatim
- * afterwards: libbcc's clang driver reports some errors (an unknown
- * --cflag: "error: unknown argument") and compiles on regardless, so the
- * text is scanned for clang's "error:" lines, which fail the compile.
- * LLVM may also end the process mid-compile: with exit(1) on some errors
- * of its own (a program over the 512-byte stack limit), or with abort()
- * when a C++ allocation fails (std::bad_alloc under a low RLIMIT_AS).
- * The atexit hook and a SIGABRT handler then replay the text and end
- * with cbcc's sentence.  Nothing else needs undoing then: nothing is
- * attached yet, and the compile's namespace dies with the process.
- */
-static struct {
-	const char *name;	/* what is compiling, or NULL */
-	int saved;		/* the real fd 2 while captured, else -1 */
-	int fd;			/* the memfd */
-	bool replayed;
-} compiling = { .saved = -1, .fd = -1 };
-
-static void capture_begin(const char *name)
-{
-	compiling.name = name;
-	compiling.replayed = false;
-	compiling.fd = memfd_create("cbcc-compile-stderr", MFD_CLOEXEC);
-	if (compiling.fd < 0)
-		return;		/* not captured: errors pass as they come */
-	fflush(stderr);
-	compiling.saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (compiling.saved < 0 ||
-	    dup2(compiling.fd, STDERR_FILENO) < 0) {
-		if (compiling.saved >= 0)
-			close(compiling.saved);
-		close(compiling.fd);
-		compiling.saved = compiling.fd = -1;
-	}
-}
-
-/* A clang/LLVM error line: "error: ..." or "FILE:L:C: error: ...". */
-static bool is_error_line(const char *line, size_t n)
-{
-	return (n >= 7 && !strncmp(line, "error: ", 7)) ||
-	       memmem(line, n, ": error: ", 9) ||
-	       memmem(line, n, ": fatal error: ", 15);
-}
-
-/*
- * Restores fd 2 and writes what the compile wrote there, minus the C++
- * runtime's "terminate called ..." lines (cbcc says it in its words).
- * Returns true when it held an error line.  Only read(), write() and
- * dup2(): the SIGABRT handler calls it too.
- */
-static bool capture_end(void)
-{
-	char buf[4096], line[4096];
-	size_t len = 0;
-	bool error = false;
-	off_t off = 0;
-	ssize_t n, i;
-
-	if (compiling.saved < 0 || compiling.replayed)
-		return false;
-	compiling.replayed = true;
-	fflush(stderr);
-	dup2(compiling.saved, STDERR_FILENO);
-	while ((n = pread(compiling.fd, buf, sizeof(buf), off)) > 0) {
-		off += n;
-		for (i = 0; i < n; i++) {
-			if (len < sizeof(line))
-				line[len++] = buf[i];
-			if (buf[i] != '\n' && len < sizeof(line))
-				continue;
-			if (strncmp(line, "terminate called", 16) &&
-			    strncmp(line, "  what():", 9)) {
-				error |= is_error_line(line, len);
-				if (write(STDERR_FILENO, line, len) < 0)
-					break;
-			}
-			len = 0;
-		}
-	}
-	if (len) {
-		error |= is_error_line(line, len);
-		/* libbcc's "unknown argument" line has no newline. */
-		if (write(STDERR_FILENO, line, len) >= 0 &&
-		    line[len - 1] != '\n' && write(STDERR_FILENO, "\n", 1) < 0)
-			return error;
-	}
-	return error;
-}
-
-static void capture_free(void)
-{
-	if (compiling.saved >= 0)
-		close(compiling.saved);
-	if (compiling.fd >= 0)
-		close(compiling.fd);
-	compiling.saved = compiling.fd = -1;
-	compiling.name = NULL;
-}
-
-static void exit_while_compiling(void)
-{
-	if (!compiling.name)
-		return;
-	capture_end();
-	pr_err("failed to compile %s (diagnostics above)", compiling.name);
-}
-
-static void abort_while_compiling(int sig)
-{
-	if (compiling.name) {
-		capture_end();
-		pr_err("failed to compile %s: LLVM aborted, most likely out "
-		       "of memory (see ulimit -v)", compiling.name);
-		_exit(EXIT_RUNTIME);
-	}
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* Clang recurses deeply on some inputs; thread stacks default to 8 MiB. */
-#define COMPILE_STACK_SIZE	(256u << 20)
-
-static void *compile(struct engine *e, const char *text, unsigned int flags)
-{
-	static bool registered;
-	struct compile_job job = { .e = e, .text = text, .flags = flags };
-	struct sigaction sa = { .sa_handler = abort_while_compiling }, old_sa;
-	sigset_t all, old;
-	pthread_attr_t attr;
-	pthread_t t;
-	bool error;
-	int err;
-
-	if (!registered && !atexit(exit_while_compiling))
-		registered = true;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGABRT, &sa, &old_sa);
-	capture_begin(e->name);
-	/* Stop signals stay with the main thread (tool.c's flag handlers). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_attr_init(&attr);
-	if (!err) {
-		pthread_attr_setstacksize(&attr, COMPILE_STACK_SIZE);
-		err = pthread_create(&t, &attr, compile_thread, &job);
-		pthread_attr_destroy(&attr);
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err) {
-		/* No thread, no private namespace: the slow, plain compile. */
-		pr_debug("compile thread: %s", strerror(err));
-		job.mod = bpf_module_create_c_from_string(text, flags,
-				(const char **)e->cflags, e->ncflags, true,
-				NULL);
-	} else {
-		pthread_join(t, NULL);
-	}
-	error = capture_end();
-	capture_free();
-	sigaction(SIGABRT, &old_sa, NULL);
-	if (error && job.mod) {
-		/* clang said error (e.g. an unknown flag) but went on. */
-		bpf_module_destroy(job.mod);
-		job.mod = NULL;
-	}
-	return job.mod;
 }
 
 /*
@@ -872,6 +515,7 @@ static int bcc_open(const struct engine_opts *opts, struct engine **out)
 	}
 	e->verbose = opts->verbose;
 	e->no_kernel_structs = opts->no_kernel_structs;
+	e->btf_maps = opts->btf_maps;
 	*out = e;
 	return 0;
 nomem:
@@ -931,8 +575,66 @@ static int check_map_create(struct engine *e)
 	return err;
 }
 
+/*
+ * A cached module's maps, made afresh from their descriptions as libbcc
+ * made them (cbcc-compile marks modules whose maps need more: pinned,
+ * shared or BTF-typed maps, and the cache never holds those).
+ */
+static int create_maps(const struct loadable *l, int *fds)
+{
+	char name[BPF_OBJ_NAME_LEN], *p;
+	uint32_t i, key, value;
+	int err;
+
+	for (i = 0; i < l->nr_maps; i++) {
+		const struct loadable_map *m = &l->maps[i];
+		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = m->flags);
+
+		snprintf(name, sizeof(name), "%s", m->name);
+		for (p = name; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '_' &&
+			    *p != '.')
+				*p = '_';
+		key = m->key_size;
+		value = m->value_size;
+		if (m->type == BPF_MAP_TYPE_RINGBUF)
+			key = value = 0;
+		fds[i] = bpf_map_create(m->type, name, key, value,
+					m->max_entries, &opts);
+		if (fds[i] < 0) {
+			err = -errno;
+			pr_info("cache: cannot recreate map '%s': %s", m->name,
+				strerror(errno));
+			while (i--)
+				close(fds[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* A hit with its maps made: true; anything else means compiling. */
+static bool load_cached(struct engine *e, const struct progcache_key *key)
+{
+	struct loadable *l = progcache_lookup(e->name, key);
+	int *fds;
+
+	if (!l)
+		return false;
+	fds = malloc((l->nr_maps ?: 1) * sizeof(*fds));
+	if (!fds || create_maps(l, fds)) {
+		free(fds);
+		loadable_free(l);
+		return false;
+	}
+	e->mod = l;
+	e->map_fds = fds;
+	return true;
+}
+
 static int bcc_load_module(struct engine *e)
 {
+	struct progcache_key key;
 	const char *hdrs;
 	unsigned int flags = 0;
 	char why[256];
@@ -975,25 +677,158 @@ static int bcc_load_module(struct engine *e)
 		return -ENOMEM;
 	if (e->verbose >= 2)
 		flags |= 0x8;	/* DEBUG_SOURCE: the rewritten C */
+	if (e->btf_maps) {
+		key.usable = false;
+		pr_info("cache: not used for %s: its maps are pinned with "
+			"libbcc's BTF", e->name);
+	} else {
+		progcache_key(e->name, text, e->cflags, e->ncflags, flags,
+			      hdrs, &key);
+	}
+	if (load_cached(e, &key)) {
+		free(text);
+		return 0;
+	}
 	/* Phase markers (-vv): tests/test_faults.py reads them. */
 	pr_debug("compiling %s", e->name);
-	e->mod = compile(e, text, flags);
+	err = compile_client_run(e->name, text, e->cflags, e->ncflags, flags,
+				 &e->mod, &e->map_fds);
 	free(text);
-	if (!e->mod) {
-		pr_err("failed to compile %s (diagnostics above)", e->name);
-		return -EINVAL;
-	}
-	return 0;
+	if (!err)
+		progcache_store(e->name, &key, e->mod);
+	return err;
 }
 
 static size_t bcc_nr_progs(struct engine *e)
 {
-	return e->mod ? bpf_num_functions(e->mod) : 0;
+	return e->mod ? e->mod->nr_progs : 0;
 }
 
 static const char *bcc_prog_name(struct engine *e, size_t i)
 {
-	return bpf_function_name(e->mod, i);
+	return i < bcc_nr_progs(e) ? e->mod->progs[i].name : NULL;
+}
+
+static const struct loadable_prog *find_prog(struct engine *e,
+					     const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < bcc_nr_progs(e); i++)
+		if (!strcmp(e->mod->progs[i].name, name))
+			return &e->mod->progs[i];
+	return NULL;
+}
+
+/*
+ * The name the kernel shows (bpftool, cbcc bps), as libbcc gives it: the
+ * function name without its attach prefix, cut to BPF_OBJ_NAME_LEN.
+ */
+static void kernel_prog_name(const char *fn, char *out, size_t size)
+{
+	static const char *const prefixes[] = {
+		"kprobe__", "kretprobe__", "tracepoint__", "raw_tracepoint__",
+		"kfunc__vmlinux__", "kretfunc__vmlinux__", "kfunc__",
+		"kretfunc__", "lsm__",
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++) {
+		n = strlen(prefixes[i]);
+		if (!strncmp(fn, prefixes[i], n) && fn[n]) {
+			fn += n;
+			break;
+		}
+	}
+	snprintf(out, size < BPF_OBJ_NAME_LEN ? size : BPF_OBJ_NAME_LEN,
+		 "%s", fn);
+}
+
+/*
+ * fentry/fexit and LSM programs name their target, as BCC's
+ * KFUNC_PROBE/LSM_PROBE make them: kfunc__vmlinux__F, lsm__HOOK.
+ */
+static int tracing_btf_id(const char *fn, int attach_type)
+{
+	static const char *const prefixes[] = {
+		"kfunc__vmlinux__", "kretfunc__vmlinux__", "kfunc__",
+		"kretfunc__",
+	};
+	char target[256];
+	size_t i, n;
+
+	if (!strncmp(fn, "lsm__", 5)) {
+		snprintf(target, sizeof(target), "bpf_lsm_%s", fn + 5);
+	} else {
+		snprintf(target, sizeof(target), "%s", fn);
+		for (i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++) {
+			n = strlen(prefixes[i]);
+			if (!strncmp(fn, prefixes[i], n)) {
+				snprintf(target, sizeof(target), "%s", fn + n);
+				break;
+			}
+		}
+	}
+	return libbpf_find_vmlinux_btf_id(target, attach_type);
+}
+
+/* The instructions with each map index made that map's fd. */
+static struct bpf_insn *insns_with_fds(struct engine *e,
+				       const struct loadable_prog *p)
+{
+	struct bpf_insn *insns = malloc(p->insn_cnt * sizeof(*insns) + 1);
+	uint32_t k;
+	int idx;
+
+	if (!insns)
+		return NULL;
+	memcpy(insns, p->insns, p->insn_cnt * sizeof(*insns));
+	for (k = 0; k < p->insn_cnt; k++) {
+		idx = loadable_insn_map(&insns[k]);
+		if (idx >= 0)
+			insns[k].imm = e->map_fds[idx];
+	}
+	return insns;
+}
+
+/*
+ * BPF_PROG_LOAD of p; with log_level 0 and a failure, once more with the
+ * log on, so the verifier's explanation is there (as libbcc did).
+ */
+static int load_insns(struct engine *e, const struct loadable_prog *p,
+		      enum bpf_prog_type type, int attach_type, char *log)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	char name[BPF_OBJ_NAME_LEN];
+	struct bpf_insn *insns;
+	int fd, err, btf_id;
+
+	insns = insns_with_fds(e, p);
+	if (!insns)
+		return -ENOMEM;
+	kernel_prog_name(p->name, name, sizeof(name));
+	opts.kern_version = e->mod->kern_version;
+	if (attach_type >= 0)
+		opts.expected_attach_type = attach_type;
+	if (type == BPF_PROG_TYPE_TRACING || type == BPF_PROG_TYPE_LSM) {
+		btf_id = tracing_btf_id(p->name, attach_type);
+		if (btf_id > 0)
+			opts.attach_btf_id = btf_id;
+	}
+	opts.log_buf = log;
+	opts.log_size = VERIFIER_LOG_SIZE;
+	opts.log_level = e->verbose ? 1 : 0;
+	fd = bpf_prog_load(type, name, e->mod->license, insns, p->insn_cnt,
+			   &opts);
+	err = fd < 0 ? -errno : 0;
+	if (fd < 0 && !opts.log_level && err != -EPERM && err != -EMFILE) {
+		opts.log_level = 1;
+		fd = bpf_prog_load(type, name, e->mod->license, insns,
+				   p->insn_cnt, &opts);
+		err = fd < 0 ? -errno : 0;
+	}
+	free(insns);
+	return fd < 0 ? err : fd;
 }
 
 static int bcc_load_prog(struct engine *e, const char *prog,
@@ -1002,8 +837,8 @@ static int bcc_load_prog(struct engine *e, const char *prog,
 {
 	struct bpf_prog_info info = {};
 	__u32 info_len = sizeof(info);
+	const struct loadable_prog *p;
 	struct loaded_prog *n;
-	struct chatter c;
 	char *log, what[300];
 	bool have_log;
 	size_t i;
@@ -1015,7 +850,8 @@ static int bcc_load_prog(struct engine *e, const char *prog,
 			goto count;
 		}
 	}
-	if (!bpf_function_start(e->mod, prog)) {
+	p = find_prog(e, prog);
+	if (!p) {
 		pr_err("no function '%s' in %s", prog, e->name);
 		return -ENOENT;
 	}
@@ -1023,19 +859,12 @@ static int bcc_load_prog(struct engine *e, const char *prog,
 	if (!log)
 		return -ENOMEM;
 	pr_debug("loading program '%s'", prog);
-	chatter_begin(&c);
-	fd = bcc_func_load(e->mod, type, prog, bpf_function_start(e->mod, prog),
-			   bpf_function_size(e->mod, prog),
-			   bpf_module_license(e->mod),
-			   bpf_module_kern_version(e->mod),
-			   e->verbose ? 1 : 0, log, VERIFIER_LOG_SIZE, NULL,
-			   attach_type);
-	err = -errno;
-	/* libbcc prints the verifier log itself when the load fails. */
-	chatter_end(&c, fd < 0);
+	fd = load_insns(e, p, type, attach_type, log);
+	err = fd < 0 ? fd : 0;
 	have_log = *log;
-	if (fd >= 0 && e->verbose && have_log)
-		fprintf(stderr, "%s", log);
+	if ((fd < 0 || e->verbose) && have_log)
+		fprintf(stderr, "%s%s", log,
+			log[strlen(log) - 1] == '\n' ? "" : "\n");
 	free(log);
 	if (fd < 0) {
 		snprintf(what, sizeof(what), "loading program '%s'", prog);
@@ -1082,9 +911,8 @@ static int attach_kprobe_one(struct engine *e, int fd, bool ret,
 			     const char *func, uint64_t offset)
 {
 	struct attachment a = { .kind = ret ? ATTACH_KRETPROBE : ATTACH_KPROBE };
-	char ev[256], what[300], *fixed, *p;
-	struct chatter c;
-	int pfd, err;
+	char what[300], *fixed;
+	int pfd;
 
 	fixed = kernel_fix_syscall_name(func);
 	if (!fixed)
@@ -1095,30 +923,19 @@ static int attach_kprobe_one(struct engine *e, int fd, bool ret,
 		free(fixed);
 		return -ENOENT;
 	}
-	/* Event names as bcc: p_FUNC_bcc_PID, with '.' made '_'. */
-	snprintf(ev, sizeof(ev), "%s_%s_bcc_%d", ret ? "r" : "p", fixed,
-		 (int)getpid());
-	for (p = ev; *p; p++)
-		if (*p == '.' || *p == '+')
-			*p = '_';
-	chatter_begin(&c);
-	pfd = bpf_attach_kprobe(fd, ret ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
-				ev, fixed, offset, 0);
-	err = errno ? -errno : -EINVAL;
-	chatter_end(&c, false);
+	pfd = attach_fd_kprobe(fd, ret, fixed, offset);
 	if (pfd < 0) {
 		snprintf(what, sizeof(what), "attaching a %s to %s",
 			 ret ? "kretprobe" : "kprobe", fixed);
-		if (!perm_error(err, what, BPF_PROG_TYPE_KPROBE, true))
+		if (!perm_error(pfd, what, BPF_PROG_TYPE_KPROBE, true))
 			pr_err("cannot attach %s to %s: %s",
 			       ret ? "kretprobe" : "kprobe", fixed,
-			       strerror(-err));
+			       strerror(-pfd));
 		free(fixed);
-		return err;
+		return pfd;
 	}
 	free(fixed);
 	a.fd = pfd;
-	a.ev_name = strdup(ev);
 	return add_attachment(e, a);
 }
 
@@ -1174,7 +991,6 @@ static int attach_kprobe_multi(struct engine *e, int fd,
 static int attach_tracepoint(struct engine *e, int fd, const char *target)
 {
 	struct attachment a = { .kind = ATTACH_TRACEPOINT };
-	struct chatter c;
 	char cat[128], *ev;
 	int pfd, err;
 
@@ -1188,10 +1004,8 @@ static int attach_tracepoint(struct engine *e, int fd, const char *target)
 	err = tracepoint_check(cat, ev, false);
 	if (err)
 		return err;
-	chatter_begin(&c);
-	pfd = bpf_attach_tracepoint(fd, cat, ev);
-	err = -errno;
-	chatter_end(&c, false);
+	pfd = attach_fd_tracepoint(fd, cat, ev);
+	err = pfd;
 	if (pfd < 0) {
 		char what[300];
 
@@ -1212,50 +1026,41 @@ static int attach_uprobe_at(struct engine *e, int fd, const struct attach_spec *
 {
 	struct attachment a = { .kind = s->kind };
 	bool ret = s->kind == ATTACH_URETPROBE;
-	int pfd, err, pid = s->pid > 0 ? s->pid : -1;
-	char ev[PATH_MAX + 64], msg[PATH_MAX + 300], *p;
-	struct chatter c;
+	char msg[PATH_MAX + 300];
+	int pfd;
 
-	if (pid > 0)
-		snprintf(ev, sizeof(ev), "%s_%s_0x%llx_%d", ret ? "r" : "p",
-			 path, (unsigned long long)addr, pid);
-	else
-		snprintf(ev, sizeof(ev), "%s_%s_0x%llx", ret ? "r" : "p",
-			 path, (unsigned long long)addr);
-	for (p = ev + 2; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9')))
-			*p = '_';
-	chatter_begin(&c);
-	pfd = bpf_attach_uprobe(fd, ret ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
-				ev, path, addr, pid, (uint32_t)s->ref_ctr_offset);
-	err = errno ? -errno : -EINVAL;
-	chatter_end(&c, false);
+	pfd = attach_fd_uprobe(fd, ret, path, addr, s->ref_ctr_offset, s->pid);
 	if (pfd < 0) {
 		snprintf(msg, sizeof(msg), "attaching a %s to %s",
 			 ret ? "uretprobe" : "uprobe", what);
-		if (err == -EINVAL && s->ref_ctr_offset)
+		if (pfd == -EINVAL && s->ref_ctr_offset)
 			/* uprobe_register() refuses a second ref_ctr_offset. */
 			pr_err("cannot attach %s to %s: the kernel refuses it "
 			       "while another uprobe on that site does not "
 			       "count the probe's semaphore (bcc's USDT with a "
 			       "PID sets it by hand)",
 			       ret ? "uretprobe" : "uprobe", what);
-		else if (!perm_error(err, msg, BPF_PROG_TYPE_KPROBE, true))
+		else if ((pfd == -ERANGE || pfd == -EOPNOTSUPP) &&
+			 s->ref_ctr_offset)
+			pr_err("cannot attach %s to %s: the kernel's uprobe "
+			       "PMU cannot count its semaphore at 0x%llx "
+			       "(ref_ctr_offset, Linux 4.20+)",
+			       ret ? "uretprobe" : "uprobe", what,
+			       (unsigned long long)s->ref_ctr_offset);
+		else if (!perm_error(pfd, msg, BPF_PROG_TYPE_KPROBE, true))
 			pr_err("cannot attach %s to %s: %s",
 			       ret ? "uretprobe" : "uprobe", what,
-			       strerror(-err));
-		return err;
+			       strerror(-pfd));
+		return pfd;
 	}
 	a.fd = pfd;
-	a.ev_name = strdup(ev);
 	return add_attachment(e, a);
 }
 
 static int attach_uprobe(struct engine *e, int fd, const struct attach_spec *s)
 {
-	char what[PATH_MAX + 300];
-	struct bcc_symbol sym = {};
+	char what[PATH_MAX + 300], *path;
+	uint64_t off = 0;
 	int err;
 
 	if (!s->target) {
@@ -1263,16 +1068,16 @@ static int attach_uprobe(struct engine *e, int fd, const struct attach_spec *s)
 			 (unsigned long long)s->offset);
 		return attach_uprobe_at(e, fd, s, s->lib, s->offset, what);
 	}
-	if (bcc_resolve_symname(s->lib, s->target, 0,
-				s->pid > 0 ? s->pid : 0, NULL, &sym) < 0) {
+	path = probe_find_binary(s->lib);
+	if (!path || probe_elf_symbol_offset(path, s->target, &off)) {
 		pr_err("could not determine address of symbol %s in %s",
 		       s->target, s->lib);
+		free(path);
 		return -ENOENT;
 	}
-	snprintf(what, sizeof(what), "%s:%s", sym.module, s->target);
-	err = attach_uprobe_at(e, fd, s, sym.module, sym.offset + s->offset,
-			       what);
-	free((void *)sym.module);
+	snprintf(what, sizeof(what), "%s:%s", path, s->target);
+	err = attach_uprobe_at(e, fd, s, path, off + s->offset, what);
+	free(path);
 	return err;
 }
 
@@ -1368,20 +1173,18 @@ static int bcc_attach(struct engine *e, const struct attach_spec *s)
 	case ATTACH_XDP:
 		return attach_xdp(e, fd, s);
 	case ATTACH_RAW_TRACEPOINT:
-		lfd = bpf_attach_raw_tracepoint(fd, s->target);
+		lfd = attach_fd_raw_tracepoint(fd, s->target);
 		break;
 	case ATTACH_KFUNC:
 	case ATTACH_KRETFUNC:
-		lfd = bpf_attach_kfunc(fd);
-		break;
 	case ATTACH_LSM:
-		lfd = bpf_attach_lsm(fd);
+		lfd = attach_fd_tracing(fd);
 		break;
 	default:
 		return -EINVAL;
 	}
 	if (lfd < 0) {
-		int err = -errno;
+		int err = lfd;
 		char what[300];
 
 		snprintf(what, sizeof(what), "attaching '%s' to %s", s->prog,
@@ -1431,44 +1234,29 @@ static int bcc_auto_spec(struct engine *e, size_t i, struct attach_spec *out)
 
 static size_t bcc_nr_maps(struct engine *e)
 {
-	return e->mod ? bpf_num_tables(e->mod) : 0;
+	return e->mod ? e->mod->nr_maps : 0;
 }
 
 static int bcc_map(struct engine *e, size_t i, struct engine_map *m)
 {
+	const struct loadable_map *lm;
+
 	if (i >= bcc_nr_maps(e))
 		return -ENOENT;
-	m->name = bpf_table_name(e->mod, i);
-	m->type = bpf_table_type_id(e->mod, i);
-	m->fd = bpf_table_fd_id(e->mod, i);
-	m->key_size = bpf_table_key_size_id(e->mod, i);
-	m->value_size = bpf_table_leaf_size_id(e->mod, i);
-	m->max_entries = bpf_table_max_entries_id(e->mod, i);
-	m->key_desc = bpf_table_key_desc_id(e->mod, i);
-	m->value_desc = bpf_table_leaf_desc_id(e->mod, i);
-	m->nr_event_fields = bpf_perf_event_fields(e->mod, m->name);
-	m->event_fields = NULL;
+	lm = &e->mod->maps[i];
+	m->name = lm->name;
+	m->type = lm->type;
+	m->fd = e->map_fds[i];
+	m->key_size = lm->key_size;
+	m->value_size = lm->value_size;
+	m->max_entries = lm->max_entries;
+	m->key_desc = lm->key_desc;
+	m->value_desc = lm->value_desc;
+	m->event_fields = lm->nr_fields ?
+			  (const char *const *)lm->fields : NULL;
+	m->nr_event_fields = lm->nr_fields;
 	m->event_desc = NULL;	/* records: event_fields */
 	m->hist = false;	/* BPF_HISTOGRAM is in the source */
-	if (m->nr_event_fields) {
-		size_t j;
-
-		if (!e->fields)
-			e->fields = calloc(bpf_num_tables(e->mod),
-					   sizeof(*e->fields));
-		if (!e->fields)
-			return -ENOMEM;
-		if (!e->fields[i]) {
-			e->fields[i] = calloc(m->nr_event_fields,
-					      sizeof(**e->fields));
-			if (!e->fields[i])
-				return -ENOMEM;
-			for (j = 0; j < m->nr_event_fields; j++)
-				e->fields[i][j] = bpf_perf_event_field(
-					e->mod, m->name, j);
-		}
-		m->event_fields = e->fields[i];
-	}
 	return 0;
 }
 

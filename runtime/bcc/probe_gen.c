@@ -100,6 +100,7 @@ struct rewrite {
 	FILE *helpers;		/* STRCMP helpers go before the probe */
 	bool bin_cmp;		/* -B */
 	size_t *nr_streq;	/* helpers so far, for unique names */
+	const struct usdt_probe *usdt;	/* u: probes: what argN reads */
 };
 
 static int rewrite_expr(struct rewrite *rw, FILE *out, const char *expr,
@@ -234,6 +235,33 @@ static bool after_member_op(const char *expr, size_t i)
 	return i >= 2 && expr[i - 2] == '-' && expr[i - 1] == '>';
 }
 
+/*
+ * argN of a USDT probe: its Nth argument, read by bcc's
+ * bpf_usdt_readarg() into a variable of the type the note gives it (as
+ * bcc's trace), so the value keeps its sign and width.
+ */
+static int rewrite_usdt_arg(struct rewrite *rw, FILE *out, const char *expr,
+			    size_t s, size_t e)
+{
+	const struct usdt_probe *u = rw->usdt;
+	int n = atoi(expr + s + 3), nargs = usdt_probe_nr_args(u);
+	const char *ty;
+
+	if (n < 1 || n > nargs)
+		return probe_error_set(rw->err, rw->col + s,
+				"%s:%s has %d argument%s: %.*s is out of range",
+				u->provider, u->name, nargs,
+				nargs == 1 ? "" : "s", (int)(e - s), expr + s);
+	if (!strncmp(expr + e, "@user", 5))
+		return probe_error_set(rw->err, rw->col + e,
+				"USDT arguments take no '@user': pointers in them are user memory already");
+	ty = usdt_arg_ctype(u->locs[0].nr_args >= n ?
+			    u->locs[0].args[n - 1].size : 8);
+	fprintf(out, "({ %s __u = 0; bpf_usdt_readarg(%d, ctx, &__u); __u; })",
+		ty, n);
+	return 0;
+}
+
 static int rewrite_word(struct rewrite *rw, FILE *out, const char *expr,
 			size_t s, size_t *e)
 {
@@ -258,6 +286,9 @@ static int rewrite_word(struct rewrite *rw, FILE *out, const char *expr,
 		goto keep;
 	if (len == 6 && !strncmp(w, "STRCMP", 6))
 		return rewrite_strcmp(rw, out, expr, e);
+	if (rw->usdt && len > 3 && len <= 5 && !strncmp(w, "arg", 3) &&
+	    strspn(w + 3, "0123456789") == len - 3)
+		return rewrite_usdt_arg(rw, out, expr, s, *e);
 	if (len == 4 && !strncmp(w, "arg", 3) && w[3] >= '0' && w[3] <= '9') {
 		int n = w[3] - '0';
 
@@ -367,6 +398,13 @@ static int gen_probe(FILE *prog, const struct probe_spec *p, size_t idx,
 
 	rw.syscall = p->kind != PROBE_TRACEPOINT && !p->lib[0] &&
 		     probe_gen_is_syscall_wrapper(p->func, prefix);
+	if (p->kind == PROBE_USDT) {
+		if (!o->usdt || !o->usdt[idx].probe) {
+			ret = probe_error_set(err, 0, "USDT probe not resolved");
+			goto done;
+		}
+		rw.usdt = o->usdt[idx].probe;
+	}
 	probe_gen_prog_name(idx, name, sizeof(name));
 
 	fprintf(out, "\nstruct %s_event {\n\tstruct trace_event_hdr h;\n",

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "probe_spec.h"
+#include "usdt.h"
 
 struct trace_event_hdr {
 	uint64_t ts;		/* bpf_ktime_get_ns() */
@@ -61,6 +62,12 @@ struct trace_gen_opts {
 	 * kernel.h.
 	 */
 	const char *syscall_prefix;
+	/*
+	 * usdt[i]: probe i's USDT probe when it is a u: probe (the sizes
+	 * of its arguments give arg1..argN their C types); NULL when no
+	 * probe is.
+	 */
+	const struct usdt_target *usdt;
 };
 
 /*

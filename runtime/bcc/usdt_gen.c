@@ -18,29 +18,12 @@
 #include "log.h"
 #include "usdt_gen.h"
 
-/* sys/sdt.h's limit, and bcc's. */
-#define USDT_MAX_ARGS	12
-
-static const char *ctype(int size)
-{
-	switch (size) {
-	case 1: return "uint8_t";
-	case -1: return "int8_t";
-	case 2: return "uint16_t";
-	case -2: return "int16_t";
-	case 4: return "uint32_t";
-	case -4: return "int32_t";
-	case -8: return "int64_t";
-	default: return "uint64_t";
-	}
-}
-
 /* One argument's read into *dest; -EINVAL when it cannot be written. */
 static int gen_read(FILE *f, const struct usdt_arg *a,
 		    const struct usdt_target *t, const struct usdt_location *site,
 		    const char *what)
 {
-	const char *ty = ctype(a->size);
+	const char *ty = usdt_arg_ctype(a->size);
 	uint64_t sym;
 
 	switch (a->kind) {
@@ -103,11 +86,8 @@ int usdt_gen_readers(FILE *f, const char *prog, const struct usdt_target *t,
 {
 	const struct usdt_probe *p = t->probe;
 	bool same = usdt_same_args(p);
-	int n, i, nargs = 0, err;
+	int n, i, nargs = usdt_probe_nr_args(p), err;
 
-	for (i = 0; i < p->nr_locs; i++)
-		if (p->locs[i].nr_args > nargs)
-			nargs = p->locs[i].nr_args;
 	if (!same && !t->bias_known) {
 		pr_err("%s: the %d sites of %s:%s read their arguments "
 		       "differently, and where %s is loaded is known only in "
@@ -123,7 +103,7 @@ int usdt_gen_readers(FILE *f, const char *prog, const struct usdt_target *t,
 			const struct usdt_arg *a = &p->locs[0].args[n];
 
 			fprintf(f, "  if (len != sizeof(%s)) return -1;\n",
-				ctype(a->size));
+				usdt_arg_ctype(a->size));
 			err = gen_read(f, a, t, p->nr_locs == 1 ?
 				       &p->locs[0] : NULL, what);
 			if (err)
@@ -142,7 +122,7 @@ int usdt_gen_readers(FILE *f, const char *prog, const struct usdt_target *t,
 				continue;
 			}
 			fprintf(f, "  if (len != sizeof(%s)) return -1;\n",
-				ctype(l->args[n].size));
+				usdt_arg_ctype(l->args[n].size));
 			err = gen_read(f, &l->args[n], t, l, what);
 			if (err)
 				return err;

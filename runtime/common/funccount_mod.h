@@ -32,6 +32,7 @@ enum funccount_kind {
 	FUNCCOUNT_TRACEPOINT,
 	FUNCCOUNT_UPROBE,
 	FUNCCOUNT_KPROBE,
+	FUNCCOUNT_USDT,		/* a uprobe on each site of each probe */
 };
 
 struct funccount_mod {

@@ -174,6 +174,35 @@ static int parse_offset(const char *text, size_t start, size_t len,
 	return 0;
 }
 
+/* u:binary:probe or u:binary:provider:probe, as bcc's trace. */
+static int parse_usdt_target(const char *text, size_t start,
+			     const struct parts *parts, struct probe_spec *p,
+			     struct probe_error *err)
+{
+	size_t last = parts->n - 1;
+	int ret;
+
+	if (parts->n != 3 && parts->n != 4)
+		return probe_error_set(err, start,
+			    "a USDT probe is u:binary:[provider:]probe");
+	if (!parts->len[1])
+		return probe_error_set(err, parts->start[1],
+			    "a USDT probe needs its binary or library");
+	ret = check_symbol(text, parts->start[last], parts->len[last],
+			   "a USDT probe name", err);
+	if (!ret && parts->n == 4)
+		ret = check_symbol(text, parts->start[2], parts->len[2],
+				   "a USDT provider", err);
+	if (ret)
+		return ret;
+	p->lib = dup_range(text + parts->start[1], parts->len[1]);
+	p->func = dup_range(text + parts->start[last], parts->len[last]);
+	if (parts->n == 4)
+		p->provider = dup_range(text + parts->start[2],
+					parts->len[2]);
+	return 0;
+}
+
 static int parse_target(const char *text, size_t start, size_t end,
 			struct probe_spec *p, struct probe_error *err)
 {
@@ -189,14 +218,10 @@ static int parse_target(const char *text, size_t start, size_t end,
 		const char *t = text + parts.start[0];
 
 		if (parts.len[0] > 1 ||
-		    (parts.len[0] == 1 && !strchr("prt", t[0]))) {
-			if (parts.len[0] == 1 && t[0] == 'u')
-				return probe_error_set(err, parts.start[0],
-					    "USDT probes (u:) are not supported");
+		    (parts.len[0] == 1 && !strchr("prtu", t[0])))
 			return probe_error_set(err, parts.start[0],
-				    "probe type must be '', 'p', 'r' or 't', not '%.*s'",
+				    "probe type must be '', 'p', 'r', 't' or 'u', not '%.*s'",
 				    (int)parts.len[0], t);
-		}
 		if (parts.len[0])
 			p->kind = t[0];
 	}
@@ -216,6 +241,9 @@ static int parse_target(const char *text, size_t start, size_t end,
 		p->func = dup_range(text + parts.start[2], parts.len[2]);
 		return 0;
 	}
+
+	if (p->kind == PROBE_USDT)
+		return parse_usdt_target(text, start, &parts, p, err);
 
 	/* 'func', 'lib:func' or 'type:lib:func' (lib may contain ':'). */
 	fs = parts.start[parts.n - 1];
@@ -367,8 +395,9 @@ int probe_spec_parse(const char *text, struct probe_spec *p,
 			ret = probe_error_set(err, s, "unmatched '(' in the signature");
 			goto out;
 		}
-		if (p->kind == PROBE_TRACEPOINT) {
-			ret = probe_error_set(err, s,
+		if (p->kind == PROBE_TRACEPOINT || p->kind == PROBE_USDT) {
+			ret = probe_error_set(err, s, p->kind == PROBE_USDT ?
+				   "USDT probes take no signature; use arg1..argN" :
 				   "tracepoints take no signature; use args->field");
 			goto out;
 		}
@@ -427,6 +456,7 @@ void probe_spec_free(struct probe_spec *p)
 	free(p->lib);
 	free(p->func);
 	free(p->category);
+	free(p->provider);
 	free(p->signature);
 	free(p->predicate);
 	free(p->format);
@@ -573,14 +603,10 @@ static int pattern_parse(const char *text, bool use_regex,
 	} else if (parts.n == 3) {
 		const char *t = text;
 
-		if (parts.len[0] != 1 || !strchr("pt", t[0])) {
-			if (parts.len[0] == 1 && t[0] == 'u')
-				return probe_error_set(err, 0,
-					    "USDT probes (u:) are not supported");
+		if (parts.len[0] != 1 || !strchr("ptu", t[0]))
 			return probe_error_set(err, 0,
-				    "type must be 'p' or 't', not '%.*s'",
+				    "type must be 'p', 't' or 'u', not '%.*s'",
 				    (int)parts.len[0], t);
-		}
 		out->kind = t[0];
 		if (out->kind == PROBE_TRACEPOINT) {
 			out->lib = strdup("");
@@ -593,6 +619,9 @@ static int pattern_parse(const char *text, bool use_regex,
 			out->lib = dup_range(text + parts.start[1],
 					     parts.len[1]);
 			pat = text + parts.start[2];
+			if (out->kind == PROBE_USDT && !parts.len[1])
+				return probe_error_set(err, parts.start[1],
+					    "a USDT pattern is u:binary:probe");
 		}
 	} else {
 		return probe_error_set(err, parts.start[3],

@@ -4,8 +4,10 @@
  *
  * trace:     [p|r]:[lib]:func[+off][(signature)] [(predicate)] ["fmt", args]
  *            t:category:event [(predicate)] ["fmt", args]
- * funccount: func | p::func | lib:func | p:lib:func | t:cat:event, with
- *            '*' wildcards (or a regular expression under -r).
+ *            u:binary:[provider:]probe [(predicate)] ["fmt", args]
+ * funccount: func | p::func | lib:func | p:lib:func | t:cat:event |
+ *            u:binary:probe, with '*' wildcards (or a regular expression
+ *            under -r).
  *
  * Parsing is pure text work (no kernel, no engine), so it is unit tested
  * with cmocka.  Errors carry the 0-based column of the offending character
@@ -30,6 +32,7 @@ enum probe_kind {
 	PROBE_ENTRY = 'p',	/* kprobe or uprobe */
 	PROBE_RETURN = 'r',	/* kretprobe or uretprobe */
 	PROBE_TRACEPOINT = 't',
+	PROBE_USDT = 'u',	/* a USDT probe: a uprobe on each site */
 };
 
 /* One %-conversion of a format string. */
@@ -58,8 +61,9 @@ struct probe_arg {
 struct probe_spec {
 	enum probe_kind kind;
 	char *lib;		/* "" for kernel probes */
-	char *func;		/* function, or the tracepoint's event */
+	char *func;		/* function, tracepoint event, USDT probe */
 	char *category;		/* tracepoints: the category */
+	char *provider;		/* USDT: the provider, NULL when not given */
 	uint64_t offset;	/* func+offset */
 	char *signature;	/* "struct file *f, int x" or NULL */
 	char *predicate;	/* without the outer parens, or NULL */
@@ -99,9 +103,12 @@ int probe_error_set(struct probe_error *err, size_t col, const char *fmt, ...)
 
 /* funccount's patterns. */
 struct probe_pattern {
-	enum probe_kind kind;	/* PROBE_ENTRY or PROBE_TRACEPOINT */
+	enum probe_kind kind;	/* PROBE_ENTRY, PROBE_TRACEPOINT, PROBE_USDT */
 	char *lib;		/* "" for kernel functions and tracepoints */
-	/* POSIX ERE over function names, or over "category:event". */
+	/*
+	 * POSIX ERE over function names, "category:event", or USDT probe
+	 * names (without their provider, as bcc).
+	 */
 	char *regex;
 };
 

@@ -377,6 +377,74 @@ int probe_elf_ifuncs(const char *path, const char *re, char ***out)
 	return elf_functions(path, re, true, out);
 }
 
+/* The symbol's address, from .symtab or .dynsym; 0 when not there. */
+static uint64_t elf_symbol_addr(Elf *elf, const char *want)
+{
+	Elf_Scn *scn = NULL;
+	Elf_Data *data;
+	GElf_Shdr sh;
+	GElf_Sym sym;
+	size_t i, cnt;
+	const char *name;
+	int type;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
+			continue;
+		cnt = sh.sh_size / sh.sh_entsize;
+		for (i = 0; i < cnt; i++) {
+			if (!gelf_getsym(data, i, &sym))
+				continue;
+			type = GELF_ST_TYPE(sym.st_info);
+			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
+			    sym.st_shndx == SHN_UNDEF || !sym.st_value)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (name && !strcmp(name, want))
+				return sym.st_value;
+		}
+	}
+	return 0;
+}
+
+int probe_elf_symbol_offset(const char *path, const char *name,
+			    uint64_t *offset)
+{
+	uint64_t addr;
+	GElf_Phdr ph;
+	size_t i, n;
+	Elf *elf;
+	int fd, err = -ENOENT;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf) {
+		close(fd);
+		return -ENOEXEC;
+	}
+	addr = elf_symbol_addr(elf, name);
+	if (addr && !elf_getphdrnum(elf, &n)) {
+		for (i = 0; i < n; i++) {
+			if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD ||
+			    !(ph.p_flags & PF_X) || addr < ph.p_vaddr ||
+			    addr >= ph.p_vaddr + ph.p_memsz)
+				continue;
+			*offset = addr - ph.p_vaddr + ph.p_offset;
+			err = 0;
+			break;
+		}
+	}
+	elf_end(elf);
+	close(fd);
+	return err;
+}
+
 void probe_warn_ifuncs(const char *path, const char *re)
 {
 	char **names;

@@ -39,6 +39,14 @@ int probe_elf_ifuncs(const char *path, const char *re, char ***out);
 /* One warning line when functions matching re in path are IFUNCs. */
 void probe_warn_ifuncs(const char *path, const char *re);
 
+/*
+ * The file offset of function symbol name in the ELF file path (what a
+ * uprobe is placed by): its address made relative to the loadable
+ * segment holding it.  0, -ENOENT (no such function) or -errno.
+ */
+int probe_elf_symbol_offset(const char *path, const char *name,
+			    uint64_t *offset);
+
 void probe_free_names(char **names, int n);
 
 #endif /* CBCC_PROBE_TARGETS_H */

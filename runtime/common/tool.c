@@ -63,8 +63,11 @@ void tool_usage(const struct tool_desc *d, FILE *f)
 		fprintf(f, "\n%s", d->epilog);
 	if (d->examples)
 		fprintf(f, "\nexamples:\n%s", d->examples);
-	fprintf(f, "\nExit status: 0 ok, 1 runtime error, 2 usage error, "
-		"3 not supported by this kernel.\n");
+	if (d->exit_status)
+		fprintf(f, "\nExit status: %s\n", d->exit_status);
+	else
+		fprintf(f, "\nExit status: 0 ok, 1 runtime error, 2 usage "
+			"error, 3 not supported by this kernel.\n");
 }
 
 static const struct tool_opt *find_opt(const struct tool_opt *opts, int key,
@@ -123,7 +126,7 @@ int tool_parse(const struct tool_desc *d, int argc, char **argv, void *env,
 	       int *first_arg)
 {
 	struct option longs[MAX_OPTS + 2];
-	char shorts[3 * MAX_OPTS + 4];
+	char shorts[3 * MAX_OPTS + 5];
 	size_t i, n = nr_opts(d->opts), ns = 0, nl = 0;
 	int c, nargs;
 
@@ -131,7 +134,13 @@ int tool_parse(const struct tool_desc *d, int argc, char **argv, void *env,
 		pr_err("internal error: too many options");
 		return -EINVAL;
 	}
-	/* A leading ':' reports a missing value apart from an unknown one. */
+	/*
+	 * '+': stop at the first argument instead of permuting argv.  A
+	 * leading ':' (after it) reports a missing value apart from an
+	 * unknown option.
+	 */
+	if (d->in_order)
+		shorts[ns++] = '+';
 	shorts[ns++] = ':';
 	for (i = 0; i < n; i++) {
 		const struct tool_opt *o = &d->opts[i];

@@ -117,6 +117,13 @@ struct tool_desc {
 	const struct tool_opt *opts;	/* ends with {} */
 	const char *epilog;	/* more help after the options, or NULL */
 	const char *examples;	/* the examples block, or NULL */
+	/*
+	 * Options end at the first argument, as in env(1): the arguments
+	 * are a command whose own options are not the tool's.
+	 */
+	bool in_order;
+	/* After "Exit status: ", for a tool whose codes are not the usual. */
+	const char *exit_status;
 };
 
 /*

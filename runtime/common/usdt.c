@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <regex.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
@@ -611,21 +612,23 @@ static int pid_maps_file(int pid, const char *path)
 	return usdt_load_bias(&f, pid, &bias);
 }
 
-int usdt_resolve(const char *binary, const char *probe, int pid,
-		 const char *what, struct usdt_target *t)
+/*
+ * binary (a path, a library name, a program in $PATH) read, with at
+ * least one probe: 0, or -EINVAL/-ENOENT/-errno after one error line.
+ */
+static int open_with_probes(const char *binary, const char *what,
+			    struct usdt_file **f)
 {
 	char *path;
-	bool ambiguous;
 	int err;
 
-	memset(t, 0, sizeof(*t));
 	path = strchr(binary, '/') ? strdup(binary) : probe_find_binary(binary);
 	if (!path) {
 		pr_err("%s: no such file, library or executable '%s' (looked "
 		       "in the ld.so cache and $PATH)", what, binary);
 		return -ENOENT;
 	}
-	err = usdt_file_read(path, &t->file);
+	err = usdt_file_read(path, f);
 	if (err) {
 		if (err == -ENOEXEC)
 			pr_err("%s: %s is not an ELF file", what, path);
@@ -636,13 +639,43 @@ int usdt_resolve(const char *binary, const char *probe, int pid,
 		return err == -ENOEXEC ? -EINVAL : err;
 	}
 	free(path);
-	path = t->file->path;
-	if (!t->file->nr_probes) {
+	if (!(*f)->nr_probes) {
 		pr_err("%s: %s has no USDT probes (no .note.stapsdt notes)",
-		       what, path);
-		usdt_target_free(t);
+		       what, (*f)->path);
+		usdt_file_free(*f);
+		*f = NULL;
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* Process pid maps f: 0, or -ESRCH/-EINVAL after one error line. */
+static int check_pid_maps(const struct usdt_file *f, int pid,
+			  const char *what)
+{
+	int err = pid_maps_file(pid, f->path);
+
+	if (err == -ESRCH)
+		pr_err("%s: no process %d", what, pid);
+	else if (err)
+		pr_err("%s: process %d does not map %s", what, pid, f->path);
+	if (err)
+		return err == -ESRCH ? -ESRCH : -EINVAL;
+	return 0;
+}
+
+int usdt_resolve(const char *binary, const char *probe, int pid,
+		 const char *what, struct usdt_target *t)
+{
+	const char *path;
+	bool ambiguous;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	err = open_with_probes(binary, what, &t->file);
+	if (err)
+		return err;
+	path = t->file->path;
 	t->probe = usdt_find(t->file, probe, &ambiguous);
 	if (!t->probe) {
 		if (ambiguous)
@@ -656,15 +689,10 @@ int usdt_resolve(const char *binary, const char *probe, int pid,
 		return -EINVAL;
 	}
 	if (pid > 0) {
-		err = pid_maps_file(pid, path);
-		if (err == -ESRCH)
-			pr_err("%s: no process %d", what, pid);
-		else if (err)
-			pr_err("%s: process %d does not map %s", what, pid,
-			       path);
+		err = check_pid_maps(t->file, pid, what);
 		if (err) {
 			usdt_target_free(t);
-			return err == -ESRCH ? -ESRCH : -EINVAL;
+			return err;
 		}
 		if (asprintf(&t->attach_path, "/proc/%d/root%s", pid,
 			     path) < 0)
@@ -679,6 +707,49 @@ int usdt_resolve(const char *binary, const char *probe, int pid,
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int usdt_match(const char *binary, const regex_t *re, int pid,
+	       const char *what, char **path, char ***names)
+{
+	struct usdt_file *f;
+	int i, n = 0, err;
+
+	*path = NULL;
+	*names = NULL;
+	err = open_with_probes(binary, what, &f);
+	if (err)
+		return err;
+	err = pid > 0 ? check_pid_maps(f, pid, what) : 0;
+	if (!err) {
+		*names = calloc(f->nr_probes + 1, sizeof(**names));
+		*path = strdup(f->path);
+		if (!*names || !*path)
+			err = -ENOMEM;
+	}
+	for (i = 0; !err && i < f->nr_probes; i++) {
+		const struct usdt_probe *p = &f->probes[i];
+
+		if (regexec(re, p->name, 0, NULL, 0))
+			continue;
+		if (asprintf(&(*names)[n], "%s:%s", p->provider, p->name) < 0) {
+			(*names)[n] = NULL;
+			err = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	usdt_file_free(f);
+	if (err) {
+		for (i = 0; *names && i < n; i++)
+			free((*names)[i]);
+		free(*names);
+		free(*path);
+		*names = NULL;
+		*path = NULL;
+		return err;
+	}
+	return n;
 }
 
 void usdt_target_free(struct usdt_target *t)

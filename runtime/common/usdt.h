@@ -12,9 +12,13 @@
 #ifndef CBCC_USDT_H
 #define CBCC_USDT_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Arguments per probe: sys/sdt.h's limit, and bcc's. */
+#define USDT_MAX_ARGS	12
 
 /* What an argument spec says, in the terms bcc's tplist prints. */
 enum usdt_arg_kind {
@@ -75,6 +79,32 @@ void usdt_file_free(struct usdt_file *f);
 const struct usdt_probe *usdt_find(const struct usdt_file *f,
 				   const char *name, bool *ambiguous);
 
+/* The C type of an argument of size bytes (negative: signed), as bcc's. */
+static inline const char *usdt_arg_ctype(int size)
+{
+	switch (size) {
+	case 1: return "uint8_t";
+	case -1: return "int8_t";
+	case 2: return "uint16_t";
+	case -2: return "int16_t";
+	case 4: return "uint32_t";
+	case -4: return "int32_t";
+	case -8: return "int64_t";
+	default: return "uint64_t";
+	}
+}
+
+/* Arguments of the probe: the most any of its sites has. */
+static inline int usdt_probe_nr_args(const struct usdt_probe *p)
+{
+	int i, n = 0;
+
+	for (i = 0; i < p->nr_locs; i++)
+		if (p->locs[i].nr_args > n)
+			n = p->locs[i].nr_args;
+	return n;
+}
+
 /* Whether every location reads its arguments the same way. */
 bool usdt_same_args(const struct usdt_probe *p);
 
@@ -112,6 +142,17 @@ struct usdt_target {
 int usdt_resolve(const char *binary, const char *probe, int pid,
 		 const char *what, struct usdt_target *t);
 void usdt_target_free(struct usdt_target *t);
+
+/*
+ * bcc funccount's u:BINARY:PATTERN: the probes of binary whose name
+ * (provider left out, as bcc) re matches, as "provider:probe" strings in
+ * *names (malloc'd, free with probe_free_names()), and the file's path
+ * in *path (malloc'd).  With pid > 0 the process must map the file.
+ * Returns how many (0 included), or -errno after one error line as
+ * usdt_resolve().
+ */
+int usdt_match(const char *binary, const regex_t *re, int pid,
+	       const char *what, char **path, char ***names);
 
 /* Parses one argument spec ("8@%rbp", "-4@112(%rsp)"); false if unknown. */
 bool usdt_arg_parse(const char *spec, struct usdt_arg *a);

@@ -1117,6 +1117,7 @@ static int attach_usdt(struct engine *e, struct bpf_program *p,
 		       const struct attach_spec *s)
 {
 	char what[PATH_MAX + 300];
+	LIBBPF_OPTS(bpf_usdt_opts, opts, .usdt_cookie = s->cookie);
 	struct usdt_target t;
 	struct bpf_link *link;
 	int err;
@@ -1134,7 +1135,7 @@ static int attach_usdt(struct engine *e, struct bpf_program *p,
 	}
 	link = bpf_program__attach_usdt(p, s->pid > 0 ? s->pid : -1,
 					t.file->path, t.probe->provider,
-					t.probe->name, NULL);
+					t.probe->name, &opts);
 	usdt_target_free(&t);
 	return attach_link(e, link, s, what);
 }

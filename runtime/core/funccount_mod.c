@@ -22,13 +22,14 @@ static const struct engine_cfg_field cfg_fields[] = {
 /* Every program in funccount.bpf.c, and the one per kind. */
 static const char *const all[] = {
 	"count_kprobe", "count_kprobe_multi", "count_tracepoint",
-	"count_uprobe", "count_sys_enter", "count_sys_exit",
+	"count_uprobe", "count_usdt", "count_sys_enter", "count_sys_exit",
 };
 
 static const char *const progs[] = {
 	[FUNCCOUNT_TRACEPOINT] = "count_tracepoint",
 	[FUNCCOUNT_UPROBE] = "count_uprobe",
 	[FUNCCOUNT_KPROBE] = "count_kprobe",
+	[FUNCCOUNT_USDT] = "count_usdt",
 };
 
 /* CO-RE reads thread_info.status wherever the kernel has it. */

@@ -143,7 +143,10 @@ static void test_errors_point_at_column(void **state)
 {
 	(void)state;
 	parse_bad("x:c:malloc", 0, "probe type");
-	parse_bad("u:c:malloc", 0, "USDT");
+	parse_bad("u:python3:a:b:c", 0, "u:binary:[provider:]probe");
+	parse_bad("u::gc__start", 2, "binary or library");
+	parse_bad("u:python3:gc-start", 12, "unexpected '-'");
+	parse_bad("u:python3:gc__start(int x)", 19, "no signature");
 	parse_bad("t:a:b:c", 0, "t:category:event");
 	parse_bad("t:syscalls:", 11, "tracepoint event");
 	parse_bad("p::vfs-read", 6, "unexpected '-'");
@@ -160,6 +163,28 @@ static void test_errors_point_at_column(void **state)
 	parse_bad("r::f+4", 4, "only allowed on entry");
 	parse_bad("p::f+zz", 5, "invalid offset");
 	parse_bad("", 0, "expected a probe");
+}
+
+static void test_usdt(void **state)
+{
+	struct probe_spec p;
+
+	(void)state;
+	parse_ok("u:/usr/bin/python3:gc__start (arg1 > 0) \"gen=%d\", arg1",
+		 &p);
+	assert_int_equal(p.kind, PROBE_USDT);
+	assert_string_equal(p.lib, "/usr/bin/python3");
+	assert_string_equal(p.func, "gc__start");
+	assert_null(p.provider);
+	assert_false(probe_spec_is_kernel(&p));
+	assert_string_equal(p.predicate, "arg1 > 0");
+	assert_int_equal(p.nargs, 1);
+	probe_spec_free(&p);
+	parse_ok("u:python3:python:gc__done", &p);
+	assert_string_equal(p.lib, "python3");
+	assert_string_equal(p.provider, "python");
+	assert_string_equal(p.func, "gc__done");
+	probe_spec_free(&p);
 }
 
 static void test_patterns(void **state)
@@ -189,6 +214,14 @@ static void test_patterns(void **state)
 					     &err), 0);
 	assert_string_equal(p.regex, "^vfs_(read|write)$");
 	probe_pattern_free(&p);
+	assert_int_equal(probe_pattern_parse("u:python3:gc__*", false, &p,
+					     &err), 0);
+	assert_int_equal(p.kind, PROBE_USDT);
+	assert_string_equal(p.lib, "python3");
+	assert_string_equal(p.regex, "^gc__.*$");
+	probe_pattern_free(&p);
+	assert_int_not_equal(probe_pattern_parse("u::gc", false, &p, &err), 0);
+	assert_int_equal(err.col, 2);
 	assert_int_not_equal(probe_pattern_parse("q:x:y", false, &p, &err), 0);
 	assert_int_not_equal(probe_pattern_parse("a:b:c:d", false, &p, &err),
 			     0);
@@ -240,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_signature_and_offset),
 		cmocka_unit_test(test_format_escapes_and_percent),
 		cmocka_unit_test(test_errors_point_at_column),
+		cmocka_unit_test(test_usdt),
 		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_costly_regex_refused),
 	};

@@ -6,12 +6,18 @@ tools' documented output (``--json`` NDJSON; funccount's and trace's bcc
 text tables), never through cbcc's internals, so it works with either
 binary: ``--cbcc-binary PATH`` (default: ``$CBCC_BIN``, else ``cbcc`` on
 PATH).
+
+``--cbcc-vm=KERNEL`` runs the session inside ``cbcc vm --kernel KERNEL``
+(a stock kernel under qemu, the host's root read-only, the invocation
+directory shared back read-write) and exits with its status; tests
+marked ``cbcc_vm`` run only there (``-m cbcc_vm`` sends only those).
 """
 import contextlib
 import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
@@ -19,6 +25,10 @@ import pytest
 from .tool import FuncCount, Run, Snoop, Trace, XdpCount
 
 _features_cache = {}
+
+# Set in the environment of the pytest that runs inside `cbcc vm`: the
+# kernel it was asked for.
+IN_VM = "PYTEST_CBCC_VM"
 
 
 def pytest_addoption(parser):
@@ -29,6 +39,14 @@ def pytest_addoption(parser):
     g.addoption("--cbcc-ready-timeout", metavar="SECS", type=float,
                 default=120.0,
                 help="how long a tool may take to attach (default 120)")
+    g.addoption("--cbcc-vm", metavar="KERNEL", default=None,
+                help="run this pytest inside `cbcc vm --kernel KERNEL` "
+                     "(6.1, 6.12 or a release); tests marked cbcc_vm run "
+                     "only there")
+    g.addoption("--cbcc-vm-timeout", metavar="SECS", type=int,
+                default=None,
+                help="cbcc vm's --timeout for the whole run (default: "
+                     "none)")
 
 
 def pytest_configure(config):
@@ -37,6 +55,10 @@ def pytest_configure(config):
         "cbcc_requires(*features, **features): skip unless `cbcc features "
         "--json` says each feature is available (name=True) or not "
         "(name=False); the skip reason is the kernel's")
+    config.addinivalue_line(
+        "markers",
+        "cbcc_vm: needs a stock kernel: runs only inside `cbcc vm` "
+        "(pytest --cbcc-vm=KERNEL), skipped elsewhere")
     if config.getoption("--cbcc-binary"):
         _binary(config)     # a wrong path is a usage error up front
 
@@ -52,6 +74,48 @@ def _binary(config):
     if not os.access(b, os.X_OK):
         raise pytest.UsageError(f"pytest-cbcc: {b} is not an executable")
     return os.path.abspath(b)
+
+
+def _vm_argv(args):
+    """The session's arguments without --cbcc-vm[=K]/--cbcc-vm-timeout."""
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a in ("--cbcc-vm", "--cbcc-vm-timeout"):
+            skip = True
+        elif not a.startswith(("--cbcc-vm=", "--cbcc-vm-timeout=")):
+            out.append(a)
+    return out
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """--cbcc-vm: this session, again, inside `cbcc vm`; its status is
+    this pytest's (cbcc vm's own: 124 timed out, 125 the VM failed, 3
+    no such kernel)."""
+    kernel = config.getoption("--cbcc-vm")
+    if not kernel or os.environ.get(IN_VM):
+        return None
+    inv = config.invocation_params
+    argv = [_binary(config), "vm", "--kernel", kernel,
+            "--rwdir", str(inv.dir)]
+    if config.getoption("--cbcc-vm-timeout"):
+        argv += ["--timeout", str(config.getoption("--cbcc-vm-timeout"))]
+    argv += ["--", sys.executable, "-m", "pytest"] + _vm_argv(inv.args)
+    env = dict(os.environ, **{IN_VM: kernel})
+    # The guest's output reaches the terminal as it comes.
+    return subprocess.run(argv, cwd=str(inv.dir), env=env).returncode
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get(IN_VM):
+        return
+    skip = pytest.mark.skip(reason="cbcc_vm: runs inside a stock kernel "
+                            "only: pytest --cbcc-vm=KERNEL")
+    for item in items:
+        if item.get_closest_marker("cbcc_vm"):
+            item.add_marker(skip)
 
 
 def features(binary):

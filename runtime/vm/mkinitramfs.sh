@@ -1,18 +1,19 @@
 #!/bin/sh
-# mkinitramfs.sh RELEASE OUT.cpio.gz ENVFILE [ROOT] - the VM lane's initramfs.
+# mkinitramfs.sh RELEASE OUT.cpio.gz ROOT FILE... - cbcc vm's initramfs.
 #
-# busybox-static, tests/vm/init as /init, the lane's settings (ENVFILE) as
-# /lane.env, and the guest kernel's own modules needed to reach the root
-# (virtio-pci, 9p over virtio, overlayfs) with their dependencies, listed in
-# load order in /modules.order.  ROOT (default /) is where the kernel's
-# lib/modules/RELEASE is: a fetched kernel's unpacked tree.  Built fresh per
-# lane run: nothing to keep in sync with the installed kernel.
+# busybox-static, init (beside this script) as /init, each FILE at the
+# top (cbcc vm's vm.conf and vm.env), and the guest kernel's own modules
+# needed to reach the root (virtio-pci, 9p over virtio, overlayfs) with
+# their dependencies, listed in load order in /modules.order.  ROOT is
+# where the kernel's lib/modules/RELEASE is: / for an installed kernel, a
+# fetched kernel's unpacked tree.  Built fresh per run: nothing to keep
+# in sync with the installed kernel.
 set -eu
 
 release=$1
 out=$2
-envfile=$3
-root=${4:-/}
+root=$3
+shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 
 # What the guest's /init needs before switch_root; the rest (veth, ...) is
@@ -20,8 +21,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 ROOT_MODULES="virtio_pci 9pnet_virtio 9p overlay"
 
 die() {
-	echo "vm: $*" >&2
+	echo "cbcc vm: error: $*" >&2
 	exit 1
+}
+
+# A tool of the host missing: cbcc vm exits 3 for it, as for qemu.
+missing() {
+	echo "cbcc vm: error: $*" >&2
+	exit 3
 }
 
 busybox=
@@ -32,9 +39,10 @@ for b in /bin/busybox /usr/bin/busybox; do
 	fi
 done
 [ -n "$busybox" ] ||
-	die "no static busybox: apt-get install busybox-static"
-command -v cpio >/dev/null || die "no cpio: apt-get install cpio"
-command -v modprobe >/dev/null || die "no modprobe: apt-get install kmod"
+	missing "no static busybox: apt-get install busybox-static"
+command -v cpio >/dev/null || missing "no cpio: apt-get install cpio"
+command -v modprobe >/dev/null ||
+	missing "no modprobe: apt-get install kmod"
 [ -d "$root/lib/modules/$release" ] ||
 	die "no $root/lib/modules/$release: the kernel's modules are missing"
 
@@ -46,7 +54,7 @@ cp "$busybox" "$tmp/bin/busybox"
 ln -s busybox "$tmp/bin/sh"
 cp "$here/init" "$tmp/init"
 chmod 0755 "$tmp/init"
-cp "$envfile" "$tmp/lane.env"
+cp "$@" "$tmp/"
 
 # modprobe prints "insmod PATH" in load order (or "builtin NAME"); a
 # module shared by two chains is loaded once.

@@ -1,0 +1,51 @@
+#!/bin/sh
+# guest-pytest.sh PYTEST_ARGS... - the VM lane's tests, run by run.sh as
+# `cbcc vm ... -- sh tests/vm/guest-pytest.sh ...` inside the guest.
+#
+# One pytest process per vCPU (CBCC_VM_JOBS), sharing the tests through
+# claim files (vm_jobs.py): each writes its own log and JUnit file to
+# CBCC_VM_RESULTS (run.sh shares it back with --rwdir) and one
+# `vm-test:` line per test to our stdout, which cbcc vm streams.  Exits
+# with the lane's status: the first failure; 5 (nothing ran) only if
+# every process ran nothing (one may find the queue empty).
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+res=${CBCC_VM_RESULTS:?run by tests/vm/run.sh}
+cd "$repo" || exit 1
+export CBCC_LANE=vm PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+
+jobs=${CBCC_VM_JOBS:-1}
+queue=$(mktemp -d /tmp/cbcc-vm-queue.XXXXXX) || exit 1
+exec 5>&1
+export CBCC_VM_QUEUE="$queue" CBCC_VM_CONSOLE=/dev/fd/5
+export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
+# A shell starts background commands with SIGINT ignored, and python then
+# never turns SIGINT into KeyboardInterrupt: bcc's tools, which the tests
+# stop with SIGINT, would not stop.  env gives the tests its default back.
+j=1
+while [ "$j" -le "$jobs" ]; do
+	CBCC_VM_JOB=$j env --default-signal=INT,QUIT \
+		/usr/bin/python3 -m pytest -p vm_jobs -v -m vm \
+		--junitxml="$res/junit-$j.xml" "$@" >"$res/pytest-$j.log" 2>&1 &&
+		echo 0 >"$res/pytest-$j.rc" || echo $? >"$res/pytest-$j.rc" &
+	j=$((j + 1))
+done
+wait
+cat "$res"/pytest-*.log >"$res/pytest.log" 2>/dev/null
+echo "vm-guest: tests done, up $(cut -d' ' -f1 /proc/uptime)s"
+rc=5
+j=1
+while [ "$j" -le "$jobs" ]; do
+	r=$(cat "$res/pytest-$j.rc" 2>/dev/null || echo 1)
+	case $r in
+	0) [ "$rc" = 5 ] && rc=0 ;;
+	5) ;;
+	*)
+		[ "$rc" = 0 ] || [ "$rc" = 5 ] && rc=$r
+		echo "vm-guest: pytest job $j failed (status $r): its log follows"
+		cat "$res/pytest-$j.log"
+		;;
+	esac
+	j=$((j + 1))
+done
+exit "$rc"
