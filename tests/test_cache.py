@@ -312,16 +312,27 @@ def test_cache_command_stats_and_clear(cbcc, cache, program, no_leaks):
     assert r.returncode == 0, r.stderr
     assert ndjson(r.stdout) == [{"directory": str(d), "enabled": True,
                                  "entries": 0, "bytes": 0,
-                                 "max_bytes": 64 << 20}]
+                                 "max_bytes": 64 << 20, "hits": 0,
+                                 "stores": 0}]
+    # One cold start (stored), then three warm ones at once: the hit
+    # counter is shared by concurrent processes and loses none.
     assert cbcc_run(cbcc, env, str(program)).returncode == 0
+    warm = [subprocess.Popen([cbcc, "run", "--compile-only", str(program)],
+                             env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE) for _ in range(3)]
+    assert [p.wait(timeout=60) for p in warm] == [0, 0, 0]
     size = os.path.getsize(d / entries(d)[0])
     r = run([cbcc, "cache"], env=dict(env, CBCC_CACHE_MAX="1M"))
     assert r.stdout.splitlines() == [f"directory: {d}", "entries:   1",
-                                     f"bytes:     {size} (bound 1048576)"]
+                                     f"bytes:     {size} (bound 1048576)",
+                                     "hits:      3",
+                                     "stores:    1 (compiled on a miss)"]
     r = run([cbcc, "cache", "clear"], env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout == f"removed 1 entries from {d}\n"
     assert entries(d) == []
+    r = run([cbcc, "cache", "--json"], env=env)
+    assert ndjson(r.stdout)[0]["hits"] == 0
     r = run([cbcc, "cache", "frobnicate"], env=env)
     assert r.returncode == 2
     assert r.stderr == ("cbcc cache: error: unknown cache command "

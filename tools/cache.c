@@ -2,7 +2,8 @@
 /*
  * cache.c - `cbcc cache [stats|clear]`: what the compiled-program cache
  * (runtime/bcc/progcache.c) holds, and emptying it.  stats: the
- * directory, the number of entries, their total size and the bound;
+ * directory, the number of entries, their total size, the bound and the
+ * hit and store counters;
  * --json: one object with the same keys.
  */
 #include <errno.h>
@@ -76,12 +77,18 @@ static int print_stats(const struct env *env)
 				       json_object_new_int64(s.bytes));
 		json_object_object_add(o, "max_bytes",
 				       json_object_new_int64(s.limit));
+		json_object_object_add(o, "hits",
+				       json_object_new_int64(s.hits));
+		json_object_object_add(o, "stores",
+				       json_object_new_int64(s.stores));
 		ndjson_put(o);
 	} else {
 		printf("directory: %s%s\n", progcache_dir(),
 		       progcache_enabled() ? "" : " (off: CBCC_CACHE=0)");
 		printf("entries:   %llu\n", s.entries);
 		printf("bytes:     %llu (bound %llu)\n", s.bytes, s.limit);
+		printf("hits:      %llu\n", s.hits);
+		printf("stores:    %llu (compiled on a miss)\n", s.stores);
 	}
 	return EXIT_OK;
 }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -231,6 +232,58 @@ static const char *cache_dir(bool create)
 	return dir;
 }
 
+/*
+ * Hits and stores since the last clear, for `cbcc cache stats` (as ccache
+ * -s): two native u64 in STATS_FILE, read and written under flock so that
+ * concurrent starts add up.  Best effort: a counter never fails a start.
+ */
+#define STATS_FILE	"stats"
+enum { COUNT_HITS, COUNT_STORES, NR_COUNTS };
+
+static int open_counts(int dfd, int flags)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(dfd, STATS_FILE, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || untrusted(&st)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void read_counts(int fd, unsigned long long v[NR_COUNTS])
+{
+	memset(v, 0, NR_COUNTS * sizeof(*v));
+	if (pread(fd, v, NR_COUNTS * sizeof(*v), 0) !=
+	    (ssize_t)(NR_COUNTS * sizeof(*v)))
+		memset(v, 0, NR_COUNTS * sizeof(*v));
+}
+
+static void count(const char *dir, int which)
+{
+	unsigned long long v[NR_COUNTS];
+	int dfd, fd;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	fd = open_counts(dfd, O_RDWR | O_CREAT);
+	close(dfd);
+	if (fd < 0)
+		return;
+	if (!flock(fd, LOCK_EX)) {
+		read_counts(fd, v);
+		v[which]++;
+		if (pwrite(fd, v, sizeof(v), 0) != sizeof(v))
+			pr_debug("cache: counters not updated");
+	}
+	close(fd);
+}
+
 static char *read_entry(int fd, size_t size)
 {
 	char *buf = malloc(size ? size : 1);
@@ -292,6 +345,7 @@ struct loadable *progcache_lookup(const char *name,
 	/* Least recently used goes first: a hit is a use. */
 	futimens(fd, NULL);
 	close(fd);
+	count(dir, COUNT_HITS);
 	pr_info("cache: hit for %s", name);
 	return l;
 }
@@ -433,11 +487,12 @@ static int open_dir(void)
 
 int progcache_stats(struct progcache_stats *s)
 {
+	unsigned long long counts[NR_COUNTS] = {};
 	struct entry *v;
 	size_t n;
-	int dfd, err;
+	int dfd, fd, err;
 
-	s->entries = s->bytes = 0;
+	s->entries = s->bytes = s->hits = s->stores = 0;
 	s->limit = max_bytes();
 	dfd = open_dir();
 	if (dfd == -ENOENT)
@@ -445,10 +500,18 @@ int progcache_stats(struct progcache_stats *s)
 	if (dfd < 0)
 		return dfd;
 	err = scan_entries(dfd, &v, &n, &s->bytes);
+	fd = open_counts(dfd, O_RDONLY);
+	if (fd >= 0) {
+		if (!flock(fd, LOCK_SH))
+			read_counts(fd, counts);
+		close(fd);
+	}
 	close(dfd);
 	if (err)
 		return err;
 	s->entries = n;
+	s->hits = counts[COUNT_HITS];
+	s->stores = counts[COUNT_STORES];
 	free(v);
 	return 0;
 }
@@ -477,6 +540,9 @@ int progcache_clear(unsigned long long *removed)
 		else
 			(*removed)++;
 	}
+	/* The counters start again with the cache. */
+	if (!err && unlinkat(dfd, STATS_FILE, 0) && errno != ENOENT)
+		err = -errno;
 	free(v);
 	close(dfd);
 	return err;
@@ -527,6 +593,7 @@ void progcache_store(const char *name, const struct progcache_key *key,
 		return;
 	}
 	pr_info("cache: stored %s", name);
+	count(dir, COUNT_STORES);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		evict(dfd, max_bytes());

@@ -48,6 +48,9 @@ struct progcache_stats {
 	unsigned long long entries;
 	unsigned long long bytes;
 	unsigned long long limit;	/* CBCC_CACHE_MAX, or the default */
+	/* Since the last clear: starts that loaded an entry; compiles stored. */
+	unsigned long long hits;
+	unsigned long long stores;
 };
 
 /*

@@ -33,6 +33,12 @@ done
 wait
 cat "$res"/pytest-*.log >"$res/pytest.log" 2>/dev/null
 echo "vm-guest: tests done, up $(cut -d' ' -f1 /proc/uptime)s"
+# The guest's program cache lives in its tmpfs overlay: what it saved
+# this run (each distinct program compiles once, under TCG 10-70 s each).
+"${CBCC_BIN:-$repo/build/cbcc}" cache 2>/dev/null |
+	awk '$1 == "hits:" { h = $2 } $1 == "stores:" { s = $2 }
+	     END { if (s != "") printf "vm-guest: program cache: %d hits, " \
+	           "%d compiled and stored\n", h, s }'
 rc=5
 j=1
 while [ "$j" -le "$jobs" ]; do
