@@ -29,6 +29,7 @@
 #include <nettle/sha2.h>
 
 #include "compile_client.h"
+#include "kcache.h"
 #include "log.h"
 #include "probe_targets.h"
 #include "progcache.h"
@@ -151,6 +152,7 @@ void progcache_key(const char *name, const char *text, char *const *cflags,
 {
 	uint8_t digest[SHA256_DIGEST_SIZE];
 	char path[PATH_MAX], *bcc = NULL, *bcc_real = NULL;
+	char id[2 * KCACHE_BUILD_ID_MAX + 1];
 	const char *why;
 	struct sha256_ctx c;
 	bool ok;
@@ -174,8 +176,16 @@ void progcache_key(const char *name, const char *text, char *const *cflags,
 	snprintf(path, sizeof(path), "%s/include/generated/utsrelease.h",
 		 hdrs_dir);
 	ok = feed_file(&c, "utsrelease", path) &&
-	     feed_file(&c, "proc-version", "/proc/version") &&
-	     feed_file(&c, "btf", "/sys/kernel/btf/vmlinux");
+	     feed_file(&c, "proc-version", "/proc/version");
+	/*
+	 * The kernel's build ID hashes the image its BTF is linked into:
+	 * the same identity as a SHA-256 of the 5 MB BTF, which was half of
+	 * a warm start's CPU.  A kernel built without one pays the hash.
+	 */
+	if (kcache_build_id(id, sizeof(id)))
+		feed_str(&c, "kernel-build-id", id);
+	else
+		ok = ok && feed_file(&c, "btf", "/sys/kernel/btf/vmlinux");
 	bcc = probe_find_binary("bcc");
 	bcc_real = bcc ? realpath(bcc, NULL) : NULL;
 	ok = ok && bcc_real && feed_identity(&c, "libbcc", bcc_real) &&

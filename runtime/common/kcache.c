@@ -16,8 +16,7 @@
 #define KERNEL_NOTES	"/sys/kernel/notes"
 #define NT_GNU_BUILD_ID	3
 
-/* The running kernel's build ID as hex; false when it has none. */
-static bool kernel_build_id(char *hex, size_t len)
+bool kcache_build_id(char *hex, size_t len)
 {
 	unsigned char buf[4096];
 	size_t off = 0;
@@ -93,7 +92,7 @@ bool kcache_path(char *path, size_t len, const char *suffix)
 
 	if (cache_off())
 		return false;
-	if (!kernel_build_id(id, sizeof(id)))
+	if (!kcache_build_id(id, sizeof(id)))
 		why = "the kernel has no build ID in " KERNEL_NOTES;
 	else if (!(dir = cache_dir()))
 		why = "its directory is not root-only, writable and real";

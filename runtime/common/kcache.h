@@ -21,6 +21,12 @@
 #define KCACHE_BUILD_ID_MAX	64
 
 /*
+ * The running kernel's GNU build ID as hex (len >= 2 * KCACHE_BUILD_ID_MAX
+ * + 1); false when it has none.  It covers the image, so its BTF too.
+ */
+bool kcache_build_id(char *hex, size_t len);
+
+/*
  * "DIR/BUILDID" + suffix in path (len bytes), the directory created and
  * checked; false (and -v says why, once) when there is no cache to use.
  */
