@@ -54,8 +54,23 @@ def test_missing_helper_is_one_line(cbcc, tmp_path, no_leaks):
     assert r.returncode == 1
     assert r.stderr.splitlines() == [
         f"cbcc run: error: cannot compile {PROGS}/tp_count.c: no "
-        "cbcc-compile next to cbcc or in /usr/local/libexec/cbcc (No such "
-        "file or directory)"], r.stderr
+        "cbcc-compile next to cbcc, in ../libexec/cbcc or in "
+        "/usr/local/libexec/cbcc (No such file or directory)"], r.stderr
+
+
+def test_helper_found_in_relative_libexec(cbcc, tmp_path, no_leaks):
+    """An installed tree works wherever its root is (dpkg --root, /opt):
+    bin/cbcc finds ../libexec/cbcc/cbcc-compile."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "libexec" / "cbcc").mkdir(parents=True)
+    shutil.copy(cbcc, tmp_path / "bin" / "cbcc")
+    shutil.copy(os.path.join(os.path.dirname(cbcc), "cbcc-compile"),
+                tmp_path / "libexec" / "cbcc" / "cbcc-compile")
+    r = run([str(tmp_path / "bin" / "cbcc"), "run", "-vv", "--compile-only",
+             os.path.join(PROGS, "tp_count.c")])
+    assert r.returncode == 0, r.stderr
+    assert f"with {tmp_path}/bin/../libexec/cbcc/cbcc-compile" in r.stderr, \
+        r.stderr
 
 
 def test_helper_killed_is_one_line(cbcc, tmp_path, no_leaks):

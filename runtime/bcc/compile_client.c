@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * compile_client.c - runs cbcc-compile (see compile_client.h).  The
- * helper is looked for next to the running binary first (a build tree,
- * or /usr/bin/cbcc with its helper installed beside it), then in
- * $(libexecdir)/cbcc where make install and the Debian package put it.
+ * helper is looked for next to the running binary first (a build tree),
+ * then in ../libexec/cbcc relative to it (an installed tree wherever its
+ * prefix or root ends up: dpkg --root, a relocated DESTDIR, /opt), then
+ * in the $(libexecdir)/cbcc built in.
  * It dies with the tracer (PR_SET_PDEATHSIG), so a killed cbcc leaves
  * no compiler, and no maps held by one, behind.
  */
@@ -39,6 +40,10 @@ int compile_client_find(char *path, size_t size)
 		if (slash) {
 			*slash = '\0';
 			snprintf(path, size, "%s/cbcc-compile", self);
+			if (!access(path, X_OK))
+				return 0;
+			snprintf(path, size, "%s/../libexec/cbcc/cbcc-compile",
+				 self);
 			if (!access(path, X_OK))
 				return 0;
 		}
@@ -249,10 +254,12 @@ int compile_client_run(const char *name, const char *text,
 	*map_fds = NULL;
 	err = compile_client_find(path, sizeof(path));
 	if (err) {
-		pr_err("cannot compile %s: no cbcc-compile next to cbcc or in "
-		       "%s/cbcc (%s)", name, CBCC_LIBEXECDIR, strerror(-err));
+		pr_err("cannot compile %s: no cbcc-compile next to cbcc, in "
+		       "../libexec/cbcc or in %s/cbcc (%s)", name,
+		       CBCC_LIBEXECDIR, strerror(-err));
 		return err;
 	}
+	pr_debug("compiling %s with %s", name, path);
 	argv = build_argv(path, name, cflags, ncflags, flags, verbosity,
 			  flagbuf);
 	if (!argv)
