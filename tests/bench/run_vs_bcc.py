@@ -4,7 +4,8 @@ system) and peak RSS of the whole process and the children it waited for
 (cbcc-compile), medians of N runs, printed with ratios (target: cbcc <=
 0.8x bcc on both).  cbcc twice: cold (--no-cache: cbcc-compile runs) and
 warm (the compiled-program cache hit: no compiler; issue 10's target is
-<= 30 ms CPU and <= 30 MiB), and the same for `cbcc opensnoop -d 1`."""
+<= 30 ms CPU and <= 30 MiB), and the same for `cbcc opensnoop -d 1` and
+`cbcc xdpcount -c true` on a veth made for the run."""
 import os
 import shutil
 import statistics
@@ -60,11 +61,16 @@ def main():
     cenv.pop("CBCC_CACHE", None)
     run = [CBCC, "run", "--no-maps", "-c", "true", path]
     snoop = [CBCC, "opensnoop", "-d", "1"]
+    veth = f"cbccb{os.getpid() % 100000}"
+    subprocess.run(["ip", "link", "add", veth, "type", "veth", "peer",
+                    "name", veth + "p"], check=True)
+    xdp = [CBCC, "xdpcount", "-c", "true", veth]
     try:
         # cbcc's first run builds the cached header tree and fills the
         # program cache: not measured.
         measure(run, cenv)
         measure(snoop, cenv)
+        measure(xdp, cenv)
         env = dict(os.environ)
         hdrs = [os.path.join("/var/cache/cbcc/headers", d)
                 for d in os.listdir("/var/cache/cbcc/headers")]
@@ -74,14 +80,18 @@ def main():
         w = median_of(run, cenv)
         sc = median_of([CBCC, "--no-cache"] + snoop[1:], cenv)
         sw = median_of(snoop, cenv)
+        xc = median_of([CBCC, "--no-cache"] + xdp[1:], cenv)
+        xw = median_of(xdp, cenv)
         b = median_of(["/usr/bin/python3", "-c", BCC, path], env)
     finally:
         os.unlink(path)
+        subprocess.run(["ip", "link", "del", veth])
         shutil.rmtree(cache, ignore_errors=True)
     print(f"start->attached->exit, median of {RUNS} runs")
     print(f"{'':20} {'CPU s':>8} {'RSS MiB':>9} {'wall s':>8}")
     for name, r in (("cbcc run (cold)", c), ("cbcc run (warm)", w),
                     ("opensnoop (cold)", sc), ("opensnoop (warm)", sw),
+                    ("xdpcount (cold)", xc), ("xdpcount (warm)", xw),
                     ("bcc python", b)):
         print(f"{name:20} {r[0]:8.3f} {r[1]:9.1f} {r[2]:8.3f}")
     print(f"ratio cbcc/bcc: CPU {c[0] / b[0]:.2f}x  RSS {c[1] / b[1]:.2f}x  "
