@@ -124,6 +124,37 @@ def run(args, timeout=120, **kw):
                           timeout=timeout, **kw)
 
 
+def is_bcc_tool(args):
+    """A bcc python tool (the oracle), not one of ours."""
+    return any(str(a).endswith("-bpfcc") for a in args)
+
+
+def interrupt(proc, sig=signal.SIGINT, timeout=120):
+    """Send sig to proc's process group and collect (stdout, stderr);
+    raise if it does not exit within timeout.  bcc's python tools can
+    swallow a SIGINT: one that lands while a ctypes perf-buffer callback
+    runs is printed as "Exception ignored on calling ctypes callback
+    function ... KeyboardInterrupt" and the poll loop goes on.  Those
+    get the signal again every 2 s; ours must exit on the first."""
+    deadline = time.time() + timeout
+    again = is_bcc_tool(proc.args) and sig is not None
+    if sig is not None and proc.poll() is None:
+        os.killpg(proc.pid, sig)
+    while True:
+        step = min(2, deadline - time.time()) if again else \
+            deadline - time.time()
+        try:
+            return proc.communicate(timeout=max(step, 0.01))
+        except subprocess.TimeoutExpired:
+            if time.time() >= deadline:
+                break
+            if again and proc.poll() is None:
+                os.killpg(proc.pid, sig)
+    os.killpg(proc.pid, signal.SIGKILL)
+    _, err = proc.communicate()
+    raise AssertionError(f"did not exit on {sig!r}: {err!r}")
+
+
 def ndjson(text):
     """Parse NDJSON; every non-empty line must be one JSON object."""
     out = []
@@ -280,14 +311,7 @@ class Tracer:
         raise AssertionError(f"never printed {pattern!r}: {self.early_err}")
 
     def stop(self, sig=signal.SIGINT, timeout=60):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-        try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            out, err = self.proc.communicate()
-            raise AssertionError(f"did not exit on {sig!r}: {err}")
+        out, err = interrupt(self.proc, sig, timeout)
         return self.proc.returncode, out, self.early_err + err
 
 

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import IN_VM, REPO, cbcc_path, run
+from conftest import IN_VM, REPO, cbcc_path, interrupt, run
 
 PY = "/usr/bin/python3"
 BCC_FUNCCOUNT = "/usr/sbin/funccount-bpfcc"
@@ -108,14 +108,7 @@ class Tool:
 
     def stop(self, sig=signal.SIGINT, timeout=120):
         """sig None: wait for the tool to end by itself."""
-        if sig is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-        try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            out, err = self.proc.communicate()
-            raise AssertionError(f"did not exit on {sig!r}: {err!r}")
+        out, err = interrupt(self.proc, sig, timeout)
         return (self.proc.returncode, (self.out + out).decode(errors="replace"),
                 err.decode(errors="replace"))
 
