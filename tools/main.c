@@ -61,6 +61,8 @@ static const struct cmd {
 	  "show or empty the compiled-program cache" },
 	{ "vm", PRECOMPILED(cmd_vm),
 	  "run a command inside a stock kernel under qemu" },
+	{ "port", COMPILES(cmd_port),
+	  "translate a BCC program into a libbpf CO-RE source" },
 };
 
 static void usage(FILE *f)

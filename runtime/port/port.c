@@ -1342,7 +1342,8 @@ out:
 
 /* ---- --check ---- */
 
-static int run_capture(char *const argv[], struct buf *out)
+/* argv's exit status, its stdout into out (and stderr, if both_out). */
+static int run_capture(char *const argv[], struct buf *out, bool both_out)
 {
 	int pfd[2], status;
 	pid_t pid;
@@ -1358,6 +1359,8 @@ static int run_capture(char *const argv[], struct buf *out)
 		close(pfd[0]);
 		if (out)
 			dup2(pfd[1], 1);
+		if (both_out)
+			dup2(pfd[1], 2);
 		close(pfd[1]);
 		execvp(argv[0], argv);
 		fprintf(stderr, "cbcc port: %s: %s\n", argv[0], strerror(errno));
@@ -1421,7 +1424,7 @@ static int check(const char *in, const char *out, const char *cbcc,
 	argv[na++] = "-o";
 	argv[na++] = obj;
 	argv[na] = NULL;
-	if (run_capture((char *const *)argv, NULL)) {
+	if (run_capture((char *const *)argv, NULL, false)) {
 		fprintf(stderr, "cbcc port: %s: the port does not compile\n",
 			out);
 		goto out;
@@ -1441,7 +1444,7 @@ static int check(const char *in, const char *out, const char *cbcc,
 	argv[na++] = "--json";
 	argv[na++] = obj;
 	argv[na] = NULL;
-	rc = run_capture((char *const *)argv, &core_out);
+	rc = run_capture((char *const *)argv, &core_out, false);
 	if (rc) {
 		fprintf(stderr, "cbcc port: %s: cbcc-core run --load-only "
 			"failed (exit %d)\n", out, rc);
@@ -1456,7 +1459,9 @@ static int check(const char *in, const char *out, const char *cbcc,
 		argv[na++] = defs[i];
 	argv[na++] = in;
 	argv[na] = NULL;
-	rc = run_capture((char *const *)argv, &bcc_out);
+	/* libbcc's warnings (KBUILD_MODNAME redefined, ...) are shown only
+	 * when the BCC build fails */
+	rc = run_capture((char *const *)argv, &bcc_out, true);
 	printf("%-40s %10s %10s\n", "PROGRAM", "BCC", "PORT");
 	for (s = core_out.s; s && (s = strstr(s, "\"name\":\"")); ) {
 		char name[256];
@@ -1474,8 +1479,9 @@ static int check(const char *in, const char *out, const char *cbcc,
 			       insns_of(core_out.s, name));
 	}
 	if (rc)
-		fprintf(stderr, "cbcc port: %s: cbcc run --load-only failed "
-			"(exit %d): no BCC counts\n", in, rc);
+		fprintf(stderr, "%scbcc port: %s: cbcc run --load-only failed "
+			"(exit %d): no BCC counts\n",
+			bcc_out.s ? bcc_out.s : "", in, rc);
 	ret = PORT_OK;
 out:
 	unlink(obj);
