@@ -169,31 +169,43 @@ static bool in_main(CXSourceLocation loc)
 	return f && main_file && clang_File_isEqual(f, main_file);
 }
 
-/* Where a cursor starts: its expansion's offset in the main file. */
-static bool cursor_offset(CXCursor c, unsigned int *off, bool *in_macro)
+/*
+ * The main file's offset of a location: where it is spelled when that is
+ * in the main file (plain code, a macro argument, a macro of the main
+ * file), else where the macro that made it is expanded (BPF_HASH(...),
+ * TRACEPOINT_PROBE(...), a header's macro); *in_macro says the latter.
+ */
+static unsigned int main_offset(CXSourceLocation loc, bool *in_macro)
 {
-	CXSourceRange r = clang_getCursorExtent(c);
-	CXSourceLocation loc = clang_getRangeStart(r);
 	CXFile ef, sf;
 	unsigned int eoff, soff;
 
-	if (!in_main(loc))
-		return false;
 	clang_getExpansionLocation(loc, &ef, NULL, NULL, &eoff);
 	clang_getSpellingLocation(loc, &sf, NULL, NULL, &soff);
-	*off = eoff;
+	if (sf && main_file && clang_File_isEqual(sf, main_file)) {
+		if (in_macro)
+			*in_macro = false;
+		return soff;
+	}
 	if (in_macro)
-		*in_macro = eoff != soff || !clang_File_isEqual(ef, sf);
+		*in_macro = true;
+	return eoff;
+}
+
+/* Where a cursor starts in the main file, if it comes from there. */
+static bool cursor_offset(CXCursor c, unsigned int *off, bool *in_macro)
+{
+	CXSourceLocation loc = clang_getRangeStart(clang_getCursorExtent(c));
+
+	if (!in_main(loc))
+		return false;
+	*off = main_offset(loc, in_macro);
 	return true;
 }
 
 static unsigned int cursor_end(CXCursor c)
 {
-	CXSourceLocation loc = clang_getRangeEnd(clang_getCursorExtent(c));
-	unsigned int off;
-
-	clang_getExpansionLocation(loc, NULL, NULL, NULL, &off);
-	return off;
+	return main_offset(clang_getRangeEnd(clang_getCursorExtent(c)), NULL);
 }
 
 __attribute__((format(printf, 4, 5)))
@@ -978,6 +990,38 @@ static void record_event(struct map *m, CXCursor arg)
 	}
 }
 
+static unsigned int skip_space(const struct port *p, unsigned int i)
+{
+	while (i < p->src_len && isspace((unsigned char)p->src[i]))
+		i++;
+	return i;
+}
+
+/* The offset after "NAME . METHOD (" at off, if the call [off, end) is
+ * spelled so and ends with ')'; 0 if not. */
+static unsigned int spelled_call(const struct port *p, unsigned int off,
+				 unsigned int end, const char *name,
+				 const char *method)
+{
+	size_t nl = strlen(name), ml = strlen(method);
+	unsigned int i = off;
+
+	if (end <= off || end > p->src_len || p->src[end - 1] != ')')
+		return 0;
+	if (strncmp(p->src + i, name, nl))
+		return 0;
+	i = skip_space(p, i + nl);
+	if (i >= end || p->src[i] != '.')
+		return 0;
+	i = skip_space(p, i + 1);
+	if (i + ml > end || strncmp(p->src + i, method, ml))
+		return 0;
+	i = skip_space(p, i + ml);
+	if (i >= end || p->src[i] != '(')
+		return 0;
+	return i + 1;
+}
+
 static void port_call(struct port *p, CXCursor c)
 {
 	CXCursor member = clang_getNullCursor(), ref = clang_getNullCursor();
@@ -1009,15 +1053,14 @@ static void port_call(struct port *p, CXCursor c)
 		return;
 	copy_cx(method, sizeof(method), clang_getCursorSpelling(member));
 	end = cursor_end(c);
-	if (in_macro || end == 0 || end > p->src_len || p->src[end - 1] != ')') {
-		cannot(p, off, "map method call", "%s.%s() is written inside a "
-		       "macro", m->name, method);
+	/* The text must be NAME . METHOD ( ... ) as written, else the call
+	 * is made by a macro, whose text this does not rewrite. */
+	paren = spelled_call(p, off, end, m->name, method);
+	if (in_macro || !paren) {
+		cannot(p, off, "map method call", "%s.%s() is made by a macro",
+		       m->name, method);
 		return;
 	}
-	paren = off;
-	while (paren < end && p->src[paren] != '(')
-		paren++;
-	paren++;		/* the head is NAME . METHOD ( */
 	if (!strcmp(method, "lookup")) {
 		snprintf(head, sizeof(head), "bpf_map_lookup_elem(&%s, ",
 			 m->name);
@@ -1129,6 +1172,9 @@ static char *render(struct port *p)
 	for (i = 0; i < p->nr_edits; i++) {
 		struct edit *e = &p->edits[i];
 
+		if (i && e->start == e[-1].start && e->end == e[-1].end &&
+		    !strcmp(e->text, e[-1].text))
+			continue;	/* a macro of the file, expanded twice */
 		if (e->start < at) {
 			fprintf(stderr, "cbcc port: internal error: "
 				"overlapping rewrites at offset %u\n", e->start);
