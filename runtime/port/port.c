@@ -1551,7 +1551,7 @@ static void usage(FILE *f)
 "  --check            compile the port, load it with cbcc-core run\n"
 "                     --load-only and print each program's verified\n"
 "                     instructions beside the BCC build's\n"
-"  -h, --help         this help\n"
+"  -h, --help         show this help and exit\n"
 "\n"
 "Exit status: 0 ported, 1 cannot port (one line: FILE:LINE:COL: cannot\n"
 "port CONSTRUCT: WHY, or clang's error) or --check failed, 2 usage.\n");
