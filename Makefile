@@ -373,7 +373,7 @@ deps:
 # examples), so that a page cannot describe options the binary lacks.
 MAN_SRCS := packaging/man/genman.py $(wildcard packaging/man/*.man)
 
-$(OUT)/man/.stamp: $(OUT)/cbcc $(OUT)/cbcc-core $(MAN_SRCS) VERSION
+$(OUT)/man/.stamp: $(OUT)/cbcc $(OUT)/cbcc-port $(OUT)/cbcc-core $(MAN_SRCS) VERSION
 	$(call msg,GEN,$(OUT)/man)
 	$(Q)rm -rf $(OUT)/man && mkdir -p $(OUT)/man
 	$(Q)$(PYTHON) packaging/man/genman.py --version $(VERSION) \

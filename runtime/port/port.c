@@ -410,8 +410,9 @@ static int tp_struct(struct port *p, const char *cat, const char *ev,
 	FILE *f = open_format(cat, ev, path, sizeof(path));
 
 	if (!f) {
-		cannot(p, off, "TRACEPOINT_PROBE", "no tracepoint %s:%s (%s: %s)",
-		       cat, ev, path, strerror(errno));
+		cannot(p, off, "TRACEPOINT_PROBE", "no tracepoint %s:%s (no "
+		       "events/%s/%s/format under /sys/kernel/tracing or "
+		       "/sys/kernel/debug/tracing)", cat, ev, cat, ev);
 		return -1;
 	}
 	buf_fmt(&p->tp_structs, "struct tracepoint__%s__%s {\n", cat, ev);
