@@ -125,6 +125,8 @@ struct port {
 	struct func *funcs;
 	size_t nr_funcs;
 	struct buf tp_structs;	/* tracepoint argument structs */
+	struct { unsigned int start, end; } *levels;	/* member chains */
+	size_t nr_levels;
 	bool failed;
 };
 
@@ -894,50 +896,174 @@ static const char *const exempt_structs[] = {
 	"struct pt_regs", "struct bpf_raw_tracepoint_args", "struct xdp_md",
 };
 
-/* a->b where a points to a kernel struct: BCC reads it with
- * bpf_probe_read(), which this port does not write (BPF_CORE_READ). */
-static void check_member(struct port *p, CXCursor c)
+/* Whether base (a member expression's object) points to a kernel struct,
+ * one BCC reads through bpf_probe_read(); its name into name. */
+static bool kernel_pointer(CXCursor base, char *name, size_t size)
 {
-	unsigned int off;
-	struct func *f;
-	CXCursor base = clang_getNullCursor();
-	CXType t;
-	CXCursor decl;
-	char name[256];
+	CXType t = clang_getCanonicalType(clang_getCursorType(base));
 	size_t i;
 
-	if (!cursor_offset(c, &off, NULL))
+	if (t.kind != CXType_Pointer)
+		return false;
+	t = clang_getCanonicalType(clang_getPointeeType(t));
+	if (t.kind != CXType_Record)
+		return false;
+	if (in_main(clang_getCursorLocation(clang_getTypeDeclaration(t))))
+		return false;
+	copy_cx(name, size, clang_getTypeSpelling(t));
+	if (!strncmp(name, "struct tracepoint__", 19))
+		return false;
+	for (i = 0; i < sizeof(exempt_structs) / sizeof(exempt_structs[0]); i++)
+		if (!strcmp(name, exempt_structs[i]))
+			return false;
+	return true;
+}
+
+/* The object of a member expression, under implicit conversions. */
+static CXCursor member_base(CXCursor c)
+{
+	CXCursor base = clang_getNullCursor();
+
+	clang_visitChildren(c, first_child, &base);
+	while (!clang_Cursor_isNull(base) &&
+	       clang_getCursorKind(base) == CXCursor_UnexposedExpr) {
+		CXCursor in = clang_getNullCursor();
+
+		clang_visitChildren(base, first_child, &in);
+		if (clang_Cursor_isNull(in))
+			break;
+		base = in;
+	}
+	return base;
+}
+
+static bool scalar_type(CXType t)
+{
+	t = clang_getCanonicalType(t);
+	return t.kind == CXType_Pointer || t.kind == CXType_Enum ||
+	       (t.kind >= CXType_Bool && t.kind <= CXType_LongDouble);
+}
+
+/*
+ * "->a.b->c" (the accessors after a kernel pointer) as BPF_CORE_READ's
+ * arguments ", a.b, c)"; NULL if the text is anything else (subscripts,
+ * parentheses, comments).
+ */
+static char *core_read_args(const char *text)
+{
+	struct buf b = {};
+	const char *s = text;
+	bool first = true;
+
+	while (*s) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		if (s[0] == '-' && s[1] == '>') {
+			buf_str(&b, ", ");
+			s += 2;
+		} else if (*s == '.' && !first) {
+			buf_str(&b, ".");
+			s++;
+		} else {
+			free(b.s);
+			return NULL;
+		}
+		first = false;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!isalpha((unsigned char)*s) && *s != '_') {
+			free(b.s);
+			return NULL;
+		}
+		while (isalnum((unsigned char)*s) || *s == '_')
+			buf_add(&b, s++, 1);
+	}
+	if (!b.s)
+		return NULL;
+	buf_str(&b, ")");
+	return b.s;
+}
+
+/*
+ * A member chain (a->b->c, a->b.c) that reads kernel memory: BCC rewrites
+ * it into bpf_probe_read(), the port into BPF_CORE_READ(a, b, c).  Only a
+ * read of a scalar (integer, enum, pointer) is translated: a chain that is
+ * written to, has its address taken, or ends in an array, a struct or a
+ * bit field cannot be.  Called on a chain's outermost member expression
+ * (the walk is pre-order); its levels are recorded so that the walk does
+ * not take them for chains of their own.
+ */
+static void check_member(struct port *p, CXCursor c, CXCursor parent)
+{
+	CXCursor level = c, base, kbase = clang_getNullCursor();
+	unsigned int off, end, kend, lo;
+	char name[256], kname[256];
+	bool in_macro, in_macro_end = false;
+	struct func *f;
+	char *text, *args;
+	size_t i;
+
+	if (!cursor_offset(c, &off, &in_macro))
 		return;
+	end = cursor_end(c);
+	for (i = 0; i < p->nr_levels; i++)
+		if (p->levels[i].start == off && p->levels[i].end == end)
+			return;		/* a level of a chain seen */
 	f = func_at(p, off);
 	if (!f || f->kind == FN_XDP)
 		return;
-	/* The base is the member expression's first child. */
-	clang_visitChildren(c, first_child, &base);
-	if (clang_Cursor_isNull(base))
-		return;
-	t = clang_getCanonicalType(clang_getCursorType(base));
-	if (t.kind != CXType_Pointer)
-		return;
-	t = clang_getCanonicalType(clang_getPointeeType(t));
-	if (t.kind != CXType_Record)
-		return;
-	decl = clang_getTypeDeclaration(t);
-	if (in_main(clang_getCursorLocation(decl)))
-		return;
-	copy_cx(name, sizeof(name), clang_getTypeSpelling(t));
-	if (!strncmp(name, "struct tracepoint__", 19))
-		return;
-	for (i = 0; i < sizeof(exempt_structs) / sizeof(exempt_structs[0]); i++)
-		if (!strcmp(name, exempt_structs[i]))
-			return;
-	{
-		char *text = cursor_text(p, c);
-
-		cannot(p, off, "kernel memory dereference", "'%s' reads %s "
-		       "memory, which BCC rewrites into bpf_probe_read(); write "
-		       "BPF_CORE_READ() in the port", text, name);
-		free(text);
+	/* Down the chain: the innermost kernel pointer is the source. */
+	while (clang_getCursorKind(level) == CXCursor_MemberRefExpr) {
+		if (cursor_offset(level, &lo, NULL)) {
+			p->levels = realloc(p->levels, (p->nr_levels + 1) *
+					    sizeof(*p->levels));
+			p->levels[p->nr_levels].start = lo;
+			p->levels[p->nr_levels++].end = cursor_end(level);
+		}
+		base = member_base(level);
+		if (clang_Cursor_isNull(base))
+			break;
+		if (kernel_pointer(base, name, sizeof(name))) {
+			kbase = base;
+			snprintf(kname, sizeof(kname), "%s", name);
+		}
+		level = base;
 	}
+	if (clang_Cursor_isNull(kbase))
+		return;
+	text = cursor_text(p, c);
+	main_offset(clang_getRangeEnd(clang_getCursorExtent(c)), &in_macro_end);
+	kend = cursor_end(kbase);
+	if (in_macro || in_macro_end ||
+	    clang_getCursorKind(parent) != CXCursor_UnexposedExpr ||
+	    !scalar_type(clang_getCursorType(c)) ||
+	    clang_Cursor_isBitField(clang_getCursorReferenced(c)) ||
+	    kend <= off || kend > end) {
+		cannot(p, off, "kernel memory dereference", "'%s' reads %s "
+		       "memory (BCC rewrites it into bpf_probe_read()) and is "
+		       "not a plain read of a scalar that BPF_CORE_READ() can "
+		       "stand for", text, kname);
+		free(text);
+		return;
+	}
+	{
+		char *acc = strndup(p->src + kend, end - kend);
+
+		args = core_read_args(acc);
+		free(acc);
+	}
+	if (!args) {
+		cannot(p, off, "kernel memory dereference", "'%s' reads %s "
+		       "memory through more than member accesses", text, kname);
+		free(text);
+		return;
+	}
+	add_edit(p, off, off, "BPF_CORE_READ(");
+	add_edit(p, kend, end, args);
+	free(args);
+	free(text);
 }
 
 /* The DeclRefExpr a member expression is taken on, if any. */
@@ -1127,7 +1253,7 @@ static enum CXChildVisitResult visit_expr(CXCursor c, CXCursor parent,
 	if (clang_getCursorKind(c) == CXCursor_CallExpr)
 		port_call(p, c);
 	else if (clang_getCursorKind(c) == CXCursor_MemberRefExpr)
-		check_member(p, c);
+		check_member(p, c, parent);
 	return CXChildVisit_Recurse;
 }
 
@@ -1676,6 +1802,7 @@ out:
 	free(p.tp_structs.s);
 	free(p.maps);
 	free(p.funcs);
+	free(p.levels);
 	while (p.nr_edits)
 		free(p.edits[--p.nr_edits].text);
 	free(p.edits);
