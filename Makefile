@@ -42,6 +42,10 @@ ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
 # the tracer never maps clang or LLVM.
 LIBS := -lbpf -ljson-c -ldw -lelf -lz -lmicrohttpd -lyaml -lnettle
 COMPILE_LIBS := -lbcc -lz -lpthread
+# cbcc-port (`cbcc port`) alone links libclang (Debian's libclang-14-dev).
+LLVM_DIR ?= /usr/lib/llvm-14
+PORT_CFLAGS := -I$(LLVM_DIR)/include
+PORT_LIBS := -L$(LLVM_DIR)/lib -lclang
 # cbcc-core: everything but libc linked in, so it runs where no libbpf,
 # libelf or json-c is installed (Debian ships the .a files; libdw's needs
 # the compressors elfutils is built with).
@@ -69,6 +73,7 @@ RUNTIME_SRCS := $(wildcard runtime/common/*.c)
 BCC_SRCS := $(wildcard runtime/bcc/*.c)
 COMPILE_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard runtime/compile/*.c)) \
 		$(OUT)/runtime/common/loadable.o $(OUT)/runtime/common/log.o
+PORT_OBJS := $(patsubst %.c,$(OUT)/%.o,$(wildcard runtime/port/*.c))
 CORE_SRCS := $(wildcard runtime/core/*.c)
 TOOL_SRCS := $(wildcard tools/*.c)
 BPF_SRCS := $(wildcard bpf_src/*.bcc.c)
@@ -119,8 +124,8 @@ FUZZ_OBJS := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(RUNTIME_SRCS) \
 	compare man install deb clean fuzz fuzz-build test-fuzz FORCE
 
 # vmlinux.h too: the tests compile CO-RE programs against it.
-all: $(OUT)/cbcc $(OUT)/cbcc-compile $(OUT)/cbcc-core $(OUT)/vmlinux.h \
-     $(CORE_EXAMPLES)
+all: $(OUT)/cbcc $(OUT)/cbcc-compile $(OUT)/cbcc-port $(OUT)/cbcc-core \
+     $(OUT)/vmlinux.h $(CORE_EXAMPLES)
 
 $(OUT)/cbcc: $(TOOL_OBJS) $(RUNTIME_OBJS) $(BCC_OBJS)
 	$(call msg,LINK,$@)
@@ -129,6 +134,15 @@ $(OUT)/cbcc: $(TOOL_OBJS) $(RUNTIME_OBJS) $(BCC_OBJS)
 $(OUT)/cbcc-compile: $(COMPILE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COMPILE_LIBS)
+
+$(OUT)/cbcc-port: $(PORT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PORT_LIBS)
+
+# Where cbcc-port looks for vmlinux.h and cbcc's BPF headers when not in a
+# build tree (`make install` puts them there).
+$(PORT_OBJS): ALL_CFLAGS += $(PORT_CFLAGS) \
+	-DCBCC_DATADIR='"$(prefix)/share"'
 
 # Where cbcc looks for cbcc-compile when it is not beside it.
 $(OUT)/runtime/bcc/compile_client.o: \
@@ -359,7 +373,7 @@ deps:
 # examples), so that a page cannot describe options the binary lacks.
 MAN_SRCS := packaging/man/genman.py $(wildcard packaging/man/*.man)
 
-$(OUT)/man/.stamp: $(OUT)/cbcc $(OUT)/cbcc-core $(MAN_SRCS) VERSION
+$(OUT)/man/.stamp: $(OUT)/cbcc $(OUT)/cbcc-port $(OUT)/cbcc-core $(MAN_SRCS) VERSION
 	$(call msg,GEN,$(OUT)/man)
 	$(Q)rm -rf $(OUT)/man && mkdir -p $(OUT)/man
 	$(Q)$(PYTHON) packaging/man/genman.py --version $(VERSION) \
@@ -399,6 +413,11 @@ install: all man $(PLUGIN_WHEEL)
 	install -D -m 0755 $(OUT)/cbcc $(DESTDIR)$(prefix)/bin/cbcc
 	install -D -m 0755 $(OUT)/cbcc-compile \
 		$(DESTDIR)$(libexecdir)/cbcc/cbcc-compile
+	install -D -m 0755 $(OUT)/cbcc-port \
+		$(DESTDIR)$(libexecdir)/cbcc/cbcc-port
+	install -d $(DESTDIR)$(prefix)/share/cbcc/include
+	install -m 0644 $(OUT)/vmlinux.h bpf_src/cbcc.bpf.h \
+		bpf_src/cbcc_port.bpf.h $(DESTDIR)$(prefix)/share/cbcc/include/
 	install -D -m 0755 $(OUT)/cbcc-core $(DESTDIR)$(prefix)/bin/cbcc-core
 	install -d $(DESTDIR)$(prefix)/share/man/man8
 	install -m 0644 $(OUT)/man/*.8 $(DESTDIR)$(prefix)/share/man/man8/

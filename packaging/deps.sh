@@ -8,7 +8,7 @@ PKGS="
 	libdw-dev liblzma-dev libbz2-dev libzstd-dev
 	libcmocka-dev systemtap-sdt-dev
 	libmicrohttpd-dev libyaml-dev nettle-dev prometheus
-	clang llvm libclang-rt-14-dev
+	clang llvm libclang-rt-14-dev libclang-14-dev
 	bpfcc-tools python3-bpfcc bpftool bpftrace
 	linux-headers-amd64
 	python3-pytest python3-setuptools

@@ -159,6 +159,20 @@ def test_installed_cbcc_runs_a_tracepoint_program(root, no_leaks):
     assert any(e["value"] == 3 for e in maps[0]["entries"]), maps
 
 
+def test_installed_cbcc_port_uses_installed_headers(root, tmp_path):
+    """cbcc port runs the packaged helper, which parses against the
+    packaged vmlinux.h; the port compiles against /usr/share/cbcc/include."""
+    src = tmp_path / "tp_count.c"
+    with open(os.path.join(PROGS, "tp_count.c")) as f:
+        src.write_text(f.read())
+    r = run([os.path.join(root, "usr/bin/cbcc"), "port", str(src)])
+    assert r.returncode == 0, r.stderr
+    c = run(["clang", "-g", "-O2", "-target", "bpf", "-I",
+             os.path.join(root, "usr/share/cbcc/include"), "-c",
+             str(tmp_path / "tp_count.bpf.c"), "-o", str(tmp_path / "p.o")])
+    assert c.returncode == 0, c.stderr
+
+
 def xdp_attached(iface):
     return " xdp" in run(["ip", "-d", "link", "show", "dev", iface]).stdout
 
@@ -291,6 +305,14 @@ def test_completion_subcommands_and_flags(root, name):
     assert all(k.startswith("--ke") for k in keys), keys
     assert complete(root, name, "xdpcount", "-k", "s") == \
         ["saddr", "sport"]
+
+
+def test_completion_port(root, tmp_path):
+    assert complete(root, "cbcc", "port", "--ch") == ["--check"]
+    (tmp_path / "a.c").write_text("")
+    (tmp_path / "b.txt").write_text("")
+    assert complete(root, "cbcc", "port", f"{tmp_path}/") == \
+        [f"{tmp_path}/a.c"]
 
 
 @pytest.mark.parametrize("name", BINARIES)

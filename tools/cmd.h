@@ -17,5 +17,6 @@ int cmd_export(int argc, char **argv);
 int cmd_tplist(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
+int cmd_port(int argc, char **argv);
 
 #endif /* CBCC_CMD_H */

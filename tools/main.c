@@ -4,8 +4,9 @@
  *
  * Built twice: as cbcc (libbcc engine) and, with -DCBCC_CORE, as cbcc-core
  * (libbpf CO-RE engine).  An entry marked COMPILES needs BPF C compiled at
- * run time; cbcc-core has no compiler, so there it only says which binary
- * can do it (and its function is not referenced, so it is not linked in).
+ * run time, one marked NEEDS_CLANG libclang (cbcc port); cbcc-core has
+ * neither, so there it only says which binary can do it (and its function
+ * is not referenced, so it is not linked in).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,17 +23,19 @@
 
 #ifdef CBCC_CORE
 #define BIN_NAME	"cbcc-core"
-#define COMPILES(fn)	NULL, true
+#define COMPILES(fn)	NULL, "compiles its BPF program at run time"
+#define NEEDS_CLANG(fn)	NULL, "needs libclang (cbcc's helper cbcc-port)"
 #else
 #define BIN_NAME	"cbcc"
-#define COMPILES(fn)	fn, true
+#define COMPILES(fn)	fn, NULL
+#define NEEDS_CLANG(fn)	fn, NULL
 #endif
-#define PRECOMPILED(fn)	fn, false
+#define PRECOMPILED(fn)	fn, NULL
 
 static const struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	bool compiles;		/* needs runtime compilation (cbcc only) */
+	const char *why_cbcc;	/* what cbcc-core lacks for it (cbcc only) */
 	const char *help;
 } cmds[] = {
 #ifdef CBCC_CORE
@@ -61,6 +64,8 @@ static const struct cmd {
 	  "show or empty the compiled-program cache" },
 	{ "vm", PRECOMPILED(cmd_vm),
 	  "run a command inside a stock kernel under qemu" },
+	{ "port", NEEDS_CLANG(cmd_port),
+	  "translate a BCC program into a libbpf CO-RE source" },
 };
 
 static void usage(FILE *f)
@@ -118,8 +123,8 @@ int main(int argc, char **argv)
 		snprintf(prog, sizeof(prog), "%s %s", BIN_NAME, cmds[i].name);
 		log_set_prog(prog);
 		if (!cmds[i].fn) {
-			pr_err("%s compiles its BPF program at run time: use "
-			       "'cbcc %s'", cmds[i].name, cmds[i].name);
+			pr_err("%s %s: use 'cbcc %s'", cmds[i].name,
+			       cmds[i].why_cbcc, cmds[i].name);
 			return EXIT_UNSUPPORTED;
 		}
 		return cmds[i].fn(argc - 1, argv + 1);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * compile_client.c - runs cbcc-compile (see compile_client.h).  The
- * helper is looked for next to the running binary first (a build tree),
- * then in ../libexec/cbcc relative to it (an installed tree wherever its
+ * compile_client.c - runs cbcc-compile (see compile_client.h).  Helpers
+ * (cbcc-compile, cbcc-port) are looked for next to the running binary
+ * first (a build tree), then in ../libexec/cbcc relative to it (an installed tree wherever its
  * prefix or root ends up: dpkg --root, a relocated DESTDIR, /opt), then
  * in the $(libexecdir)/cbcc built in.
  * It dies with the tracer (PR_SET_PDEATHSIG), so a killed cbcc leaves
@@ -29,7 +29,7 @@
 
 #define HEADER_SIZE	16	/* magic[8], u32 len, u32 crc (loadable.c) */
 
-int compile_client_find(char *path, size_t size)
+int helper_find(const char *name, char *path, size_t size)
 {
 	char self[PATH_MAX], *slash;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -39,17 +39,27 @@ int compile_client_find(char *path, size_t size)
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			snprintf(path, size, "%s/cbcc-compile", self);
+			snprintf(path, size, "%s/%s", self, name);
 			if (!access(path, X_OK))
 				return 0;
-			snprintf(path, size, "%s/../libexec/cbcc/cbcc-compile",
-				 self);
+			snprintf(path, size, "%s/../libexec/cbcc/%s", self,
+				 name);
 			if (!access(path, X_OK))
 				return 0;
 		}
 	}
-	snprintf(path, size, "%s/cbcc/cbcc-compile", CBCC_LIBEXECDIR);
+	snprintf(path, size, "%s/cbcc/%s", CBCC_LIBEXECDIR, name);
 	return access(path, X_OK) ? -errno : 0;
+}
+
+const char *helper_libexecdir(void)
+{
+	return CBCC_LIBEXECDIR;
+}
+
+int compile_client_find(char *path, size_t size)
+{
+	return helper_find("cbcc-compile", path, size);
 }
 
 static int send_text(int sock, const char *text)

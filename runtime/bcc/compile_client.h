@@ -9,6 +9,12 @@
 
 #include "loadable.h"
 
+/* Helper NAME's path (beside cbcc, ../libexec/cbcc, the built-in
+ * libexecdir) into path: 0 or -errno when there is none. */
+int helper_find(const char *name, char *path, size_t size);
+/* The built-in libexecdir, for messages. */
+const char *helper_libexecdir(void);
+
 /* cbcc-compile's path into path: 0 or -errno when there is none. */
 int compile_client_find(char *path, size_t size);
 
