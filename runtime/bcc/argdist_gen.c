@@ -59,19 +59,14 @@ static void put_strcmp(struct gen_ctx *g, FILE *out, const char *e,
 {
 	const char *lit = strchr(e + *i, '"'), *end, *arg;
 	size_t k, id = g->nr_streq++;
-	int depth = 0;
 	char *inner;
 
 	for (end = lit + 1; *end != '"'; end++)
 		if (*end == '\\' && end[1])
 			end++;
 	arg = strchr(end + 1, ',') + 1;
-	for (k = arg - e; e[k]; k++) {
-		if (e[k] == '(')
-			depth++;
-		else if (e[k] == ')' && depth-- == 0)
-			break;
-	}
+	/* As the parser found it: a ')' in a literal does not end it. */
+	k = argdist_strcmp_close(e, arg - e);
 	inner = strndup(arg, e + k - arg);
 	if (!inner)
 		return;

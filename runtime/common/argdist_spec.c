@@ -161,6 +161,26 @@ static int param_index(const struct argdist_spec *s, const char *name,
 	return -1;
 }
 
+size_t argdist_strcmp_close(const char *expr, size_t k)
+{
+	size_t n = strlen(expr), lit;
+	int depth = 0;
+
+	for (; k < n; k++) {
+		if (expr[k] == '"' || expr[k] == '\'') {
+			lit = skip_literal(expr, k, n);
+			if (!lit)
+				return 0;
+			k = lit - 1;
+		} else if (expr[k] == '(') {
+			depth++;
+		} else if (expr[k] == ')' && depth-- == 0) {
+			return k;
+		}
+	}
+	return 0;
+}
+
 /*
  * STRCMP("literal", expr) at expr[i]: the shape the generator relies on.
  * Returns 0 with *next after "STRCMP(" (the arguments are checked as the
@@ -170,7 +190,6 @@ static int check_strcmp(const char *expr, size_t i, size_t col,
 			size_t *next, struct probe_error *err)
 {
 	size_t n = strlen(expr), k = i + 6, lit;
-	int depth = 0;
 
 	while (isspace((unsigned char)expr[k]))
 		k++;
@@ -190,20 +209,9 @@ static int check_strcmp(const char *expr, size_t i, size_t col,
 		;
 	if (expr[k] != ',')
 		return probe_error_set(err, col + k, "expected ',' in STRCMP");
-	for (k++; k < n; k++) {
-		if (expr[k] == '"' || expr[k] == '\'') {
-			lit = skip_literal(expr, k, n);
-			if (!lit)
-				return probe_error_set(err, col + k,
-						       "unterminated literal");
-			k = lit - 1;
-		} else if (expr[k] == '(') {
-			depth++;
-		} else if (expr[k] == ')' && depth-- == 0) {
-			return 0;
-		}
-	}
-	return probe_error_set(err, col + i, "unterminated STRCMP");
+	if (!argdist_strcmp_close(expr, k + 1))
+		return probe_error_set(err, col + i, "unterminated STRCMP");
+	return 0;
 }
 
 /*

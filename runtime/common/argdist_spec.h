@@ -58,6 +58,14 @@ int argdist_spec_parse(const char *text, bool hist, struct argdist_spec *out,
 		       struct probe_error *err);
 void argdist_spec_free(struct argdist_spec *s);
 
+/*
+ * The ')' closing STRCMP's second argument, which starts at expr[k]
+ * (literals skipped, parentheses counted), or 0 if there is none.  The
+ * parser's check and the generator's rewrite share it: they must agree
+ * on where the call ends.
+ */
+size_t argdist_strcmp_close(const char *expr, size_t k);
+
 /* A "char*" / "char *" type: the value is a string read at the pointer. */
 bool argdist_type_is_string(const char *type);
 

@@ -159,6 +159,25 @@ static void test_dollars_in_literals_are_text(void **state)
 	argdist_spec_free(&s);
 }
 
+/*
+ * Found by fuzz_argdist_spec: the generator ended STRCMP at the ')' in
+ * the literal, then read past the end of the expression looking for the
+ * quote closing the "STRCMP" it took from that literal.
+ */
+static void test_strcmp_ends_where_the_parser_says(void **state)
+{
+	const char *e = "STRCMP(\"a\", \")STRCMP(\") + f(')')";
+	struct argdist_spec s;
+
+	(void)state;
+	assert_int_equal(argdist_strcmp_close(e, 11),
+			 strstr(e, "\") +") + 1 - e);
+	assert_int_equal(argdist_strcmp_close("\"x\", \"", 4), 0);
+	parse_ok("p::f(char *s):int:1:STRCMP(\"a\", \")STRCMP\")", false,
+		 &s);
+	argdist_spec_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_errors_point_at_columns),
 		cmocka_unit_test(test_dollars_in_literals_are_text),
 		cmocka_unit_test(test_long_function_name),
+		cmocka_unit_test(test_strcmp_ends_where_the_parser_says),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
