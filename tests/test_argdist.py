@@ -268,6 +268,25 @@ def test_strcmp_filter(cbcc, no_leaks):
     assert counts(ours) == {"name = b'CBCC_ARGDIST_MARK'": 2}, ours
 
 
+@pytest.mark.san
+def test_strcmp_paren_in_literal_program(cbcc, no_leaks, tmp_path):
+    """A ')' in STRCMP's literal argument does not end the call (the
+    generator read past the end of the expression: fuzz_argdist_spec,
+    ASan); -v's program has one helper, given the literal whole, and
+    compiles."""
+    spec = 'p:c:puts(char *s):int:1:STRCMP("a", ")STRCMP(") || s == 0'
+    r = run([cbcc, "argdist", "-v", "-n", "1", "-C", spec])
+    assert r.returncode == 0, r.stderr
+    prog = r.stdout[:STAMP_RE.search(r.stdout).start()]
+    assert prog.count("static __always_inline bool __streq_") == 1
+    assert re.search(r'__streq_0\(\(const void \*\)\( *"\)STRCMP\("\)\)'
+                     r' \|\| s == 0', prog), prog
+    path = tmp_path / "argdist.c"
+    path.write_text(prog)
+    c = run([cbcc, "run", "--compile-only", str(path)])
+    assert c.returncode == 0, c.stderr
+
+
 @pytest.mark.skipif(IN_VM, reason="host lane")
 def test_hostile_string_keys(cbcc, no_leaks):
     """A traced process's bytes never reach the terminal: python's repr,
