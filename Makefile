@@ -117,7 +117,8 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNFLAGS) -Wno-unknown-warning-option \
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
 FUZZ_OBJS := $(patsubst %.c,$(FUZZ_OUT)/%.o,$(RUNTIME_SRCS) \
-	       runtime/bcc/probe_gen.c runtime/bcc/argdist_gen.c)
+	       runtime/bcc/probe_gen.c runtime/bcc/argdist_gen.c \
+	       runtime/bcc/usdt_gen.c)
 
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-host test-unit test-san test-vm bench \

@@ -615,3 +615,54 @@ def test_cache_key_covers_the_readers(cbcc, sdt, tmp_path, no_leaks):
         m = maps_of(r.stdout)
         assert m["plain"] == {0: 7, 1: 7, 2: 7, 3: 7}, opt
         assert m["req"] == {0: 1, 2: 1, 4: 1, 6: 1}, opt
+
+
+GREET = r"""
+#include <stdio.h>
+#include <sys/sdt.h>
+int main(void)
+{
+	static const char *words[] = { "hello", "usdt-string", "x" };
+	char buf[32];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(buf, sizeof(buf), "%s-%d", words[i], i);
+		DTRACE_PROBE2(cbcc_p, greet, buf, i);
+	}
+	return 0;
+}
+"""
+
+GREET_PROG = r"""
+#include <uapi/linux/ptrace.h>
+struct str_t { char s[24]; };
+BPF_HASH(greets, struct str_t, u64);
+int on_greet(struct pt_regs *ctx) {
+	struct str_t k = {};
+	int i = -1;
+	u64 v;
+	bpf_usdt_readarg_p(1, ctx, &k.s, sizeof(k.s));
+	bpf_usdt_readarg(2, ctx, &i);
+	v = i;
+	greets.update(&k, &v);
+	return 0;
+}
+"""
+
+
+def test_readarg_p_reads_the_string(cbcc, tmp_path, no_leaks):
+    """bpf_usdt_readarg_p(): the string a char * argument points at,
+    read from the traced process, as bcc's helper does."""
+    src = tmp_path / "greet.c"
+    src.write_text(GREET)
+    exe = str(tmp_path / "greet")
+    r = run(["gcc", "-O1", "-o", exe, str(src)])
+    assert r.returncode == 0, r.stderr
+    prog = tmp_path / "prog.c"
+    prog.write_text(GREET_PROG)
+    r = run([cbcc, "run", "-a", f"usdt:{exe}:cbcc_p:greet=on_greet",
+             str(prog), "--json", "-c", exe])
+    assert r.returncode == 0, r.stderr
+    (m,) = [m for m in ndjson(r.stdout) if m.get("name") == "greets"]
+    assert {e["key"]["s"]: e["value"] for e in m["entries"]} == \
+        {"hello-0": 0, "usdt-string-1": 1, "x-2": 2}

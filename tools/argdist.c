@@ -35,6 +35,8 @@
 #include "probe_targets.h"
 #include "typedesc.h"
 #include "tool.h"
+#include "usdt.h"
+#include "usdt_gen.h"
 
 #define MAX_SPECS	32
 #define MAX_INCLUDES	16
@@ -135,10 +137,11 @@ static const struct tool_desc desc = {
 	.examples =
 "Probe specifier syntax:\n"
 "  {p,r,t,u}:{[library],category}:function(signature):type[,type...]:expr[,expr...][:filter]][#label]\n"
-"  p,r,t      function entry, function return, kernel tracepoint\n"
-"             (u, USDT, is not supported yet); in return probes:\n"
-"             $retval, $entry(param), $latency (ns); everywhere: $PID\n"
+"  p,r,t,u    function entry, function return, kernel tracepoint, USDT\n"
+"             probe; in return probes: $retval, $entry(param), $latency\n"
+"             (ns); everywhere: $PID; in USDT probes: arg1..argN\n"
 "  library    the library or binary holding the function (empty: kernel)\n"
+"             u:BINARY:[PROVIDER:]PROBE() for USDT probes\n"
 "  category   the tracepoint's category (t:)\n"
 "  signature  the function's parameters, as in C\n"
 "  type/expr  what to collect (char* reads a string); several for -C\n"
@@ -150,7 +153,10 @@ static const struct tool_desc desc = {
 "  argdist -H 'r::__vfs_read(void *f, void *b, size_t count):size_t:$entry(count):$latency > 1000000'\n"
 "  argdist -C 't:syscalls:sys_enter_read():int:args->count' -T 5\n"
 "  argdist -H 't:block:block_rq_complete():u32:args->nr_sector'\n"
+"  argdist -p 1005 -C 'u:/usr/bin/python3:gc__start():int:arg1'\n"
 "\n"
+"Exit status: 2 for a bad specifier, including a USDT binary without the\n"
+"probe and an argN the probe does not have.\n"
 "Needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (tracefs);\n"
 "kernel and user functions also CAP_SYS_ADMIN (perf's probe PMUs).\n",
 };
@@ -160,6 +166,8 @@ struct probe {
 	const char *raw;
 	char map[ARGDIST_NAME_LEN], prog[ARGDIST_NAME_LEN];
 	char *path;		/* uprobes: the resolved binary */
+	struct usdt_target usdt;	/* u: resolved */
+	struct attach_spec *attach;	/* u: in argdist.usdt_specs */
 	struct engine_map m;
 	struct typedesc *key;	/* -C: the key struct */
 	char *disp[ARGDIST_MAX_EXPRS];
@@ -168,6 +176,10 @@ struct probe {
 struct argdist {
 	struct probe *p;
 	size_t n;
+	/* The u: probes' attach specs: the engine writes their readers. */
+	struct attach_spec *usdt_specs;
+	char **usdt_names;	/* their "provider:probe" */
+	int nr_usdt;
 	struct engine *e;
 	long outputs;
 	long max_outputs;	/* 0: no limit */
@@ -522,12 +534,69 @@ static int parse_specs(struct argdist *a)
 			if (!(p->disp[k] = argdist_display_expr(&p->s, k)))
 				return EXIT_RUNTIME;
 	}
+	return 0;
+}
+
+/*
+ * The u: probes' binaries and probes (and -p's process) before anything
+ * is generated, as trace's: argN's type is the note's, and a probe or
+ * an argN that does not exist is a usage error that costs no compile.
+ */
+static int resolve_usdt(struct argdist *a)
+{
+	struct probe_error perr;
+	char what[160];
+	size_t i;
+	int n, err;
+
+	a->usdt_specs = calloc(a->n, sizeof(*a->usdt_specs));
+	a->usdt_names = calloc(a->n, sizeof(*a->usdt_names));
+	if (!a->usdt_specs || !a->usdt_names)
+		return EXIT_RUNTIME;
 	for (i = 0; i < a->n; i++) {
-		if (a->p[i].s.kind == 'u') {
-			pr_err("USDT probes (u:) are not supported yet: '%s'",
-			       a->p[i].raw);
-			return EXIT_UNSUPPORTED;
+		struct probe *p = &a->p[i];
+		struct attach_spec *s;
+
+		if (p->s.kind != 'u')
+			continue;
+		snprintf(what, sizeof(what), "'%.150s'", p->raw);
+		err = usdt_resolve_parts(p->s.lib, p->s.provider, p->s.func,
+					 env.pid > 0 ? env.pid : -1, what,
+					 &p->usdt);
+		if (err)
+			return err == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+		for (n = 1; n <= ARGDIST_MAX_USDT_ARGS; n++) {
+			char word[8];
+
+			if (!(p->s.usdt_args & (1u << n)))
+				continue;
+			snprintf(word, sizeof(word), "arg%d", n);
+			memset(&perr, 0, sizeof(perr));
+			if (!usdt_gen_arg_type(p->usdt.probe, n, word,
+					       strlen(word),
+					       p->s.usdt_arg_col[n], &perr)) {
+				snprintf(what, sizeof(what),
+					 "bad specifier (-%c)",
+					 p->s.hist ? 'H' : 'C');
+				probe_error_report(what, p->raw, &perr);
+				return EXIT_USAGE;
+			}
 		}
+		/* As resolved: no second search, no ambiguity. */
+		if (asprintf(&a->usdt_names[a->nr_usdt], "%s:%s",
+			     p->usdt.probe->provider,
+			     p->usdt.probe->name) < 0) {
+			a->usdt_names[a->nr_usdt] = NULL;
+			return EXIT_RUNTIME;
+		}
+		s = &a->usdt_specs[a->nr_usdt];
+		s->kind = ATTACH_USDT;
+		s->prog = p->prog;
+		s->lib = p->usdt.file->path;
+		s->target = a->usdt_names[a->nr_usdt];
+		s->pid = env.pid > 0 ? env.pid : -1;
+		p->attach = s;
+		a->nr_usdt++;
 	}
 	return 0;
 }
@@ -542,6 +611,8 @@ static int check_targets(struct argdist *a)
 		char **names, *re;
 		int n;
 
+		if (p->s.kind == 'u')
+			continue;	/* resolve_usdt() found it */
 		if (p->s.kind == 't') {
 			if (!kernel_tracepoint_exists(p->s.category,
 						      p->s.func)) {
@@ -596,6 +667,8 @@ static int attach_one(struct argdist *a, const struct probe *p,
 	};
 	char tp[256];
 
+	if (p->attach)
+		return engine_attach(a->e, p->attach);
 	if (p->s.kind == 't') {
 		snprintf(tp, sizeof(tp), "%s:%s", p->s.category, p->s.func);
 		s.kind = ATTACH_TRACEPOINT;
@@ -665,6 +738,8 @@ int cmd_argdist(int argc, char **argv)
 	}
 	cli_catch_stop_signals();
 	ret = parse_specs(&a);
+	if (!ret)
+		ret = resolve_usdt(&a);
 	if (ret)
 		goto out;
 
@@ -698,19 +773,35 @@ int cmd_argdist(int argc, char **argv)
 	go.raw = raw;
 	{
 		struct argdist_spec *specs = calloc(a.n, sizeof(*specs));
+		const struct usdt_probe **usdt = calloc(a.n, sizeof(*usdt));
 
-		if (specs) {
-			for (i = 0; i < a.n; i++)
+		if (specs && usdt) {
+			for (i = 0; i < a.n; i++) {
 				specs[i] = a.p[i].s;
+				usdt[i] = a.p[i].usdt.probe;
+			}
+			go.usdt = usdt;
 			text = argdist_gen(specs, a.n, &go);
-			free(specs);	/* shallow copies */
 		}
+		free(specs);	/* shallow copies */
+		free(usdt);
 	}
 	if (!text) {
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
 	if (env.verbose) {
+		/* bcc prints the USDT readers first, then the program. */
+		char *readers = usdt_gen_readers_text(a.usdt_specs,
+						      a.nr_usdt);
+
+		if (!readers) {
+			ret = errno == ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+			goto out;
+		}
+		if (*readers)
+			printf("%s\n", readers);
+		free(readers);
 		printf("%s\n", text);
 		fflush(stdout);
 	}
@@ -727,6 +818,9 @@ int cmd_argdist(int argc, char **argv)
 		goto out;
 	eo.text = text;
 	eo.verbose = env.verbose > 1;
+	/* The u: probes' bpf_usdt_readarg() readers come from these. */
+	eo.specs = a.usdt_specs;
+	eo.nspecs = a.nr_usdt;
 	err = engine_open(&eo, &a.e);
 	if (!err)
 		err = engine_load(a.e);
@@ -761,11 +855,16 @@ out:
 			free(p->disp[k]);
 		typedesc_free(p->key);
 		free(p->path);
+		usdt_target_free(&p->usdt);
 		argdist_spec_free(&p->s);
 	}
 	for (i = 0; i < MAX_INCLUDES; i++)
 		free(incs[i]);
 	free(raw);
+	for (i = 0; a.usdt_names && i < a.n; i++)
+		free(a.usdt_names[i]);
+	free(a.usdt_names);
+	free(a.usdt_specs);
 	free(a.p);
 	free(text);
 	return ret;

@@ -756,7 +756,7 @@ static int check_targets(struct tracer *t, char **paths)
 static int resolve_usdt(struct tracer *t)
 {
 	pid_t pid = env.tgid > 0 ? env.tgid : -1;
-	char *name, what[64];
+	char what[64];
 	size_t i;
 	int err;
 
@@ -768,12 +768,9 @@ static int resolve_usdt(struct tracer *t)
 
 		if (p->kind != PROBE_USDT)
 			continue;
-		if (asprintf(&name, "%s%s%s", p->provider ? p->provider : "",
-			     p->provider ? ":" : "", p->func) < 0)
-			return EXIT_RUNTIME;
 		snprintf(what, sizeof(what), "probe %zu", i + 1);
-		err = usdt_resolve(p->lib, name, pid, what, &t->usdt[i]);
-		free(name);
+		err = usdt_resolve_parts(p->lib, p->provider, p->func, pid,
+					 what, &t->usdt[i]);
 		if (err)
 			return err == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
 	}

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "argdist_gen.h"
+#include "usdt_gen.h"
 
 void argdist_gen_names(const struct argdist_spec *s, size_t i,
 		       char *map, char *prog, size_t len)
@@ -59,19 +60,14 @@ static void put_strcmp(struct gen_ctx *g, FILE *out, const char *e,
 {
 	const char *lit = strchr(e + *i, '"'), *end, *arg;
 	size_t k, id = g->nr_streq++;
-	int depth = 0;
 	char *inner;
 
 	for (end = lit + 1; *end != '"'; end++)
 		if (*end == '\\' && end[1])
 			end++;
 	arg = strchr(end + 1, ',') + 1;
-	for (k = arg - e; e[k]; k++) {
-		if (e[k] == '(')
-			depth++;
-		else if (e[k] == ')' && depth-- == 0)
-			break;
-	}
+	/* As the parser found it: a ')' in a literal does not end it. */
+	k = argdist_strcmp_close(e, arg - e);
 	inner = strndup(arg, e + k - arg);
 	if (!inner)
 		return;
@@ -227,6 +223,25 @@ static void put_stash(FILE *out, const char *map, const char *name,
 		name, name);
 }
 
+/* bcc's _generate_usdt_arg_assignment, for every argN used. */
+static void put_usdt_args(FILE *out, const struct argdist_spec *s,
+			  const struct usdt_probe *u)
+{
+	struct probe_error err;
+	const char *ty;
+	int n;
+
+	for (n = 1; n <= ARGDIST_MAX_USDT_ARGS; n++) {
+		if (!(s->usdt_args & (1u << n)))
+			continue;
+		/* argdist.c checked the range: out of it only without u */
+		ty = u ? usdt_gen_arg_type(u, n, "", 0, 0, &err) : NULL;
+		fprintf(out, "        %s arg%d = 0;\n"
+			"        bpf_usdt_readarg(%d, ctx, &arg%d);\n",
+			ty ? ty : "uint64_t", n, n, n);
+	}
+}
+
 static void gen_probe(FILE *prog_out, const struct argdist_spec *specs,
 		      size_t i, const struct argdist_gen_opts *o,
 		      size_t *nr_streq)
@@ -282,6 +297,8 @@ static void gen_probe(FILE *prog_out, const struct argdist_spec *specs,
 			s->kind == 'p' ? s->signature : "");
 	fputs(pid_vars, out);
 	put_filters(out, o);
+	if (s->kind == 'u')
+		put_usdt_args(out, s, o->usdt ? o->usdt[i] : NULL);
 	if (needs_entry(s)) {
 		for (k = 0; k < s->nparams; k++)
 			if (s->entry_params & (1u << k))

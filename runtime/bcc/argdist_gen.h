@@ -9,7 +9,9 @@
  * for -C, string fields as struct __string_t), program "F_probe<i>",
  * and for return probes that use $entry()/$latency an entry program
  * "F_probe<i>_entry" stashing values by thread id in
- * "F_hash<i>_param_<name>" maps.
+ * "F_hash<i>_param_<name>" maps.  USDT probes (u:) read each argN they
+ * use into a local variable of that name first, with bpf_usdt_readarg()
+ * as bcc's argdist; the readers come from usdt_gen.h.
  */
 #ifndef CBCC_ARGDIST_GEN_H
 #define CBCC_ARGDIST_GEN_H
@@ -19,6 +21,8 @@
 
 #include "argdist_spec.h"
 
+struct usdt_probe;
+
 struct argdist_gen_opts {
 	pid_t pid;		/* -p: 0 for all */
 	pid_t tid;		/* -t: 0 for all */
@@ -27,6 +31,11 @@ struct argdist_gen_opts {
 	size_t nr_includes;
 	/* The specifiers as typed: bcc's auto-includes look at them. */
 	const char *const *raw;
+	/*
+	 * Per specifier, its USDT probe (u: only, else NULL): what type
+	 * argN is read into.  NULL: every argN as uint64_t.
+	 */
+	const struct usdt_probe *const *usdt;
 };
 
 /* Names of probe i: ARGDIST_NAME_LEN bytes hold them. */

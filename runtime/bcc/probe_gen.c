@@ -18,6 +18,7 @@
 #include "../../bpf_src/funccount.h"
 #include "kernel.h"
 #include "probe_gen.h"
+#include "usdt_gen.h"
 #include "probe_spec.h"
 
 _Static_assert(sizeof(struct trace_event_hdr) == 48,
@@ -243,20 +244,16 @@ static bool after_member_op(const char *expr, size_t i)
 static int rewrite_usdt_arg(struct rewrite *rw, FILE *out, const char *expr,
 			    size_t s, size_t e)
 {
-	const struct usdt_probe *u = rw->usdt;
-	int n = atoi(expr + s + 3), nargs = usdt_probe_nr_args(u);
+	int n = atoi(expr + s + 3);
 	const char *ty;
 
-	if (n < 1 || n > nargs)
-		return probe_error_set(rw->err, rw->col + s,
-				"%s:%s has %d argument%s: %.*s is out of range",
-				u->provider, u->name, nargs,
-				nargs == 1 ? "" : "s", (int)(e - s), expr + s);
+	ty = usdt_gen_arg_type(rw->usdt, n, expr + s, e - s, rw->col + s,
+			       rw->err);
+	if (!ty)
+		return -EINVAL;
 	if (!strncmp(expr + e, "@user", 5))
 		return probe_error_set(rw->err, rw->col + e,
 				"USDT arguments take no '@user': pointers in them are user memory already");
-	ty = usdt_arg_ctype(u->locs[0].nr_args >= n ?
-			    u->locs[0].args[n - 1].size : 8);
 	fprintf(out, "({ %s __u = 0; bpf_usdt_readarg(%d, ctx, &__u); __u; })",
 		ty, n);
 	return 0;

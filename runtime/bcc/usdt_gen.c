@@ -81,6 +81,23 @@ static int gen_read(FILE *f, const struct usdt_arg *a,
 	return 0;
 }
 
+const char *usdt_gen_arg_type(const struct usdt_probe *p, int n,
+			      const char *word, size_t wlen, size_t col,
+			      struct probe_error *err)
+{
+	int nargs = usdt_probe_nr_args(p);
+
+	if (n < 1 || n > nargs) {
+		probe_error_set(err, col,
+				"%s:%s has %d argument%s: %.*s is out of range",
+				p->provider, p->name, nargs,
+				nargs == 1 ? "" : "s", (int)wlen, word);
+		return NULL;
+	}
+	return usdt_arg_ctype(p->locs[0].nr_args >= n ?
+			      p->locs[0].args[n - 1].size : 8);
+}
+
 int usdt_gen_readers(FILE *f, const char *prog, const struct usdt_target *t,
 		     const char *what)
 {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "probe_spec.h"
 #include "usdt.h"
 
 /*
@@ -24,6 +25,16 @@
  */
 int usdt_gen_readers(FILE *f, const char *prog, const struct usdt_target *t,
 		     const char *what);
+
+/*
+ * argN (n from 1; word is how the user wrote it, at column col) of probe
+ * p, as trace and argdist read it with bpf_usdt_readarg(): the C type
+ * the note gives it (bcc's get_probe_arg_ctype), or NULL with err set
+ * when p has no argument n.
+ */
+const char *usdt_gen_arg_type(const struct usdt_probe *p, int n,
+			      const char *word, size_t wlen, size_t col,
+			      struct probe_error *err);
 
 /*
  * The readers of every ATTACH_USDT spec in specs[n], to be compiled

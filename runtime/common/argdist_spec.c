@@ -161,6 +161,26 @@ static int param_index(const struct argdist_spec *s, const char *name,
 	return -1;
 }
 
+size_t argdist_strcmp_close(const char *expr, size_t k)
+{
+	size_t n = strlen(expr), lit;
+	int depth = 0;
+
+	for (; k < n; k++) {
+		if (expr[k] == '"' || expr[k] == '\'') {
+			lit = skip_literal(expr, k, n);
+			if (!lit)
+				return 0;
+			k = lit - 1;
+		} else if (expr[k] == '(') {
+			depth++;
+		} else if (expr[k] == ')' && depth-- == 0) {
+			return k;
+		}
+	}
+	return 0;
+}
+
 /*
  * STRCMP("literal", expr) at expr[i]: the shape the generator relies on.
  * Returns 0 with *next after "STRCMP(" (the arguments are checked as the
@@ -170,7 +190,6 @@ static int check_strcmp(const char *expr, size_t i, size_t col,
 			size_t *next, struct probe_error *err)
 {
 	size_t n = strlen(expr), k = i + 6, lit;
-	int depth = 0;
 
 	while (isspace((unsigned char)expr[k]))
 		k++;
@@ -190,20 +209,39 @@ static int check_strcmp(const char *expr, size_t i, size_t col,
 		;
 	if (expr[k] != ',')
 		return probe_error_set(err, col + k, "expected ',' in STRCMP");
-	for (k++; k < n; k++) {
-		if (expr[k] == '"' || expr[k] == '\'') {
-			lit = skip_literal(expr, k, n);
-			if (!lit)
-				return probe_error_set(err, col + k,
-						       "unterminated literal");
-			k = lit - 1;
-		} else if (expr[k] == '(') {
-			depth++;
-		} else if (expr[k] == ')' && depth-- == 0) {
-			return 0;
-		}
-	}
-	return probe_error_set(err, col + i, "unterminated STRCMP");
+	if (!argdist_strcmp_close(expr, k + 1))
+		return probe_error_set(err, col + i, "unterminated STRCMP");
+	return 0;
+}
+
+/* The word at expr[s..e) follows '.' or "->": a member, not a variable. */
+static bool is_member(const char *expr, size_t s)
+{
+	while (s && isspace((unsigned char)expr[s - 1]))
+		s--;
+	return (s && expr[s - 1] == '.') ||
+	       (s >= 2 && expr[s - 2] == '-' && expr[s - 1] == '>');
+}
+
+/* argN of a USDT probe: noted for the generator, which reads it. */
+static int note_usdt_arg(struct argdist_spec *s, const char *expr, size_t a,
+			 size_t b, size_t col, struct probe_error *err)
+{
+	unsigned long v;
+
+	if (b - a < 4 || strncmp(expr + a, "arg", 3) ||
+	    strspn(expr + a + 3, "0123456789") != b - a - 3 ||
+	    is_member(expr, a))
+		return 0;
+	v = b - a > 6 ? 0 : strtoul(expr + a + 3, NULL, 10);
+	if (v < 1 || v > ARGDIST_MAX_USDT_ARGS)
+		return probe_error_set(err, col + a,
+			"USDT probes have arguments arg1..arg%d at most",
+			ARGDIST_MAX_USDT_ARGS);
+	if (!(s->usdt_args & (1u << v)))
+		s->usdt_arg_col[v] = col + a;
+	s->usdt_args |= 1u << v;
+	return 0;
 }
 
 /*
@@ -236,8 +274,16 @@ static int check_dollars(struct argdist_spec *s, const char *expr,
 		}
 		if (is_ident(expr[i])) {
 			/* a whole word: "xSTRCMP" is not STRCMP */
+			w = i;
 			while (i < n && is_ident(expr[i]))
 				i++;
+			if (s->kind == 'u') {
+				int ret = note_usdt_arg(s, expr, w, i, col,
+							err);
+
+				if (ret)
+					return ret;
+			}
 			continue;
 		}
 		if (expr[i] != '$') {
@@ -311,9 +357,9 @@ static int parse(const char *text, bool hist, struct argdist_spec *s,
 	for (i = 0, fs = 0; i <= end; i++) {
 		if (i < end && text[i] != ':')
 			continue;
-		if (n == 6)
-			return probe_error_set(err, fs - 1,
-					       "extraneous ':'-separated parts");
+		/* 7 parts: only u:BIN:PROVIDER:PROBE() with a filter */
+		if (n == 8)
+			break;	/* too many either way: reported below */
 		ps[n] = fs;
 		pl[n] = i - fs;
 		n++;
@@ -331,6 +377,31 @@ static int parse(const char *text, bool hist, struct argdist_spec *s,
 				"probe type must be 'p', 'r', 't' or 'u'");
 		s->kind = text[a];
 	}
+	/* u:BIN:PROVIDER:PROBE(...): the provider is one more part. */
+	if (s->kind == 'u' && n >= 4 && !memchr(text + ps[2], '(', pl[2])) {
+		fs = ps[2];
+		fe = ps[2] + pl[2];
+		trim(text, &fs, &fe);
+		for (i = fs; i < fe; i++)
+			if (!is_ident(text[i]))
+				return probe_error_set(err, i,
+					"unexpected '%c' in the USDT provider",
+					text[i]);
+		if (fs == fe)
+			return probe_error_set(err, fs,
+					       "expected the USDT provider");
+		s->provider = strndup(text + fs, fe - fs);
+		if (!s->provider)
+			return probe_error_set(err, 0, "out of memory");
+		for (i = 2; i + 1 < n; i++) {
+			ps[i] = ps[i + 1];
+			pl[i] = pl[i + 1];
+		}
+		n--;
+	}
+	if (n > 6)
+		return probe_error_set(err, ps[6] - 1,
+				       "extraneous ':'-separated parts");
 	/* library or category */
 	fs = ps[1];
 	fe = ps[1] + pl[1];
@@ -384,6 +455,10 @@ static int parse(const char *text, bool hist, struct argdist_spec *s,
 	    strspn(s->signature, " \t") != strlen(s->signature))
 		return probe_error_set(err, open + 1,
 			"tracepoints take no signature: use args->field");
+	if (s->kind == 'u' && *s->signature &&
+	    strspn(s->signature, " \t") != strlen(s->signature))
+		return probe_error_set(err, open + 1,
+			"USDT probes take no signature: use arg1..argN");
 	ret = parse_signature(s, text, open + 1, close, err);
 	if (ret)
 		return ret;
@@ -469,6 +544,7 @@ void argdist_spec_free(struct argdist_spec *s)
 	size_t i;
 
 	free(s->lib);
+	free(s->provider);
 	free(s->category);
 	free(s->func);
 	free(s->signature);

@@ -5,6 +5,9 @@
  *   {p,r,t,u}:{[library],category}:function(signature)
  *	[:type[,type...]:expr[,expr...][:filter]][#label]
  *
+ * and, for USDT probes, u:BINARY:[PROVIDER:]PROBE() with the probe's
+ * arguments as arg1..argN in the expressions and the filter.
+ *
  * Pure text work, unit tested with cmocka; errors carry the column of the
  * offending character (probe_error, printed with a caret by
  * probe_error_report()).  Where bcc splits naively (expressions at every
@@ -21,6 +24,7 @@
 #define ARGDIST_MAX_EXPRS	8
 #define ARGDIST_MAX_PARAMS	6
 #define ARGDIST_MAX_NAME	512	/* KSYM_NAME_LEN */
+#define ARGDIST_MAX_USDT_ARGS	12	/* sys/sdt.h's limit (USDT_MAX_ARGS) */
 
 struct argdist_param {
 	char *type;		/* "const void *" */
@@ -38,6 +42,7 @@ struct argdist_spec {
 	bool hist;		/* -H (else -C, a frequency count) */
 	char *lib;		/* "" for kernel functions and tracepoints */
 	char *category;		/* tracepoints */
+	char *provider;		/* u:BIN:PROVIDER:PROBE(), else NULL */
 	char *func;		/* function, tracepoint event or USDT probe */
 	char *signature;	/* between the parentheses, maybe "" */
 	struct argdist_param params[ARGDIST_MAX_PARAMS];
@@ -51,12 +56,26 @@ struct argdist_spec {
 	/* Return probes: what the entry probe must stash by thread id. */
 	bool latency;
 	unsigned int entry_params;	/* bit i: params[i] via $entry() */
+	/*
+	 * USDT probes: bit n set when argn (1..12) is used in an
+	 * expression or the filter, first seen at usdt_arg_col[n].
+	 */
+	unsigned int usdt_args;
+	size_t usdt_arg_col[ARGDIST_MAX_USDT_ARGS + 1];
 };
 
 /* Returns 0, or -EINVAL with *err filled. */
 int argdist_spec_parse(const char *text, bool hist, struct argdist_spec *out,
 		       struct probe_error *err);
 void argdist_spec_free(struct argdist_spec *s);
+
+/*
+ * The ')' closing STRCMP's second argument, which starts at expr[k]
+ * (literals skipped, parentheses counted), or 0 if there is none.  The
+ * parser's check and the generator's rewrite share it: they must agree
+ * on where the call ends.
+ */
+size_t argdist_strcmp_close(const char *expr, size_t k);
 
 /* A "char*" / "char *" type: the value is a string read at the pointer. */
 bool argdist_type_is_string(const char *type);

@@ -709,6 +709,22 @@ int usdt_resolve(const char *binary, const char *probe, int pid,
 	return 0;
 }
 
+int usdt_resolve_parts(const char *binary, const char *provider,
+		       const char *probe, int pid, const char *what,
+		       struct usdt_target *t)
+{
+	char *name;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if (asprintf(&name, "%s%s%s", provider ? provider : "",
+		     provider && *provider ? ":" : "", probe) < 0)
+		return -ENOMEM;
+	err = usdt_resolve(binary, name, pid, what, t);
+	free(name);
+	return err;
+}
+
 int usdt_match(const char *binary, const regex_t *re, int pid,
 	       const char *what, char **path, char ***names)
 {

@@ -144,6 +144,14 @@ int usdt_resolve(const char *binary, const char *probe, int pid,
 void usdt_target_free(struct usdt_target *t);
 
 /*
+ * usdt_resolve() of a specifier's parts, as trace's and argdist's
+ * u:BINARY:[PROVIDER:]PROBE give them (provider NULL or "": any).
+ */
+int usdt_resolve_parts(const char *binary, const char *provider,
+		       const char *probe, int pid, const char *what,
+		       struct usdt_target *t);
+
+/*
  * bcc funccount's u:BINARY:PATTERN: the probes of binary whose name
  * (provider left out, as bcc) re matches, as "provider:probe" strings in
  * *names (malloc'd, free with probe_free_names()), and the file's path

@@ -30,7 +30,7 @@ static void check_spec(const struct probe_spec *p)
 	int r;
 
 	FUZZ_CHECK(p->kind == PROBE_ENTRY || p->kind == PROBE_RETURN ||
-		   p->kind == PROBE_TRACEPOINT);
+		   p->kind == PROBE_TRACEPOINT || p->kind == PROBE_USDT);
 	FUZZ_CHECK(p->func && p->lib);
 	FUZZ_CHECK(p->nargs <= PROBE_MAX_ARGS);
 	while (p->format && (r = probe_format_next(p->format, &pos, &c)) == 1) {

@@ -159,6 +159,48 @@ static void test_dollars_in_literals_are_text(void **state)
 	argdist_spec_free(&s);
 }
 
+/*
+ * Found by fuzz_argdist_spec: the generator ended STRCMP at the ')' in
+ * the literal, then read past the end of the expression looking for the
+ * quote closing the "STRCMP" it took from that literal.
+ */
+static void test_strcmp_ends_where_the_parser_says(void **state)
+{
+	const char *e = "STRCMP(\"a\", \")STRCMP(\") + f(')')";
+	struct argdist_spec s;
+
+	(void)state;
+	assert_int_equal(argdist_strcmp_close(e, 11),
+			 strstr(e, "\") +") + 1 - e);
+	assert_int_equal(argdist_strcmp_close("\"x\", \"", 4), 0);
+	parse_ok("p::f(char *s):int:1:STRCMP(\"a\", \")STRCMP\")", false,
+		 &s);
+	argdist_spec_free(&s);
+}
+
+static void test_usdt_provider_and_args(void **state)
+{
+	struct argdist_spec s;
+
+	(void)state;
+	parse_ok("u:python3:python:gc__start():int,int:arg1,s->arg3:"
+		 "arg2 > 0 && STRCMP(\"arg4\", x)", false, &s);
+	assert_int_equal(s.kind, 'u');
+	assert_string_equal(s.provider, "python");
+	assert_string_equal(s.func, "gc__start");
+	assert_int_equal(s.nexprs, 2);
+	/* arg3 is a member, arg4 text: neither is read */
+	assert_int_equal(s.usdt_args, (1u << 1) | (1u << 2));
+	assert_int_equal(s.usdt_arg_col[1], 37);
+	argdist_spec_free(&s);
+	parse_ok("u:python3:gc__start()", false, &s);
+	assert_null(s.provider);
+	assert_true(s.default_expr);
+	argdist_spec_free(&s);
+	parse_bad("u:python3:gc__start():int:arg0", false, 26, "arg1..arg12");
+	parse_bad("u::gc__start():int:arg1", false, 2, "library or binary");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +211,8 @@ int main(void)
 		cmocka_unit_test(test_errors_point_at_columns),
 		cmocka_unit_test(test_dollars_in_literals_are_text),
 		cmocka_unit_test(test_long_function_name),
+		cmocka_unit_test(test_strcmp_ends_where_the_parser_says),
+		cmocka_unit_test(test_usdt_provider_and_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
