@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import IN_VM, bcc_env, ndjson, run
+from conftest import IN_VM, bcc_env, interrupt, ndjson, run
 
 PY = "/usr/bin/python3"
 BCC_ARGDIST = "/usr/sbin/argdist-bpfcc"
@@ -102,14 +102,7 @@ class Tool:
                 self.out += os.read(fd, 65536)
 
     def stop(self, sig=signal.SIGINT, timeout=60):
-        if sig is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-        try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            out, err = self.proc.communicate()
-            raise AssertionError(f"did not exit on {sig!r}: {err!r}")
+        out, err = interrupt(self.proc, sig, timeout)
         self.out += out
         return (self.proc.returncode, self.text(),
                 err.decode(errors="replace"))
