@@ -338,12 +338,12 @@ def drop_bcc_uprobe_events(pid):
 
 
 def start_oracle(cmd, env):
-    """bcc's tool (the oracle) until its header.  A uprobe that a tool
-    of ours with a semaphore count (ref_ctr_offset) closed a moment ago
-    can linger while the kernel frees it, and bcc's tracefs uprobe on
-    the same site is then refused (EINVAL, "Failed to attach BPF to
-    uprobe"); bcc does not retry, so the harness does, after removing
-    the event bcc leaks.  cbcc retries by itself (engine_bcc.c)."""
+    """bcc's tool (the oracle) until its header.  While another tool
+    holds a uprobe with a semaphore count (ref_ctr_offset) on the same
+    site (another test run on this machine, say), the kernel refuses
+    bcc's tracefs uprobe there (EINVAL, "Failed to attach BPF to
+    uprobe"); bcc does not retry and leaks its event: remove it and try
+    again a few times."""
     from test_trace import HEADER_RE, Tool
     for attempt in range(5):
         t = Tool.__new__(Tool)

@@ -1027,22 +1027,9 @@ static int attach_uprobe_at(struct engine *e, int fd, const struct attach_spec *
 	struct attachment a = { .kind = s->kind };
 	bool ret = s->kind == ATTACH_URETPROBE;
 	char msg[PATH_MAX + 300];
-	int pfd, tries = 0;
+	int pfd;
 
-	/*
-	 * The kernel refuses a ref_ctr_offset on a site where another uprobe
-	 * without one (or with another) exists, and a uprobe whose owner
-	 * has just exited can outlive it briefly while the kernel frees it:
-	 * cbcc started right after bcc's trace ends would fail.  Ask again
-	 * for up to a second before calling it a conflict.
-	 */
-	do {
-		pfd = attach_fd_uprobe(fd, ret, path, addr, s->ref_ctr_offset,
-				       s->pid);
-		if (pfd != -EINVAL || !s->ref_ctr_offset)
-			break;
-		usleep(50 * 1000);
-	} while (++tries < 20);
+	pfd = attach_fd_uprobe(fd, ret, path, addr, s->ref_ctr_offset, s->pid);
 	if (pfd < 0) {
 		snprintf(msg, sizeof(msg), "attaching a %s to %s",
 			 ret ? "uretprobe" : "uprobe", what);
