@@ -46,6 +46,7 @@ DURATIONS = os.path.join(HERE, "durations.json")
 UNKNOWN = 60.0  # a test without a measured time: start it early
 _console = None
 _lock = None      # this process's TextLock, in the lane
+WANTED = "turn-wanted."  # + pid: a text_patching() block waits for the lock
 
 
 def _enabled(config):
@@ -155,11 +156,24 @@ def text_patching():
     if _lock is None:
         yield
         return
-    _lock.take()
+    # Said while waiting: the other process then starts no whole-test
+    # holder (_next_unit), so this short turn comes next, not after all
+    # of them.
+    wanted = os.path.join(os.environ["CBCC_VM_QUEUE"],
+                          f"{WANTED}{os.getpid()}")
+    open(wanted, "w").close()
+    try:
+        _lock.take()
+    finally:
+        os.unlink(wanted)
     try:
         yield
     finally:
         _lock.release()
+
+
+def _turn_wanted(queue):
+    return any(n.startswith(WANTED) for n in os.listdir(queue))
 
 
 def _run_unit(session, unit):
@@ -182,7 +196,7 @@ def _next_unit(queue, pending, lock):
             pending.remove((key, unit))
             continue
         serial = _patches_text(unit)
-        if serial and not lock.try_take():
+        if serial and (_turn_wanted(queue) or not lock.try_take()):
             continue
         pending.remove((key, unit))
         if _claim(queue, key):
@@ -217,8 +231,10 @@ def pytest_runtestloop(session):
         if unit is None:
             # Only text-patching tests are left, and another process is
             # running one: wait for its turn to end.
+            # Or one waits for a text_patching() turn: let it have it.
             if pending:
                 lock.wait()
+                time.sleep(0.05)
             continue
         try:
             _run_unit(session, unit)
