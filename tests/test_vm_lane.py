@@ -138,14 +138,15 @@ def test_kfunc_auto_attached(cbcc, tmp_path, no_leaks):
 
 def read_task_ids(cbcc, tmp_path):
     out = tmp_path / "ids"
-    r = run([cbcc, "run", "--json", prog("task_ids.c"),
-             "-c", ids_workload(out)], timeout=300)
+    r = run_patching([cbcc, "run", "--json", prog("task_ids.c"),
+                      "-c", ids_workload(out)])
     assert r.returncode == 0, r.stderr
     pid, ppid = map(int, out.read_text().split())
     return r, pid, ppid
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial(phase=True)
 def test_task_struct_fields_match_headers(cbcc, tmp_path, no_leaks):
     """With headers of the running kernel, task_struct reads are right."""
     r, pid, ppid = read_task_ids(cbcc, tmp_path)
