@@ -155,6 +155,27 @@ def interrupt(proc, sig=signal.SIGINT, timeout=120):
     raise AssertionError(f"did not exit on {sig!r}: {err!r}")
 
 
+try:                    # the VM lane's scheduler (tests/vm/vm_jobs.py)
+    from vm_jobs import text_patching
+except ImportError:     # elsewhere there is no turn to take
+    import contextlib
+    text_patching = contextlib.nullcontext
+
+
+def run_patching(args, timeout=300, **kw):
+    """run() for `cbcc run ...` in a test marked vm_serial(phase=True):
+    compile first (--compile-only, into the program cache) while the other
+    VM lane process may attach, then run it holding the text-patching turn,
+    the program read from the cache.  A failed compile is returned as is:
+    nothing attached."""
+    i = args.index("run") + 1
+    r = run(args[:i] + ["--compile-only"] + args[i:], timeout=timeout, **kw)
+    if r.returncode != 0:
+        return r
+    with text_patching():
+        return run(args, timeout=timeout, **kw)
+
+
 def ndjson(text):
     """Parse NDJSON; every non-empty line must be one JSON object."""
     out = []

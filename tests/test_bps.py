@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import Tracer, ndjson, run
+from conftest import Tracer, ndjson, run, text_patching
 # cbcc-core's BPF objects, built as test_core.py builds them (fixtures)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -461,23 +461,27 @@ def test_bps_uprobe_attach_points(cbcc_core, obj, no_leaks):
 
 
 @pytest.mark.vm
-@pytest.mark.vm_serial
+@pytest.mark.vm_serial(phase=True)
 def test_vm_bps_kprobe_attach_point(cbcc, no_leaks):
     """A kprobe attached through a perf event fd (kernels with kprobes:
     the VM lane): bps BID names the function, through the holder."""
-    t = Tracer([cbcc, "run", "--no-maps",
-                os.path.join(HERE, "programs", "kprobe.c")])
-    try:
-        t.wait_stderr("Tracing")
-        ours = [p for p in bps_json(cbcc)
-                if any(h["pid"] == t.proc.pid for h in p["pids"])]
-        assert [p["type"] for p in ours] == ["kprobe"]
-        (one,) = bps_json(cbcc, ours[0]["id"])
-        probes = [a for a in one["attached"] if a["kind"] == "kprobe"]
-        assert [(a["name"], a["pid"]) for a in probes] == \
-            [("vfs_read", t.proc.pid)]
-    finally:
-        rc, _, err = t.stop(signal.SIGINT)
+    src = os.path.join(HERE, "programs", "kprobe.c")
+    # The compile before the text-patching turn, the run from the cache.
+    r = run([cbcc, "run", "--compile-only", src], timeout=300)
+    assert r.returncode == 0, r.stderr
+    with text_patching():
+        t = Tracer([cbcc, "run", "--no-maps", src])
+        try:
+            t.wait_stderr("Tracing")
+            ours = [p for p in bps_json(cbcc)
+                    if any(h["pid"] == t.proc.pid for h in p["pids"])]
+            assert [p["type"] for p in ours] == ["kprobe"]
+            (one,) = bps_json(cbcc, ours[0]["id"])
+            probes = [a for a in one["attached"] if a["kind"] == "kprobe"]
+            assert [(a["name"], a["pid"]) for a in probes] == \
+                [("vfs_read", t.proc.pid)]
+        finally:
+            rc, _, err = t.stop(signal.SIGINT)
     assert rc == 0, err
 
 

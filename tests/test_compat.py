@@ -20,7 +20,7 @@ import tomllib
 
 import pytest
 
-from conftest import REPO, ndjson
+from conftest import REPO, ndjson, run_patching
 
 CASES_FILE = os.environ.get(
     "CBCC_COMPAT_CASES",
@@ -53,9 +53,11 @@ def params():
         # The VM lane runs tests side by side: programs that print with
         # bpf_trace_printk share the kernel's one trace pipe, so in turn.
         # Its cases are there for their kprobes, which patch kernel text:
-        # vm_serial, never two at once (tests/vm/vm_jobs.py).
+        # never two attaches at once (tests/vm/vm_jobs.py); the compile
+        # before, outside that turn (run_patching).
         serial = {"serial": "trace_pipe"} if "trace" in case["expect"] else {}
-        marks = [pytest.mark.vm(**serial), pytest.mark.vm_serial] \
+        marks = [pytest.mark.vm(**serial),
+                 pytest.mark.vm_serial(phase=True)] \
             if case["lane"] == "vm" else []
         out.append(pytest.param(case, id=case["name"], marks=marks))
     return out
@@ -116,8 +118,11 @@ def test_compat_case(case, cbcc, tmp_path, no_leaks):
     if setup and setup_first:
         subprocess.run(setup, shell=True, check=True)
     try:
-        result = subprocess.run(args, capture_output=True, text=True,
-                                timeout=600)
+        if case["lane"] == "vm":
+            result = run_patching(args, timeout=600)
+        else:
+            result = subprocess.run(args, capture_output=True, text=True,
+                                    timeout=600)
     finally:
         if case.get("cleanup"):
             subprocess.run(case["cleanup"], shell=True)

@@ -27,7 +27,7 @@ import time
 
 import pytest
 
-from conftest import REPO, held_prog_ids, ndjson, run
+from conftest import REPO, held_prog_ids, ndjson, run, run_patching
 
 PROGS = os.path.join(REPO, "tests", "programs")
 FAULTS_C = os.path.join(PROGS, "faults.c")
@@ -544,12 +544,12 @@ def test_memlock_that_cannot_be_raised_is_said(binary, cbcc, cbcc_core, obj,
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial(phase=True)
 def test_memlock_raised_where_charged(cbcc):
     """The VM lane runs with CAP_SYS_RESOURCE: the raise itself."""
-    r = run(["prlimit", "--memlock=65536:65536", cbcc, "run",
-             os.path.join(PROGS, "perf_events.c"), "-c", LOCKED],
-            env=dict(os.environ, CBCC_MEMLOCK_CHARGED="1"),
-            timeout=300)   # a compile under TCG, as the other vm tests
+    r = run_patching(["prlimit", "--memlock=65536:65536", cbcc, "run",
+                      os.path.join(PROGS, "perf_events.c"), "-c", LOCKED],
+                     env=dict(os.environ, CBCC_MEMLOCK_CHARGED="1"))
     assert r.returncode == 0, r.stderr
     assert locked_limit(r.stdout) == "unlimited"
 

@@ -293,6 +293,7 @@ IA32_BODY = r"""
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial      # enabling a tracepoint patches kernel text too
 def test_vm_raw_syscalls_leave_out_ia32_calls(fcbin, no_leaks, tmp_path):
     """The per-syscall tracepoints ignore ia32 system calls (their
     numbers are another table's); counted from raw_syscalls, an ia32

@@ -1,7 +1,9 @@
 """The VM lane's scheduler (tests/vm/vm_jobs.py), on the host: two pytest
 processes share a small suite through claim files as the guest's do.
-Tests marked vm_serial (they patch kernel text) never overlap; the others
-run beside them; every test runs once."""
+Tests marked vm_serial (they patch kernel text) never overlap, nor with
+the text_patching() blocks of tests marked vm_serial(phase=True), whose
+other work runs beside anything; the others run beside them; every test
+runs once."""
 import os
 import subprocess
 
@@ -11,6 +13,7 @@ VM_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vm")
 SUITE = '''
 import fcntl, os, time
 import pytest
+from vm_jobs import text_patching
 
 def note(what, name):
     with open(os.environ["JOBS_LOG"], "a") as f:
@@ -30,6 +33,13 @@ def test_patches(n):
 @pytest.mark.parametrize("n", range(4))
 def test_plain(n):
     work(f"plain{n}")
+
+@pytest.mark.parametrize("n", range(3))
+@pytest.mark.vm_serial(phase=True)
+def test_phase(n):
+    work(f"compile{n}")
+    with text_patching():
+        work(f"serialphase{n}")
 '''
 
 
@@ -54,8 +64,9 @@ def test_text_patching_tests_never_overlap(tmp_path):
     lines = [ln.split() for ln in log.read_text().splitlines()]
     started = [name for what, name in lines if what == "start"]
     assert sorted(started) == sorted(
-        [f"serial{n}" for n in range(4)] + [f"plain{n}" for n in range(4)]), \
-        lines
+        [f"serial{n}" for n in range(4)] + [f"plain{n}" for n in range(4)] +
+        [f"compile{n}" for n in range(3)] +
+        [f"serialphase{n}" for n in range(3)]), lines
     running = set()
     for what, name in lines:
         if what == "start":

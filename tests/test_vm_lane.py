@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import ndjson, run
+from conftest import ndjson, run, run_patching
 
 PY = "/usr/bin/python3"
 PROGS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -118,15 +118,15 @@ def test_bcc_python_kprobe_fires(no_leaks):
 
 
 @pytest.mark.vm
-@pytest.mark.vm_serial
+@pytest.mark.vm_serial(phase=True)
 def test_kfunc_auto_attached(cbcc, tmp_path, no_leaks):
     """KFUNC_PROBE/KRETFUNC_PROBE attach by name; cat's reads are seen."""
     data = tmp_path / "data"
     data.write_bytes(b"x" * 5000)
     pidfile = tmp_path / "pid"
     cmd = f"sh -c 'echo $$ >{pidfile}; exec cat {data} >/dev/null'"
-    r = run([cbcc, "run", "--json", prog("kfunc_read.c"), "-c", cmd],
-            timeout=300)
+    r = run_patching([cbcc, "run", "--json", prog("kfunc_read.c"),
+                      "-c", cmd])
     assert r.returncode == 0, r.stderr
     pid = int(pidfile.read_text())
     calls = map_entries(r.stdout, "calls")
@@ -138,14 +138,15 @@ def test_kfunc_auto_attached(cbcc, tmp_path, no_leaks):
 
 def read_task_ids(cbcc, tmp_path):
     out = tmp_path / "ids"
-    r = run([cbcc, "run", "--json", prog("task_ids.c"),
-             "-c", ids_workload(out)], timeout=300)
+    r = run_patching([cbcc, "run", "--json", prog("task_ids.c"),
+                      "-c", ids_workload(out)])
     assert r.returncode == 0, r.stderr
     pid, ppid = map(int, out.read_text().split())
     return r, pid, ppid
 
 
 @pytest.mark.vm
+@pytest.mark.vm_serial(phase=True)
 def test_task_struct_fields_match_headers(cbcc, tmp_path, no_leaks):
     """With headers of the running kernel, task_struct reads are right."""
     r, pid, ppid = read_task_ids(cbcc, tmp_path)
@@ -173,7 +174,7 @@ def test_task_struct_header_mismatch_reported(cbcc, tmp_path, no_leaks):
 
 
 @pytest.mark.vm
-@pytest.mark.vm_serial
+@pytest.mark.vm_serial(phase=True)
 def test_ring_buffer_events(cbcc, tmp_path, no_leaks):
     """BPF_RINGBUF_OUTPUT records arrive whole, in order, with cpu -1."""
     need_symbol("bpf_ringbuf_output", "no BPF ring buffers")
@@ -181,8 +182,8 @@ def test_ring_buffer_events(cbcc, tmp_path, no_leaks):
     pidfile = tmp_path / "pid"
     code = (f"import os; open({str(pidfile)!r}, 'w').write(str(os.getpid()));"
             f" [os.getppid() for _ in range({n})]")
-    r = run([cbcc, "run", "--json", prog("ringbuf_getppid.c"),
-             "-c", f"{PY} -c \"{code}\""], timeout=300)
+    r = run_patching([cbcc, "run", "--json", prog("ringbuf_getppid.c"),
+                      "-c", f"{PY} -c \"{code}\""])
     assert r.returncode == 0, r.stderr
     pid = int(pidfile.read_text())
     evs = [e for e in ndjson(r.stdout)

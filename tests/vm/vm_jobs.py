@@ -20,11 +20,19 @@ attached kprobes at the same time.  A process takes a lock file
 it, it runs the other tests (longest first) and waits only when nothing
 else is left.
 
+Most of such a test is clang compiling under TCG, which patches nothing.
+A test marked `@pytest.mark.vm_serial(phase=True)` is scheduled like any
+other and takes the same lock itself, only around what attaches and
+detaches: `with text_patching(): ...` (conftest's `run_patching` compiles
+a `cbcc run` program first, outside the lock, and runs it from the
+program cache inside).  Two compiles then overlap; two attaches never do.
+
 Each process writes one line per test to CBCC_VM_CONSOLE (the guest's
 console) as it starts and ends: `vm-test: START|PASSED|FAILED|SKIPPED
 NODEID [SECONDS]`; run.sh names the tests still running from those lines
 when the lane times out.
 """
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -37,6 +45,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DURATIONS = os.path.join(HERE, "durations.json")
 UNKNOWN = 60.0  # a test without a measured time: start it early
 _console = None
+_lock = None      # this process's TextLock, in the lane
+WANTED = "turn-wanted."  # + pid: a text_patching() block waits for the lock
 
 
 def _enabled(config):
@@ -69,7 +79,13 @@ def _serial(item):
 
 
 def _patches_text(unit):
-    return any(i.get_closest_marker("vm_serial") for i in unit)
+    """The unit holds the lock throughout (vm_serial without phase=True:
+    a vm_serial(phase=True) test takes it itself, text_patching())."""
+    for item in unit:
+        m = item.get_closest_marker("vm_serial")
+        if m and not m.kwargs.get("phase"):
+            return True
+    return False
 
 
 def _units(items):
@@ -120,6 +136,9 @@ class TextLock:
             return False
         return True
 
+    def take(self):
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
     def wait(self):
         """Until the holder lets go: then the caller tries again."""
         fcntl.flock(self.fd, fcntl.LOCK_EX)
@@ -127,6 +146,34 @@ class TextLock:
 
     def release(self):
         fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def text_patching():
+    """Hold the guest-wide text-patching turn around the block (a test
+    marked vm_serial(phase=True), around what attaches and detaches);
+    outside the lane's scheduler, nothing."""
+    if _lock is None:
+        yield
+        return
+    # Said while waiting: the other process then starts no whole-test
+    # holder (_next_unit), so this short turn comes next, not after all
+    # of them.
+    wanted = os.path.join(os.environ["CBCC_VM_QUEUE"],
+                          f"{WANTED}{os.getpid()}")
+    open(wanted, "w").close()
+    try:
+        _lock.take()
+    finally:
+        os.unlink(wanted)
+    try:
+        yield
+    finally:
+        _lock.release()
+
+
+def _turn_wanted(queue):
+    return any(n.startswith(WANTED) for n in os.listdir(queue))
 
 
 def _run_unit(session, unit):
@@ -149,7 +196,7 @@ def _next_unit(queue, pending, lock):
             pending.remove((key, unit))
             continue
         serial = _patches_text(unit)
-        if serial and not lock.try_take():
+        if serial and (_turn_wanted(queue) or not lock.try_take()):
             continue
         pending.remove((key, unit))
         if _claim(queue, key):
@@ -175,16 +222,19 @@ def pytest_runtestloop(session):
             f"{session.testsfailed} error(s) during collection")
     if session.config.option.collectonly:
         return True
+    global _lock
     queue = os.environ["CBCC_VM_QUEUE"]
-    lock = TextLock(queue)
+    lock = _lock = TextLock(queue)
     pending = _units(session.items)
     while pending:
         unit, serial = _next_unit(queue, pending, lock)
         if unit is None:
             # Only text-patching tests are left, and another process is
             # running one: wait for its turn to end.
+            # Or one waits for a text_patching() turn: let it have it.
             if pending:
                 lock.wait()
+                time.sleep(0.05)
             continue
         try:
             _run_unit(session, unit)
