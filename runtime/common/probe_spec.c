@@ -518,7 +518,9 @@ char *probe_glob_to_regex(const char *glob)
  * nesting overflows the stack).  Such patterns name no kernel or user
  * function, so they are refused: longer than PROBE_REGEX_MAX_LEN, nested
  * deeper than PROBE_REGEX_MAX_DEPTH, more than PROBE_REGEX_MAX_SIZE
- * positions once every repetition is written out, stacked quantifiers,
+ * positions once every repetition is written out, '+' or {m,n} of what
+ * can match the empty string (glibc's epsilon closures: seconds to
+ * minutes for "$((((()+)+)+)+)+"), stacked quantifiers,
  * interval bounds above 255, more than two intervals.  So are
  * back-references, which glibc accepts in EREs and which make regexec()
  * exponential in the subject's length.
@@ -646,8 +648,8 @@ int probe_regex_too_costly(const char *re)
 			if (lo > REGEX_MAX_BOUND || hi > REGEX_MAX_BOUND)
 				return p - re;
 			optional = lo == 0;
-			copies = lo > hi ? lo : hi;
-			copies = copies ?: 1;
+			/* "{-1}" and the like: glibc refuses them later. */
+			copies = lo > hi ? (lo > 0 ? lo : 1) : (hi > 0 ? hi : 1);
 			p = strchr(p, '}') ?: p;
 			break;
 		}
@@ -655,14 +657,17 @@ int probe_regex_too_costly(const char *re)
 			break;
 		}
 		if (copies) {
+			/* The last atom, written out 'copies' times. */
+			size_t more = rx_mul(t->last, copies - 1);
+
 			/*
-			 * The last atom, written out 'copies' times; glibc's
-			 * epsilon closures make repeating one that matches
-			 * the empty string cost copies squared.
+			 * Repeating what matches the empty string ("()+",
+			 * "(a?){2}", "$((((()+)+)+)+)+"): glibc's epsilon
+			 * closures take memory quadratic and time exponential
+			 * in them.  "(x)*" says the same thing cheaply.
 			 */
-			size_t more = rx_mul(t->last, t->last_nul ?
-					     rx_mul(copies, copies) - 1 :
-					     copies - 1);
+			if (t->last_nul && copies > 1)
+				return at - re;
 
 			t->cur = rx_add(t->cur, more);
 			t->last = rx_add(t->last, more);

@@ -126,7 +126,8 @@ void probe_pattern_free(struct probe_pattern *p);
  * gigabytes or overflow its stack, or regexec() take exponential time
  * (more than PROBE_REGEX_MAX_LEN characters, groups nested deeper than
  * PROBE_REGEX_MAX_DEPTH, more than PROBE_REGEX_MAX_SIZE positions once
- * every repetition is written out, stacked quantifiers, more than
+ * every repetition is written out, '+' or {m,n} of what can match the
+ * empty string, stacked quantifiers, more than
  * PROBE_REGEX_MAX_INTERVALS {m,n}, bounds over PROBE_REGEX_MAX_BOUND,
  * back-references), or -1 when re is fine.
  */
@@ -141,9 +142,9 @@ void probe_pattern_free(struct probe_pattern *p);
 #define PROBE_REGEX_COSTLY "regular expression too costly to compile " \
 	"(at most " PROBE_STR(PROBE_REGEX_MAX_LEN) " chars, " \
 	PROBE_STR(PROBE_REGEX_MAX_DEPTH) " nested groups, " \
-	PROBE_STR(PROBE_REGEX_MAX_SIZE) " positions once repeated, " \
+	PROBE_STR(PROBE_REGEX_MAX_SIZE) " positions repeated, " \
 	PROBE_STR(PROBE_REGEX_MAX_INTERVALS) " {m,n} up to " \
-	PROBE_STR(PROBE_REGEX_MAX_BOUND) "; no a** or back-references)"
+	PROBE_STR(PROBE_REGEX_MAX_BOUND) "; no a**, ()+ or \\1)"
 int probe_regex_too_costly(const char *re);
 
 /* "vfs_*" -> "^vfs_.*$", other ERE metacharacters escaped.  malloc'd. */

@@ -296,7 +296,9 @@ static void test_nested_repeats_refused(void **state)
 		{ "((a|b|c|d){0,255}){0,255}", 18 },
 		{ "(ab{1,255}){1,255}", 11 },
 		{ "((a{255})+){9}", 11 },	/* "x+" is "xx*" */
-		{ "((((((()+)+)+)+)+)+)+", 18 },	/* empty-matching, repeated */
+		{ "((((((()+)+)+)+)+)+)+", 8 },	/* empty-matching, repeated */
+		{ "$((((a?|b)+)+)+)+", 10 },
+		{ "x(a?){2}", 5 },
 		{ "(a*){0,255}", 4 },
 	}, good[] = {
 		{ "(a{255}){16}", -1 },		/* 4096 positions, the limit */
@@ -304,7 +306,7 @@ static void test_nested_repeats_refused(void **state)
 		{ "^(vfs_read|vfs_write|do_sys_open)$", -1 },
 		{ "[[.].]((((((((((((((((((((((((((((((((((]", -1 },	/* members */
 		{ "a)b+", -1 },		/* an unmatched ')' is a character */
-		{ "((((()+)+)+)+)+", -1 },
+		{ "$((((()*)*)*)*)*", -1 },	/* "*" is a loop, not copies */
 		{ "^(a?b){0,255}$", -1 },
 	};
 	struct probe_pattern p;
