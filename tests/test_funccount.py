@@ -458,6 +458,35 @@ def test_bad_pattern_points_at_column(fcbin, pattern, col, what):
     assert lines[2] == prefix + " " * (col - 1) + "^"
 
 
+# glibc's regcomp() writes nested repeats out: each of these took
+# gigabytes (the fuzzer's OOM inputs).  Refused before regcomp(), at the
+# column where the expression gets too big, in well under a second.
+@pytest.mark.parametrize("args,col", [
+    (["-r", "(a{255}){255}"], 9),
+    (["-r", "(a{0,255}){0,255}"], 11),
+    (["-r", "p::" + "(" * 22 + "a" + ")+" * 22], 0),
+    (["-r", "t:syscalls:" + "a?" * 3000], 2 + 4096 + 1),
+])
+def test_costly_regex_is_a_usage_error(fcbin, args, col):
+    start = time.monotonic()
+    r = run([fcbin, "funccount"] + args, timeout=30)
+    assert time.monotonic() - start < 5, "regcomp() was reached"
+    assert r.returncode == 2, r.stderr
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    # One error, then the pattern with a caret under the column.
+    assert len(lines) == 3, r.stderr
+    assert "regular expression too costly to compile" in lines[0], r.stderr
+    if col:
+        assert f"column {col}:" in lines[0], r.stderr
+
+
+def test_costly_regex_execsnoop_name(fcbin):
+    r = run([fcbin, "execsnoop", "-n", "(a{0,255}){0,255}"], timeout=30)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and "too costly" in r.stderr, r.stderr
+
+
 def test_skips_what_cannot_attach(fcbin, no_leaks):
     # perf refuses ftrace:function (it has an id, but is ftrace's own).
     r = run([fcbin, "funccount", "-d", "1", "-r",

@@ -24,6 +24,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "ndjson.h"
+#include "probe_spec.h"
 #include "snoop.h"
 #include "textesc.h"
 
@@ -139,6 +140,11 @@ static int compile_re(regex_t *re, const char *pattern, const char *what)
 	char msg[128];
 	int err;
 
+	if (probe_regex_too_costly(pattern) >= 0) {
+		pr_err("%s regex '%.64s': %s", what, pattern,
+		       PROBE_REGEX_COSTLY);
+		return -EINVAL;
+	}
 	err = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
 	if (err) {
 		regerror(err, re, msg, sizeof(msg));

@@ -107,7 +107,7 @@ static int regexps_of(struct ctx *c, yaml_node_t *v, struct export_label *l)
 	yaml_node_item_t *it;
 	yaml_node_t *rn;
 	const char *re;
-	char why[128];
+	char why[320];
 	int ret;
 
 	if (v->type != YAML_SEQUENCE_NODE)

@@ -6,6 +6,7 @@
 
 #include "attach_spec.h"
 #include "log.h"
+#include "probe_spec.h"
 
 static const struct {
 	const char *name;
@@ -44,7 +45,7 @@ const char *attach_kind_name(enum attach_kind kind)
 int attach_spec_parse(const char *text, struct attach_spec *spec, char **buf)
 {
 	char *s, *colon, *eq, *rest;
-	size_t i;
+	size_t i, len;
 
 	memset(spec, 0, sizeof(*spec));
 	spec->pid = -1;
@@ -90,6 +91,20 @@ int attach_spec_parse(const char *text, struct attach_spec *spec, char **buf)
 	if (!*rest) {
 		pr_err("attach spec '%s' has no target", text);
 		return -EINVAL;
+	}
+	/* kprobe:/REGEX/: refused here, before compiling, if costly. */
+	len = strlen(rest);
+	if ((spec->kind == ATTACH_KPROBE || spec->kind == ATTACH_KRETPROBE) &&
+	    len >= 3 && rest[0] == '/' && rest[len - 1] == '/') {
+		char *re = strndup(rest + 1, len - 2);
+		int col = re ? probe_regex_too_costly(re) : -1;
+
+		free(re);
+		if (col >= 0) {
+			pr_err("attach spec '%.80s': %s", text,
+			       PROBE_REGEX_COSTLY);
+			return -EINVAL;
+		}
 	}
 	spec->target = rest;
 	return 0;

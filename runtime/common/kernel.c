@@ -25,6 +25,7 @@
 #include "kbtf.h"
 #include "kernel.h"
 #include "log.h"
+#include "probe_spec.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -397,6 +398,10 @@ int kernel_traceable_functions(const char *re, char ***out)
 	FILE *f;
 
 	*out = NULL;
+	if (probe_regex_too_costly(re) >= 0) {
+		pr_err("'%.64s': %s", re, PROBE_REGEX_COSTLY);
+		return -EINVAL;
+	}
 	if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) {
 		pr_err("invalid regular expression '%s'", re);
 		return -EINVAL;

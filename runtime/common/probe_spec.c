@@ -511,48 +511,128 @@ char *probe_glob_to_regex(const char *glob)
 }
 
 /*
- * glibc's regcomp() copies a repeated subexpression once per repetition,
- * and nests the copies for stacked quantifiers: "p++++...+" or
- * "((a{255}){255}){255}" need gigabytes before regcomp() returns.  Such
- * patterns name no kernel or user function, so they are refused: stacked
- * quantifiers, interval bounds above 255, more than two intervals.  So
- * are back-references, which glibc accepts in EREs and which make
- * regexec() exponential in the subject's length.
+ * glibc's regcomp() copies a repeated subexpression once per repetition
+ * ("x{m,n}" n times, "x+" twice), nests the copies for nested repeats,
+ * needs memory quadratic in the number of optional positions ("a?a?..."
+ * or "(a{0,255}){0,255}": gigabytes), and recurses once per '(' (a deep
+ * nesting overflows the stack).  Such patterns name no kernel or user
+ * function, so they are refused: longer than PROBE_REGEX_MAX_LEN, nested
+ * deeper than PROBE_REGEX_MAX_DEPTH, more than PROBE_REGEX_MAX_SIZE
+ * positions once every repetition is written out, '+' or {m,n} of what
+ * can match the empty string (glibc's epsilon closures: seconds to
+ * minutes for "$((((()+)+)+)+)+"), stacked quantifiers,
+ * interval bounds above 255, more than two intervals.  So are
+ * back-references, which glibc accepts in EREs and which make regexec()
+ * exponential in the subject's length.
  */
 #define REGEX_MAX_BOUND		PROBE_REGEX_MAX_BOUND
 #define REGEX_MAX_INTERVALS	PROBE_REGEX_MAX_INTERVALS
 
+/*
+ * One open group: the size of its finished alternatives, of its current
+ * one and of that one's last atom; whether they match the empty string
+ * (and the current one did before its last atom).
+ */
+struct rx_group {
+	size_t alts, cur, last;
+	bool alts_nul, cur_nul, last_nul, prev_nul;
+};
+
+/* Sizes saturate just above the limit: no overflow, still "too big". */
+static size_t rx_add(size_t a, size_t b)
+{
+	return a + b > PROBE_REGEX_MAX_SIZE ? PROBE_REGEX_MAX_SIZE + 1 : a + b;
+}
+
+static size_t rx_mul(size_t a, size_t n)
+{
+	return n && a > PROBE_REGEX_MAX_SIZE / n ? PROBE_REGEX_MAX_SIZE + 1 :
+						    a * n;
+}
+
+/* Past a bracket expression that starts at p ('['); at its ']' or NUL. */
+static const char *rx_skip_bracket(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;		/* a leading ']' is a member */
+	for (; *p && *p != ']'; p++) {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			char close = p[1];
+
+			for (p += 2; *p && !(p[0] == close && p[1] == ']'); p++)
+				;
+			if (!*p)
+				return p;
+			p++;	/* at the class's ']' */
+		}
+	}
+	return p;
+}
+
 int probe_regex_too_costly(const char *re)
 {
-	bool quantified = false, in_bracket = false;
-	int intervals = 0;
+	struct rx_group g[PROBE_REGEX_MAX_DEPTH + 1] = { 0 };
+	bool quantified = false;
+	int intervals = 0, d = 0;
 	const char *p;
 
+	if (strlen(re) > PROBE_REGEX_MAX_LEN)
+		return PROBE_REGEX_MAX_LEN;
 	for (p = re; *p; p++) {
-		if (in_bracket) {
-			if (*p == ']' && p[-1] != '[' &&
-			    !(p[-1] == '^' && p[-2] == '['))
-				in_bracket = false;
-			continue;
-		}
+		struct rx_group *t = &g[d];
+		size_t copies = 0, atom = 1;
+		bool nul = false, optional = false;
+		const char *at = p;	/* the column to report */
+
 		switch (*p) {
 		case '\\':
 			if (p[1] >= '1' && p[1] <= '9')
 				return p - re;
 			if (p[1])
 				p++;
-			quantified = false;
 			break;
 		case '[':
-			in_bracket = true;
+			p = rx_skip_bracket(p);
+			if (!*p)
+				return -1;	/* unterminated: regcomp() says so */
+			break;
+		case '(':
+			if (++d > PROBE_REGEX_MAX_DEPTH)
+				return p - re;
+			memset(&g[d], 0, sizeof(g[d]));
+			g[d].cur_nul = true;
 			quantified = false;
+			continue;
+		case ')':
+			if (!d)
+				break;	/* an unmatched ')' is an ordinary char */
+			atom = rx_add(rx_add(t->alts, t->cur), 1);
+			nul = t->alts_nul || t->cur_nul;
+			t = &g[--d];
+			break;
+		case '|':
+			t->alts = rx_add(t->alts, t->cur);
+			t->alts_nul |= t->cur_nul;
+			t->cur = t->last = 0;
+			t->cur_nul = true;
+			quantified = false;
+			continue;
+		case '^':
+		case '$':
+			nul = true;	/* zero-width */
 			break;
 		case '*':
-		case '+':
 		case '?':
+			copies = 1;
+			optional = true;
+			/* fall through */
+		case '+':
 			if (quantified)
 				return p - re;
-			quantified = true;
+			copies = copies ?: 2;	/* "x+" is "xx*" */
 			break;
 		case '{': {
 			char *end;
@@ -567,14 +647,45 @@ int probe_regex_too_costly(const char *re)
 				     strtol(end + 1, &end, 10);
 			if (lo > REGEX_MAX_BOUND || hi > REGEX_MAX_BOUND)
 				return p - re;
+			optional = lo == 0;
+			/* "{-1}" and the like: glibc refuses them later. */
+			copies = lo > hi ? (lo > 0 ? lo : 1) : (hi > 0 ? hi : 1);
 			p = strchr(p, '}') ?: p;
-			quantified = true;
 			break;
 		}
 		default:
-			quantified = false;
 			break;
 		}
+		if (copies) {
+			/* The last atom, written out 'copies' times. */
+			size_t more = rx_mul(t->last, copies - 1);
+
+			/*
+			 * Repeating what matches the empty string ("()+",
+			 * "(a?){2}", "$((((()+)+)+)+)+"): glibc's epsilon
+			 * closures take memory quadratic and time exponential
+			 * in them.  "(x)*" says the same thing cheaply.
+			 */
+			if (t->last_nul && copies > 1)
+				return at - re;
+
+			t->cur = rx_add(t->cur, more);
+			t->last = rx_add(t->last, more);
+			if (optional) {
+				t->last_nul = true;
+				t->cur_nul = t->prev_nul;
+			}
+			quantified = true;
+		} else {
+			t->cur = rx_add(t->cur, atom);
+			t->last = atom;
+			t->prev_nul = t->cur_nul;
+			t->last_nul = nul;
+			t->cur_nul = t->cur_nul && nul;
+			quantified = false;
+		}
+		if (rx_add(t->alts, t->cur) > PROBE_REGEX_MAX_SIZE)
+			return at - re;
 	}
 	return -1;
 }
@@ -636,9 +747,11 @@ static int pattern_parse(const char *text, bool use_regex,
 	 * A bad -r expression is a usage error, found here, before any
 	 * kernel list is read or anything is compiled.
 	 */
-	if (probe_regex_too_costly(out->regex) >= 0)
-		return probe_error_set(err, pat - text, "%s",
-				       PROBE_REGEX_COSTLY);
+	/* A -r expression is the text itself: point at the costly part. */
+	ret = probe_regex_too_costly(out->regex);
+	if (ret >= 0)
+		return probe_error_set(err, (pat - text) + (use_regex ? ret : 0),
+				       "%s", PROBE_REGEX_COSTLY);
 	ret = regcomp(&rx, out->regex, REG_EXTENDED | REG_NOSUB);
 	if (ret) {
 		char why[96];

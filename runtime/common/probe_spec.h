@@ -123,18 +123,28 @@ void probe_pattern_free(struct probe_pattern *p);
 /*
  * Every user-given POSIX ERE goes through this before regcomp(): the
  * column of a construct that could make glibc's regcomp() need
- * gigabytes or regexec() exponential time (stacked quantifiers, more
- * than PROBE_REGEX_MAX_INTERVALS {m,n}, bounds over
- * PROBE_REGEX_MAX_BOUND, back-references), or -1 when re is fine.
+ * gigabytes or overflow its stack, or regexec() take exponential time
+ * (more than PROBE_REGEX_MAX_LEN characters, groups nested deeper than
+ * PROBE_REGEX_MAX_DEPTH, more than PROBE_REGEX_MAX_SIZE positions once
+ * every repetition is written out, '+' or {m,n} of what can match the
+ * empty string, stacked quantifiers, more than
+ * PROBE_REGEX_MAX_INTERVALS {m,n}, bounds over PROBE_REGEX_MAX_BOUND,
+ * back-references), or -1 when re is fine.
  */
 #define PROBE_REGEX_MAX_BOUND		255
 #define PROBE_REGEX_MAX_INTERVALS	2
+#define PROBE_REGEX_MAX_LEN		4096
+#define PROBE_REGEX_MAX_DEPTH		32
+#define PROBE_REGEX_MAX_SIZE		4096
 #define PROBE_STR_(x)	#x
 #define PROBE_STR(x)	PROBE_STR_(x)
+/* Under 160 characters: it fits struct probe_error's msg. */
 #define PROBE_REGEX_COSTLY "regular expression too costly to compile " \
-	"(back-references, stacked quantifiers, or more than " \
+	"(at most " PROBE_STR(PROBE_REGEX_MAX_LEN) " chars, " \
+	PROBE_STR(PROBE_REGEX_MAX_DEPTH) " nested groups, " \
+	PROBE_STR(PROBE_REGEX_MAX_SIZE) " positions repeated, " \
 	PROBE_STR(PROBE_REGEX_MAX_INTERVALS) " {m,n} up to " \
-	PROBE_STR(PROBE_REGEX_MAX_BOUND) ")"
+	PROBE_STR(PROBE_REGEX_MAX_BOUND) "; no a**, ()+ or \\1)"
 int probe_regex_too_costly(const char *re);
 
 /* "vfs_*" -> "^vfs_.*$", other ERE metacharacters escaped.  malloc'd. */

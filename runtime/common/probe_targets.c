@@ -17,6 +17,7 @@
 
 #include "kernel.h"
 #include "log.h"
+#include "probe_spec.h"
 #include "probe_targets.h"
 
 struct names {
@@ -58,6 +59,10 @@ static int cmp_str(const void *a, const void *b)
 
 static int compile_re(regex_t *rx, const char *re)
 {
+	if (probe_regex_too_costly(re) >= 0) {
+		pr_err("'%.64s': %s", re, PROBE_REGEX_COSTLY);
+		return -EINVAL;
+	}
 	if (regcomp(rx, re, REG_EXTENDED | REG_NOSUB)) {
 		pr_err("invalid regular expression '%s'", re);
 		return -EINVAL;

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
@@ -262,6 +263,89 @@ static void test_costly_regex_refused(void **state)
 	probe_pattern_free(&p);
 }
 
+static char *repeat(const char *head, int n, const char *mid,
+		    const char *tail, int m)
+{
+	size_t len = n * strlen(head) + strlen(mid) + m * strlen(tail) + 1;
+	char *s = calloc(1, len);
+	int i;
+
+	assert_non_null(s);
+	for (i = 0; i < n; i++)
+		strcat(s, head);
+	strcat(s, mid);
+	for (i = 0; i < m; i++)
+		strcat(s, tail);
+	return s;
+}
+
+/*
+ * Nested repeats multiply: glibc's regcomp() wrote "(a{0,255}){0,255}"
+ * out 65025 times and "((((a)+)+)...)+" 2^depth times (the fuzzer's OOM
+ * inputs, gigabytes each).  Refused at the column where the written-out
+ * size passes PROBE_REGEX_MAX_SIZE; so are over-long and over-deep ones.
+ */
+static void test_nested_repeats_refused(void **state)
+{
+	static const struct {
+		const char *re;
+		int col;
+	} bad[] = {
+		{ "(a{255}){255}", 8 },
+		{ "(a{0,255}){0,255}", 10 },
+		{ "((a|b|c|d){0,255}){0,255}", 18 },
+		{ "(ab{1,255}){1,255}", 11 },
+		{ "((a{255})+){9}", 11 },	/* "x+" is "xx*" */
+		{ "((((((()+)+)+)+)+)+)+", 8 },	/* empty-matching, repeated */
+		{ "$((((a?|b)+)+)+)+", 10 },
+		{ "x(a?){2}", 5 },
+		{ "(a*){0,255}", 4 },
+	}, good[] = {
+		{ "(a{255}){16}", -1 },		/* 4096 positions, the limit */
+		{ "[]a[:alpha:]]{255}", -1 },
+		{ "^(vfs_read|vfs_write|do_sys_open)$", -1 },
+		{ "[[.].]((((((((((((((((((((((((((((((((((]", -1 },	/* members */
+		{ "a)b+", -1 },		/* an unmatched ')' is a character */
+		{ "$((((()*)*)*)*)*", -1 },	/* "*" is a loop, not copies */
+		{ "^(a?b){0,255}$", -1 },
+	};
+	struct probe_pattern p;
+	struct probe_error err;
+	char *s;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(probe_regex_too_costly(bad[i].re), bad[i].col);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(probe_regex_too_costly(good[i].re), -1);
+
+	s = repeat("(", 22, "a", ")+", 22);	/* 2^22 copies of a */
+	assert_true(probe_regex_too_costly(s) >= 0);
+	free(s);
+	s = repeat("(", 10, "a", ")+", 10);	/* 3070 positions: fine */
+	assert_int_equal(probe_regex_too_costly(s), -1);
+	free(s);
+	s = repeat("(", PROBE_REGEX_MAX_DEPTH + 1, "a", ")",
+		   PROBE_REGEX_MAX_DEPTH + 1);	/* glibc recurses per '(' */
+	assert_int_equal(probe_regex_too_costly(s), PROBE_REGEX_MAX_DEPTH);
+	free(s);
+	s = repeat("a?", 2049, "", "", 0);	/* quadratic in optional positions */
+	assert_int_equal(probe_regex_too_costly(s), PROBE_REGEX_MAX_LEN);
+	free(s);
+	s = repeat("(a?", PROBE_REGEX_MAX_DEPTH, "", ")",
+		   PROBE_REGEX_MAX_DEPTH);
+	assert_int_equal(probe_regex_too_costly(s), -1);
+	free(s);
+
+	/* Through funccount's parser: one error, at the costly column. */
+	memset(&p, 0, sizeof(p));
+	assert_int_not_equal(probe_pattern_parse("p::(a{255}){255}", true, &p,
+						 &err), 0);
+	assert_non_null(strstr(err.msg, "too costly"));
+	assert_int_equal(err.col, 3 + 8);	/* at the second {255} */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_usdt),
 		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_costly_regex_refused),
+		cmocka_unit_test(test_nested_repeats_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
