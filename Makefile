@@ -330,7 +330,7 @@ SAN_ENV := CBCC_BIN=$(CURDIR)/build/san/cbcc \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 test-san:
 	$(MAKE) SANITIZE=1 test-unit build/san/cbcc build/san/cbcc-compile \
-		build/san/cbcc-core build/san/vmlinux.h
+		build/san/cbcc-port build/san/cbcc-core build/san/vmlinux.h
 	rm -rf $(SAN_REPORTS) && mkdir -p $(SAN_REPORTS)
 	$(SAN_ENV) $(PYTHON) -m pytest -q $(SAN_TESTS) tests
 
