@@ -13,17 +13,10 @@ import sys
 import tempfile
 
 CBCC = os.environ.get("CBCC_BIN", "build/cbcc")
-
-
-def ebpf_text(tool):
-    try:
-        r = subprocess.run([tool, "--ebpf"], capture_output=True, text=True,
-                           timeout=60, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return None
-    if r.returncode or ("bpf_" not in r.stdout and "BPF_" not in r.stdout):
-        return None
-    return r.stdout
+# The corpus is the parity test's: its ebpf_text() says what a tool prints.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from test_parity import ebpf_text  # noqa: E402
 
 
 def measure(argv, env):
