@@ -2,9 +2,9 @@
 /*
  * compile_client.c - runs cbcc-compile (see compile_client.h).  Helpers
  * (cbcc-compile, cbcc-port) are looked for next to the running binary
- * first (a build tree), then in ../libexec/cbcc relative to it (an installed tree wherever its
- * prefix or root ends up: dpkg --root, a relocated DESTDIR, /opt), then
- * in the $(libexecdir)/cbcc built in.
+ * first (a build tree), then in ../libexec/cbcc relative to it (an
+ * installed tree wherever its prefix or root ends up: dpkg --root, a
+ * relocated DESTDIR, /opt), then in the $(libexecdir)/cbcc built in.
  * It dies with the tracer (PR_SET_PDEATHSIG), so a killed cbcc leaves
  * no compiler, and no maps held by one, behind.
  */
