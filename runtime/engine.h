@@ -260,6 +260,14 @@ int engine_set_config(struct engine *e, const struct engine_cfg *cfg);
 int engine_set_autoload(struct engine *e, const char *prog, bool on);
 int engine_prefer_ringbuf(struct engine *e, const char *map);
 int engine_load(struct engine *e);
+/*
+ * cbcc's global --compile-only: engine_load() compiles (or finds the
+ * program in the compiled-program cache, storing what it compiled), says
+ * so under -v and ends the process with EXIT_OK before anything is loaded
+ * into the kernel, whatever the tool.  Warms the cache for a later run
+ * with the same options (an image build, the VM lane's tests).
+ */
+void engine_set_compile_only(void);
 size_t engine_nr_progs(struct engine *e);
 const char *engine_prog_name(struct engine *e, size_t i);
 int engine_auto_spec(struct engine *e, size_t i, struct attach_spec *out);

@@ -6,7 +6,7 @@ program recompiled; the cache's own failures never fail the run.
 Every test has a cache directory of its own (CBCC_CACHE_DIR)."""
 import glob
 import os
-import resource
+import re
 import subprocess
 import sys
 
@@ -116,6 +116,42 @@ def test_tool_hits_with_same_flags(cbcc, cache, no_leaks):
     third = run([cbcc, "opensnoop", "-v", "-d", "1", "-p", "1"], env=env)
     assert third.returncode == 0, third.stderr
     assert not any("cache: hit" in n for n in notes(third)), third.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["opensnoop", "-n", WL],
+    ["funccount", "-p", "1", "t:syscalls:sys_enter_getppid"],
+    ["argdist", "-C", "t:syscalls:sys_enter_read():int:args->count"],
+], ids=["opensnoop", "funccount", "argdist"])
+def test_global_compile_only_warms_the_cache(cbcc, cache, argv, no_leaks):
+    """`cbcc --compile-only TOOL ARGS` compiles into the cache and exits
+    0 having loaded nothing (no program appears: bpftool, no_leaks); the
+    run with the same ARGS then starts from the cache."""
+    d, env = cache
+
+    def counts():
+        out = run([cbcc, "cache"], env=env).stdout
+        return {k: int(v) for k, v in
+                re.findall(r"^(hits|stores): +(\d+)", out, re.M)}
+
+    before = run(["bpftool", "-j", "prog", "show"]).stdout
+    warm = run([cbcc, "--compile-only"] + argv, env=env)
+    assert warm.returncode == 0, warm.stderr
+    assert counts() == {"hits": 0, "stores": 1}
+    assert run(["bpftool", "-j", "prog", "show"]).stdout == before
+    hit = run([cbcc, argv[0], "-d", "1"] + argv[1:], env=env)
+    assert hit.returncode == 0, hit.stderr
+    assert counts() == {"hits": 1, "stores": 1}
+
+
+def test_global_compile_only_refuses_what_compiles_nothing(cbcc):
+    for cmd in (["bps"], ["cache"], ["export", "x.yaml"]):
+        r = run([cbcc, "--compile-only"] + cmd)
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.splitlines() == [
+            f"cbcc {cmd[0]}: error: --compile-only: '{cmd[0]}' compiles "
+            "no single BPF program"], r.stderr
+        assert r.stdout == ""
 
 
 def changed_inputs(tmp_path, program):

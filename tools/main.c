@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "engine.h"
 #include "log.h"
 
 /* The Makefile passes -DCBCC_VERSION from the VERSION file. */
@@ -87,21 +88,50 @@ static void usage(FILE *f)
 	fprintf(f, "\nGlobal option (before COMMAND):\n"
 		"  --no-cache   compile every program, neither reading nor "
 		"writing the\n"
-		"               compiled-program cache (also: CBCC_CACHE=0)\n");
+		"               compiled-program cache (also: CBCC_CACHE=0)\n"
+		"  --compile-only  compile the command's BPF program into the "
+		"cache and\n"
+		"               exit 0 before loading or attaching anything\n");
 #endif
+}
+
+/*
+ * The commands whose program goes through engine_load() once, for
+ * --compile-only (export compiles one per entry, the others none).
+ */
+static bool compiles_one_program(const char *name)
+{
+	static const char *const names[] = {
+		"run", "xdpcount", "funccount", "trace", "argdist",
+		"opensnoop", "execsnoop",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
 {
 	static char prog[64];
+	bool compile_only = false;
 	size_t i;
 
 #ifndef CBCC_CORE
-	/* Global: the compiled-program cache is neither read nor written. */
-	if (argc >= 2 && !strcmp(argv[1], "--no-cache")) {
-		setenv("CBCC_CACHE", "0", 1);
-		argc--;
-		argv++;
+	/*
+	 * Global options, in any order: the compiled-program cache is
+	 * neither read nor written; the command stops once its program is
+	 * compiled (into the cache).
+	 */
+	for (; argc >= 2; argc--, argv++) {
+		if (!strcmp(argv[1], "--no-cache"))
+			setenv("CBCC_CACHE", "0", 1);
+		else if (!strcmp(argv[1], "--compile-only"))
+			compile_only = true;
+		else
+			break;
 	}
 #endif
 	if (argc < 2) {
@@ -127,6 +157,13 @@ int main(int argc, char **argv)
 			       cmds[i].why_cbcc, cmds[i].name);
 			return EXIT_UNSUPPORTED;
 		}
+		if (compile_only && !compiles_one_program(cmds[i].name)) {
+			pr_err("--compile-only: '%s' compiles no single BPF "
+			       "program", cmds[i].name);
+			return EXIT_USAGE;
+		}
+		if (compile_only)
+			engine_set_compile_only();
 		return cmds[i].fn(argc - 1, argv + 1);
 	}
 	pr_err("unknown command '%s' (try '%s --help')", argv[1], BIN_NAME);

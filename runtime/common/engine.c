@@ -73,9 +73,29 @@ int engine_prefer_ringbuf(struct engine *e, const char *map)
 	return engine_default()->prefer_ringbuf(e, map);
 }
 
+static bool compile_only;
+
+void engine_set_compile_only(void)
+{
+	compile_only = true;
+}
+
 int engine_load(struct engine *e)
 {
-	return engine_default()->load(e);
+	int err = engine_default()->load(e);
+
+	/*
+	 * The global --compile-only stops here, for every tool at once:
+	 * the program is compiled and in the cache, nothing is loaded into
+	 * the kernel yet, so there is nothing to undo but our own memory.
+	 */
+	if (!err && compile_only) {
+		pr_info("compiled: %zu functions, %zu maps",
+			engine_nr_progs(e), engine_nr_maps(e));
+		engine_close(e);
+		exit(EXIT_OK);
+	}
+	return err;
 }
 
 size_t engine_nr_progs(struct engine *e)
