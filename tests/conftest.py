@@ -162,6 +162,32 @@ except ImportError:     # elsewhere there is no turn to take
     text_patching = contextlib.nullcontext
 
 
+BCC_TURN = os.path.join(REPO, "tests", "vm", "bcc_turn.py")
+
+
+def bcc_cmd(tool, *args):
+    """argv of bcc's python tool (the oracle).  In the VM lane it runs
+    through tests/vm/bcc_turn.py: its compile outside the text-patching
+    turn, its attach and its detach each in a turn of its own, so a test
+    beside bcc needs no turn for all of it (vm_serial(phase=True))."""
+    py = "/usr/bin/python3"
+    if os.environ.get("CBCC_VM_QUEUE"):
+        return [py, BCC_TURN, tool, *args]
+    return [py, tool, *args]
+
+
+def precompile(args, timeout=600, env=None):
+    """`cbcc --compile-only TOOL ARGS...`: the tool's program into the
+    compiled-program cache, so that the run with the same ARGS (same
+    program, same flags) then starts from the cache, in its turn.  The
+    program of a `cbcc-core` tool is compiled already: nothing to do."""
+    if "cbcc-core" in os.path.basename(str(args[0])):
+        return
+    r = run([args[0], "--compile-only", *args[1:]], timeout=timeout,
+            env=env)
+    assert r.returncode == 0, f"--compile-only {args[1:]}: {r.stderr}"
+
+
 def run_patching(args, timeout=300, **kw):
     """run() for `cbcc run ...` in a test marked vm_serial(phase=True):
     compile first (--compile-only, into the program cache) while the other

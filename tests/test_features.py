@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import Netns, run
+from conftest import Netns, precompile, run, text_patching
 
 FEATURES = {"tracefs", "tracepoints", "syscall_tracepoints", "kprobes",
             "kprobe_multi", "fentry", "uprobes", "ringbuf", "btf",
@@ -239,14 +239,20 @@ def test_features_leaves_nothing(binary, no_leaks):
 
 
 @pytest.mark.vm
-@pytest.mark.vm_serial
+@pytest.mark.vm_serial(phase=True)
 def test_vm_stock_kernel_says_yes_and_the_tools_agree(binary, no_leaks):
     """Debian's stock kernel has kprobes and allows fentry: the answers
-    flip, and the same cross-checks hold the other way round."""
-    f = features(binary)
+    flip, and the same cross-checks hold the other way round.  The tools
+    the checks run are compiled first, outside the text-patching turn."""
+    for args in (["funccount", "-d", "1", "vfs_read"],
+                 ["opensnoop", "--attach", "fentry", "-d", "1"],
+                 ["funccount", "-d", "1", "t:syscalls:sys_enter_getppid"]):
+        precompile([binary] + args)
+    with text_patching():   # its probes attach too
+        f = features(binary)
+        test_kprobes_answer_is_what_funccount_meets(binary, None)
+        test_fentry_answer_is_what_opensnoop_meets(binary, None)
+        test_kprobe_multi_needs_kprobes(binary)
+        test_tracepoints_answer_is_what_funccount_meets(binary, None)
     assert f["kprobes"]["available"], f["kprobes"]
     assert f["fentry"]["available"], f["fentry"]
-    test_kprobes_answer_is_what_funccount_meets(binary, None)
-    test_fentry_answer_is_what_opensnoop_meets(binary, None)
-    test_kprobe_multi_needs_kprobes(binary)
-    test_tracepoints_answer_is_what_funccount_meets(binary, None)

@@ -10,6 +10,7 @@ on stdin before making N known calls, so the tracer is ready first and
 counts can be checked against N.  Golden header formats are read from
 bcc's installed funccount (its source text), not copied.
 """
+import contextlib
 import json
 import os
 import re
@@ -20,7 +21,8 @@ import time
 
 import pytest
 
-from conftest import IN_VM, REPO, cbcc_path, interrupt, run
+from conftest import IN_VM, REPO, bcc_cmd, cbcc_path, interrupt, precompile, \
+    run, text_patching
 
 PY = "/usr/bin/python3"
 BCC_FUNCCOUNT = "/usr/sbin/funccount-bpfcc"
@@ -136,18 +138,22 @@ def table(out):
 
 
 def count_run(fcbin, args, workload_code=WORKLOAD, n=500, pid_filter=False,
-              env=None, tool_env=None):
+              env=None, tool_env=None, turn=False):
+    """turn: in the VM lane's text-patching turn, compiled before it."""
     w = Workload(workload_code, n, env)
     cmd = [fcbin, "funccount"] + (["-p", str(w.pid)] if pid_filter else [])
-    t = Tool(cmd + args, env=tool_env)
     try:
-        t.wait_for(HEADER_RE)
-    except AssertionError:
+        if turn:
+            precompile(cmd + args, env=tool_env)
+        with text_patching() if turn else contextlib.nullcontext():
+            t = Tool(cmd + args, env=tool_env)
+            t.wait_for(HEADER_RE)
+            w.go()
+            time.sleep(0.5)
+            return t.stop()
+    except BaseException:
         w.proc.kill()
         raise
-    w.go()
-    time.sleep(0.5)
-    return t.stop()
 
 
 @pytest.mark.san
@@ -263,18 +269,20 @@ def c_workload_run(fcbin, exe, n, args, mode):
     w = subprocess.Popen([exe, str(n)], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True)
     pid = int(w.stdout.readline())
-    t = Tool([fcbin, "funccount", "-v", "-p", str(pid)] + args,
-             env=syscalls_env(mode))
+    cmd = [fcbin, "funccount", "-v", "-p", str(pid)] + args
     try:
-        t.wait_for(HEADER_RE)
-    except AssertionError:
+        precompile(cmd, env=syscalls_env(mode))
+        with text_patching():   # enabling a tracepoint patches text
+            t = Tool(cmd, env=syscalls_env(mode))
+            t.wait_for(HEADER_RE)
+            w.stdin.write("go\n")
+            w.stdin.flush()
+            assert w.wait(timeout=60) == 0
+            time.sleep(0.5)
+            rc, out, err = t.stop()
+    except BaseException:
         w.kill()
         raise
-    w.stdin.write("go\n")
-    w.stdin.flush()
-    assert w.wait(timeout=60) == 0
-    time.sleep(0.5)
-    rc, out, err = t.stop()
     assert rc == 0, err
     return out, err
 
@@ -293,7 +301,7 @@ IA32_BODY = r"""
 
 
 @pytest.mark.vm
-@pytest.mark.vm_serial      # enabling a tracepoint patches kernel text too
+@pytest.mark.vm_serial(phase=True)  # enabling a tracepoint patches text too
 def test_vm_raw_syscalls_leave_out_ia32_calls(fcbin, no_leaks, tmp_path):
     """The per-syscall tracepoints ignore ia32 system calls (their
     numbers are another table's); counted from raw_syscalls, an ia32
@@ -667,15 +675,15 @@ def bcc_header(line):
 
 
 @pytest.mark.vm
-@pytest.mark.vm_serial
+@pytest.mark.vm_serial(phase=True)
 def test_vm_kprobe_beside_bcc(fcbin, no_leaks):
     hdr, _ = bcc_golden()
     n = 2000
     rc, ours, err = count_run(fcbin, ["vfs_read"], READ_WORKLOAD, n,
-                              pid_filter=True)
+                              pid_filter=True, turn=True)
     assert rc == 0, err
     w = Workload(READ_WORKLOAD, n)
-    t = Tool([PY, BCC_FUNCCOUNT, "-p", str(w.pid), "vfs_read"])
+    t = Tool(bcc_cmd(BCC_FUNCCOUNT, "-p", str(w.pid), "vfs_read"))
     t.wait_for(r"^Tracing")
     w.go()
     time.sleep(0.5)
@@ -693,11 +701,11 @@ def kernel_version():
 
 
 @pytest.mark.vm
-@pytest.mark.vm_serial
+@pytest.mark.vm_serial(phase=True)
 def test_vm_wildcard_counts_and_accounts_for_skips(fcbin, no_leaks):
     n = 1000
     rc, out, err = count_run(fcbin, ["-v", "vfs_*"], READ_WORKLOAD, n,
-                             pid_filter=True)
+                             pid_filter=True, turn=True)
     assert rc == 0, err
     attached = int(re.match(HEADER_RE, out.splitlines()[0]).group(1))
     assert attached > 20, out

@@ -23,7 +23,8 @@ import uuid
 
 import pytest
 
-from conftest import IN_VM, Tracer, cbcc_path, ndjson, run
+from conftest import IN_VM, Tracer, bcc_cmd, cbcc_path, ndjson, precompile, \
+    run, text_patching
 
 PY = "/usr/bin/python3"
 BCC_OPENSNOOP = "/usr/sbin/opensnoop-bpfcc"
@@ -794,7 +795,7 @@ def repeated(body):
 
 
 @pytest.mark.vm
-@pytest.mark.vm_serial
+@pytest.mark.vm_serial(phase=True)
 def test_vm_snoops_beside_bcc(cbcc, tmp_path, workloads, no_leaks):
     path = tmp_path / unique()
     missing = tmp_path / unique("missing")
@@ -809,23 +810,32 @@ def test_vm_snoops_beside_bcc(cbcc, tmp_path, workloads, no_leaks):
         f"subprocess.run([{str(tool)!r}, 'one', 'two words'], "
         f"stdout=subprocess.DEVNULL)"))
     pid = str(w.pid)
-    ours_o = Snoop([cbcc, "opensnoop", "-v", "-p", pid])
-    bcc_o = Snoop([PY, BCC_OPENSNOOP, "-p", pid], env=bcc_env())
-    ours_e = Snoop([cbcc, "execsnoop", "-v", "-P", pid])
-    bcc_e = Snoop([PY, BCC_EXECSNOOP, "-P", pid], env=bcc_env())
+    # The VM lane's text-patching turn (vm_jobs.py): ours compile before
+    # it and start and stop in a turn each; bcc's tools take their own.
+    ours_args = ([cbcc, "opensnoop", "-v", "-p", pid],
+                 [cbcc, "execsnoop", "-v", "-P", pid])
+    for args in ours_args:
+        precompile(args)
+    bcc_o = Snoop(bcc_cmd(BCC_OPENSNOOP, "-p", pid), env=bcc_env())
+    bcc_e = Snoop(bcc_cmd(BCC_EXECSNOOP, "-P", pid), env=bcc_env())
     # fentry wherever the kernel allows it (bcc's test: BTF, trampolines).
     from test_vm_lane import kernel_allows_fentry
     want = "fentry" if kernel_allows_fentry() else "kprobe"
-    for ours in (ours_o, ours_e):
-        why = ours.wait_err(r"attaching with")
-        assert f"attaching with {want} " in why, why
-    assert ours_o.wait_header() == bcc_o.wait_header()
-    assert ours_e.wait_header() == bcc_e.wait_header()
+    with text_patching():
+        ours_o, ours_e = (Snoop(args) for args in ours_args)
+        for ours in (ours_o, ours_e):
+            why = ours.wait_err(r"attaching with")
+            assert f"attaching with {want} " in why, why
+        header_o, header_e = ours_o.wait_header(), ours_e.wait_header()
+    assert header_o == bcc_o.wait_header()
+    assert header_e == bcc_e.wait_header()
     time.sleep(3)           # bcc opens its perf buffers after the header
     w.go(timeout=300)
-    results = [t.finish() for t in (ours_o, bcc_o, ours_e, bcc_e)]
-    (rc1, out1, err1), (_, out2, _), (rc3, out3, err3), (_, out4, _) = \
-        results
+    with text_patching():
+        rc1, out1, err1 = ours_o.finish()
+        rc3, out3, err3 = ours_e.finish()
+    _, out2, _ = bcc_o.finish()
+    _, out4, _ = bcc_e.finish()
     assert (rc1, rc3) == (0, 0), err1 + err3
 
     # opensnoop: every open seen by us, with FD/ERR; bcc's rows agree.
@@ -853,22 +863,25 @@ def test_vm_snoops_beside_bcc(cbcc, tmp_path, workloads, no_leaks):
 
 
 @pytest.mark.vm
-@pytest.mark.vm_serial
+@pytest.mark.vm_serial(phase=True)
 def test_vm_snoops_on_kprobes(cbcc, tmp_path, workloads, no_leaks):
     path = tmp_path / unique()
     path.write_text("x")
     w = workloads(f"open({str(path)!r}).close()\n"
                   f"subprocess.run(['/bin/true', {path.name!r}])\n")
-    osn = Snoop([cbcc, "opensnoop", "-v", "--attach", "kprobe",
-                 "-p", str(w.pid)])
-    exe = Snoop([cbcc, "execsnoop", "-v", "--attach", "kprobe",
-                 "-P", str(w.pid)])
-    for t in (osn, exe):
-        assert "attaching with kprobe " in t.wait_err(r"attaching with")
-        t.wait_header()
-    w.go()
-    rc1, out1, err1 = osn.finish()
-    rc2, out2, err2 = exe.finish()
+    args = ([cbcc, "opensnoop", "-v", "--attach", "kprobe", "-p", str(w.pid)],
+            [cbcc, "execsnoop", "-v", "--attach", "kprobe", "-P", str(w.pid)])
+    for a in args:
+        precompile(a)
+    with text_patching():
+        osn, exe = (Snoop(a) for a in args)
+        for t in (osn, exe):
+            assert "attaching with kprobe " in \
+                t.wait_err(r"attaching with")
+            t.wait_header()
+        w.go()
+        rc1, out1, err1 = osn.finish()
+        rc2, out2, err2 = exe.finish()
     assert (rc1, rc2) == (0, 0), err1 + err2
     assert str(path) in [r[4] for r in rows(out1, 5)], out1
     assert f"/bin/true {path.name}" in [r[4] for r in rows(out2, 5)], out2

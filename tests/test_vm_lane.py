@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from conftest import ndjson, run, run_patching
+from conftest import bcc_cmd, ndjson, precompile, run, run_patching, \
+    text_patching
 
 PY = "/usr/bin/python3"
 PROGS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -109,10 +110,13 @@ def test_guest_kernel_has_kprobes():
 
 
 @pytest.mark.vm
-@pytest.mark.vm_serial
-def test_bcc_python_kprobe_fires(no_leaks):
-    """The lane works: bcc attaches a kprobe and counts exact hits."""
-    p = run([PY, "-c", BCC_KPROBE], timeout=300)
+@pytest.mark.vm_serial(phase=True)
+def test_bcc_python_kprobe_fires(tmp_path, no_leaks):
+    """The lane works: bcc attaches a kprobe and counts exact hits (its
+    attach and detach in the text-patching turn: conftest.bcc_cmd)."""
+    script = tmp_path / "bcc_kprobe.py"
+    script.write_text(BCC_KPROBE)
+    p = run(bcc_cmd(str(script)), timeout=300)
     assert p.returncode == 0, p.stderr
     assert p.stdout.split() == ["hits", "17"], p.stdout + p.stderr
 
@@ -197,7 +201,7 @@ def test_ring_buffer_events(cbcc, tmp_path, no_leaks):
 
 
 @pytest.mark.vm
-@pytest.mark.vm_serial
+@pytest.mark.vm_serial(phase=True)
 def test_funccount_uses_one_kprobe_multi_link(cbcc, no_leaks):
     """Where the kernel has fprobe, a wildcard is one kprobe.multi link:
     seen in funccount's fdinfo while it runs, and said by -v."""
@@ -207,16 +211,19 @@ def test_funccount_uses_one_kprobe_multi_link(cbcc, no_leaks):
 
     n = 500
     w = fc.Workload(fc.READ_WORKLOAD, n)
-    t = fc.Tool([cbcc, "funccount", "-v", "-p", str(w.pid), "vfs_*"])
+    args = [cbcc, "funccount", "-v", "-p", str(w.pid), "vfs_*"]
     try:
-        t.wait_for(fc.HEADER_RE)
-        links = bpf_links(t.proc.pid)
+        precompile(args)
+        with text_patching():
+            t = fc.Tool(args)
+            t.wait_for(fc.HEADER_RE)
+            links = bpf_links(t.proc.pid)
+            w.go()
+            time.sleep(0.5)
+            rc, out, err = t.stop()
     except BaseException:
         w.proc.kill()
         raise
-    w.go()
-    time.sleep(0.5)
-    rc, out, err = t.stop()
     assert rc == 0, err
     attached = int(re.match(fc.HEADER_RE, out.splitlines()[0]).group(1))
     assert attached > 20, out
