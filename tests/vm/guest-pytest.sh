@@ -18,6 +18,9 @@ jobs=${CBCC_VM_JOBS:-1}
 queue=$(mktemp -d /tmp/cbcc-vm-queue.XXXXXX) || exit 1
 exec 5>&1
 export CBCC_VM_QUEUE="$queue" CBCC_VM_CONSOLE=/dev/fd/5
+# One program cache for every pytest process (conftest would give each
+# its own): what one compiled, the other loads.
+export CBCC_CACHE_DIR="$queue/progs"
 export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
 # A shell starts background commands with SIGINT ignored, and python then
 # never turns SIGINT into KeyboardInterrupt: bcc's tools, which the tests
