@@ -14,7 +14,6 @@
  * kernel's: TASK_REAL_PARENT_OFF, TASK_TGID_OFF.
  */
 #include <uapi/linux/ptrace.h>
-#include <linux/sched.h>
 
 #include "execsnoop.h"
 #include "compat.h"

@@ -15,7 +15,6 @@
  * generated one, so that the code below is the CO-RE side's.
  */
 #include <uapi/linux/ptrace.h>
-#include <linux/sched.h>
 
 #include "opensnoop.h"
 #include "compat.h"
