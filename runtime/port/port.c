@@ -344,6 +344,7 @@ static int tp_field(struct buf *b, const char *line, int *at)
 	int off, size, sign = 0, n = 0, len;
 	char *br, *nm;
 	const char *it;
+	bool data_loc;
 
 	if (!f)
 		return 0;
@@ -360,7 +361,12 @@ static int tp_field(struct buf *b, const char *line, int *at)
 	size = atoi(s + 5);
 	if (g)
 		sign = atoi(g + 7);
-	br = strchr(decl, '[');
+	/* "__data_loc char[] name": a u32 of the payload's offset (low 16
+	 * bits) and length, named data_loc_NAME as BCC names it, read by
+	 * TP_DATA_LOC_READ*() (cbcc_port.bpf.h); its "[]" is the payload's
+	 * type, not the field's array size. */
+	data_loc = strstr(decl, "__data_loc") != NULL;
+	br = data_loc ? NULL : strchr(decl, '[');
 	if (br) {
 		n = atoi(br + 1);
 		*br = '\0';
@@ -378,8 +384,8 @@ static int tp_field(struct buf *b, const char *line, int *at)
 	snprintf(type, sizeof(type), "%s", decl);
 	if (off > *at)
 		buf_fmt(b, "\tchar __pad_%d[%d];\n", *at, off - *at);
-	if (strstr(type, "__data_loc")) {
-		buf_fmt(b, "\tu32 %s;\n", name);
+	if (data_loc && size == 4) {
+		buf_fmt(b, "\tint data_loc_%s;\n", name);
 	} else if (n > 0 && size % n == 0) {
 		if (strstr(type, "char") && size / n == 1)
 			it = "char";
