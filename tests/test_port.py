@@ -349,7 +349,8 @@ def test_port_data_loc(cbcc, cbcc_core, tmp_path):
                     "TRACEPOINT_PROBE(irq, irq_handler_entry)\n{\n"
                     "\tchar name[32] = {};\n\tu64 k = 0, one = 1;\n\n"
                     "\tTP_DATA_LOC_READ_STR(name, name, sizeof(name));\n"
-                    "\tk = name[0];\n\tTP_DATA_LOC_READ_CONST(name, name, 8);\n"
+                    "\tk = name[0];\n"
+                    "\tTP_DATA_LOC_READ_CONST(name, name, 8);\n"
                     "\tk += name[1];\n\tseen.update(&k, &one);\n"
                     "\treturn 0;\n}\n")
     assert "\tint data_loc_name;\n" in text, text

@@ -127,7 +127,7 @@ struct port {
 	struct buf tp_structs;	/* tracepoint argument structs */
 	struct { unsigned int start, end; } *levels;	/* member chains */
 	size_t nr_levels;
-	struct { unsigned int start, end; } *reads;	/* probe reads' srcs */
+	struct { unsigned int start, end; } *reads;	/* probe read srcs */
 	size_t nr_reads;
 	bool failed;
 };
@@ -1629,9 +1629,10 @@ again:
 		free(opt);
 		if (sev >= CXDiagnostic_Error && implicit && in_main(loc)) {
 			char *msg = cxstr(clang_getDiagnosticSpelling(d));
-			char *q = strchr(msg, '\''), *e = q ? strchr(q + 1, '\'')
-							    : NULL;
+			char *q = strchr(msg, '\''), *e = NULL;
 
+			if (q)
+				e = strchr(q + 1, '\'');
 			if (e)
 				e[1] = '\0';
 			cannot(p, main_offset(loc, NULL), "call", "%s is "
