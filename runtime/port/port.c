@@ -1548,6 +1548,9 @@ static bool drop_redefinition(struct port *p, char *copy, CXDiagnostic d)
 		start -= 5;
 	else
 		goto out;
+	if (start > 0 && (isalnum((unsigned char)p->src[start - 1]) ||
+			  p->src[start - 1] == '_'))
+		goto out;
 	for (i = off; i < p->src_len && p->src[i] != ';' && p->src[i] != '{';
 	     i++)
 		;
