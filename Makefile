@@ -362,9 +362,12 @@ test: test-host test-vm
 bench: all
 	sh tests/bench/run.sh
 
-# cbcc vs cbcc-core per tool, written to $(OUT)/compare.md and compare.svg.
+# cbcc vs cbcc-core per tool, written to $(OUT)/compare.md and compare.svg;
+# then the rate of `cbcc port` over real BCC programs (ported, compiles,
+# verified), per program with the cause of each failure.
 compare: all
 	OUT=$(CURDIR)/$(OUT) $(PYTHON) tests/bench/compare.py
+	OUT=$(CURDIR)/$(OUT) $(PYTHON) tests/bench/port_rate.py
 
 demo: deps all
 	sh tools/demo.sh $(OUT)/cbcc

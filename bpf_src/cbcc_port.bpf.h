@@ -34,6 +34,53 @@
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD	0x88A8
 #endif
+/* Kernel macros BCC programs use; the values are x86-64's and generic
+ * Linux's, as in Debian's 6.1 headers that cbcc run compiles against. */
+#ifndef AF_INET
+#define AF_INET		2
+#endif
+#ifndef AF_INET6
+#define AF_INET6	10
+#endif
+#ifndef IFNAMSIZ
+#define IFNAMSIZ	16
+#endif
+#ifndef NAME_MAX
+#define NAME_MAX	255
+#endif
+#ifndef PATH_MAX
+#define PATH_MAX	4096
+#endif
+/* A buffer size to programs (char name[DNAME_INLINE_LEN]): 6.1's 32,
+ * the kernel's own grew to 40 in 6.14, and reads stay within 32. */
+#ifndef DNAME_INLINE_LEN
+#define DNAME_INLINE_LEN	32
+#endif
+#ifndef DISK_NAME_LEN
+#define DISK_NAME_LEN	32
+#endif
+#ifndef TASK_RUNNING
+#define TASK_RUNNING	0x00000000
+#endif
+#ifndef S_IFMT
+#define S_IFMT		00170000
+#define S_IFSOCK	0140000
+#define S_IFREG		0100000
+#define S_IFDIR		0040000
+#define S_ISREG(m)	(((m) & S_IFMT) == S_IFREG)
+#define S_ISDIR(m)	(((m) & S_IFMT) == S_IFDIR)
+#define S_ISSOCK(m)	(((m) & S_IFMT) == S_IFSOCK)
+#endif
+/* The low REQ_OP_BITS of a request's cmd_flags are its enum req_op. */
+#ifndef REQ_OP_MASK
+#define REQ_OP_BITS	8
+#define REQ_OP_MASK	((1 << REQ_OP_BITS) - 1)
+#endif
+/* Sparse's address-space annotations, which mean nothing to clang. */
+#ifndef __user
+#define __user
+#endif
+
 #ifndef htons
 #define htons(x)	bpf_htons(x)
 #define ntohs(x)	bpf_ntohs(x)
@@ -47,6 +94,29 @@
 #define bpf_log2l(v)		cbcc_log2l(v)
 #define bpf_log2(v)		cbcc_log2(v)
 #define lock_xadd(ptr, val)	((void)__sync_fetch_and_add(ptr, val))
+
+/* A tracepoint's __data_loc field: `cbcc port` names it data_loc_NAME
+ * (an int: the payload's offset from args in the low 16 bits, its length
+ * in the high 16), as BCC does, and these are BCC's readers of it. */
+#define TP_DATA_LOC_READ_CONST(dst, field, length)			\
+	do {								\
+		unsigned short __off = args->data_loc_##field & 0xFFFF;	\
+		bpf_probe_read_kernel((void *)(dst), length,		\
+				      (char *)args + __off);		\
+	} while (0)
+#define TP_DATA_LOC_READ(dst, field)					\
+	do {								\
+		unsigned short __off = args->data_loc_##field & 0xFFFF;	\
+		unsigned short __len = args->data_loc_##field >> 16;	\
+		bpf_probe_read_kernel((void *)(dst), __len,		\
+				      (char *)args + __off);		\
+	} while (0)
+#define TP_DATA_LOC_READ_STR(dst, field, length)			\
+	do {								\
+		unsigned short __off = args->data_loc_##field & 0xFFFF;	\
+		bpf_probe_read_kernel_str((void *)(dst), length,	\
+					  (char *)args + __off);	\
+	} while (0)
 
 /* MAP.lookup_or_try_init(&key, &init) */
 #define cbcc_lookup_or_try_init(map, key, init)				\

@@ -127,6 +127,8 @@ struct port {
 	struct buf tp_structs;	/* tracepoint argument structs */
 	struct { unsigned int start, end; } *levels;	/* member chains */
 	size_t nr_levels;
+	struct { unsigned int start, end; } *reads;	/* probe read srcs */
+	size_t nr_reads;
 	bool failed;
 };
 
@@ -344,6 +346,7 @@ static int tp_field(struct buf *b, const char *line, int *at)
 	int off, size, sign = 0, n = 0, len;
 	char *br, *nm;
 	const char *it;
+	bool data_loc;
 
 	if (!f)
 		return 0;
@@ -360,7 +363,12 @@ static int tp_field(struct buf *b, const char *line, int *at)
 	size = atoi(s + 5);
 	if (g)
 		sign = atoi(g + 7);
-	br = strchr(decl, '[');
+	/* "__data_loc char[] name": a u32 of the payload's offset (low 16
+	 * bits) and length, named data_loc_NAME as BCC names it, read by
+	 * TP_DATA_LOC_READ*() (cbcc_port.bpf.h); its "[]" is the payload's
+	 * type, not the field's array size. */
+	data_loc = strstr(decl, "__data_loc") != NULL;
+	br = data_loc ? NULL : strchr(decl, '[');
 	if (br) {
 		n = atoi(br + 1);
 		*br = '\0';
@@ -378,8 +386,8 @@ static int tp_field(struct buf *b, const char *line, int *at)
 	snprintf(type, sizeof(type), "%s", decl);
 	if (off > *at)
 		buf_fmt(b, "\tchar __pad_%d[%d];\n", *at, off - *at);
-	if (strstr(type, "__data_loc")) {
-		buf_fmt(b, "\tu32 %s;\n", name);
+	if (data_loc && size == 4) {
+		buf_fmt(b, "\tint data_loc_%s;\n", name);
 	} else if (n > 0 && size % n == 0) {
 		if (strstr(type, "char") && size / n == 1)
 			it = "char";
@@ -986,6 +994,55 @@ static char *core_read_args(const char *text)
 	return b.s;
 }
 
+static unsigned int skip_space(const struct port *p, unsigned int i)
+{
+	while (i < p->src_len && isspace((unsigned char)p->src[i]))
+		i++;
+	return i;
+}
+
+/*
+ * Whether a kernel member chain [off, end), its kernel pointer ending at
+ * kend, stands for an address: its address taken (`&sk->x.y`,
+ * `&(skb)->cb[0]`), or an array that decays to its address as the
+ * source of a bpf_probe_read*() (`sk->...in6_u.u6_addr32`), and only
+ * "->" and "." members.  *last is where its last "->" is: what comes
+ * after it is an offset, not a read, and stays as written (vmlinux.h's
+ * types are preserve_access_index, so clang records a CO-RE relocation
+ * for each member's offset); the pointers read before it are read with
+ * BPF_CORE_READ().
+ */
+static bool address_only(const struct port *p, CXCursor c, unsigned int off,
+			 unsigned int kend, unsigned int end,
+			 unsigned int *last)
+{
+	unsigned int i = skip_space(p, kend), j;
+	CXType t = clang_getCanonicalType(clang_getCursorType(c));
+	size_t k;
+
+	if (i + 2 > end || strncmp(p->src + i, "->", 2))
+		return false;
+	for (*last = i; i < end; i++) {
+		if (p->src[i] == '-' && i + 1 < end && p->src[i + 1] == '>')
+			*last = i++;
+		else if (!isalnum((unsigned char)p->src[i]) &&
+			 p->src[i] != '_' && p->src[i] != '.' &&
+			 !isspace((unsigned char)p->src[i]))
+			return false;
+	}
+	for (j = off; j > 0 && (isspace((unsigned char)p->src[j - 1]) ||
+				p->src[j - 1] == '('); j--)
+		;
+	if (j > 0 && p->src[j - 1] == '&' && (j < 2 || p->src[j - 2] != '&'))
+		return true;
+	if (t.kind != CXType_ConstantArray && t.kind != CXType_IncompleteArray)
+		return false;
+	for (k = 0; k < p->nr_reads; k++)
+		if (off >= p->reads[k].start && end <= p->reads[k].end)
+			return true;
+	return false;
+}
+
 /*
  * A member chain (a->b->c, a->b.c) that reads kernel memory: BCC rewrites
  * it into bpf_probe_read(), the port into BPF_CORE_READ(a, b, c).  Only a
@@ -998,7 +1055,7 @@ static char *core_read_args(const char *text)
 static void check_member(struct port *p, CXCursor c, CXCursor parent)
 {
 	CXCursor level = c, base, kbase = clang_getNullCursor();
-	unsigned int off, end, kend, lo;
+	unsigned int off, end, kend, lo, last;
 	char name[256], kname[256];
 	bool in_macro, in_macro_end = false;
 	struct func *f;
@@ -1036,6 +1093,23 @@ static void check_member(struct port *p, CXCursor c, CXCursor parent)
 	text = cursor_text(p, c);
 	main_offset(clang_getRangeEnd(clang_getCursorExtent(c)), &in_macro_end);
 	kend = cursor_end(kbase);
+	if (!in_macro && !in_macro_end && kend > off && kend <= end &&
+	    address_only(p, c, off, kend, end, &last)) {
+		char *acc = strndup(p->src + kend, last - kend);
+		bool one = last == skip_space(p, kend);
+
+		args = one ? NULL : core_read_args(acc);
+		free(acc);
+		if (args) {
+			add_edit(p, off, off, "BPF_CORE_READ(");
+			add_edit(p, kend, last, args);
+			free(args);
+		}
+		if (one || args) {
+			free(text);
+			return;
+		}
+	}
 	if (in_macro || in_macro_end ||
 	    clang_getCursorKind(parent) != CXCursor_UnexposedExpr ||
 	    !scalar_type(clang_getCursorType(c)) ||
@@ -1117,13 +1191,6 @@ static void record_event(struct map *m, CXCursor arg)
 	}
 }
 
-static unsigned int skip_space(const struct port *p, unsigned int i)
-{
-	while (i < p->src_len && isspace((unsigned char)p->src[i]))
-		i++;
-	return i;
-}
-
 /* The offset after "NAME . METHOD (" at off, if the call [off, end) is
  * spelled so and ends with ')'; 0 if not. */
 static unsigned int spelled_call(const struct port *p, unsigned int off,
@@ -1162,6 +1229,21 @@ static void port_call(struct port *p, CXCursor c)
 	if (!cursor_offset(c, &off, &in_macro))
 		return;
 	copy_cx(fname, sizeof(fname), clang_getCursorSpelling(c));
+	/* Its source is read by the helper: a kernel array there is an
+	 * address (address_only()).  Calls come before their arguments in
+	 * the walk. */
+	if (!strncmp(fname, "bpf_probe_read", 14) && nargs == 3) {
+		CXCursor src = clang_Cursor_getArgument(c, 2);
+		unsigned int so;
+
+		if (cursor_offset(src, &so, NULL)) {
+			p->reads = realloc(p->reads, (p->nr_reads + 1) *
+					   sizeof(*p->reads));
+			p->reads[p->nr_reads].start = so;
+			p->reads[p->nr_reads++].end = cursor_end(src);
+		}
+		return;
+	}
 	if (!strcmp(fname, "__cbcc_unportable_bpf_usdt_readarg")) {
 		cannot(p, off, "bpf_usdt_readarg", "USDT probes are not in "
 		       "this cbcc port");
@@ -1437,6 +1519,64 @@ static char *read_file(const char *path, size_t *len)
 	return b.s;
 }
 
+/*
+ * "redefinition of 'X'" at a main-file `struct X {...};` or `union X
+ * {...};`: the program copied part of a kernel struct that vmlinux.h
+ * defines whole (dcsnoop's nameidata, mountsnoop's mnt_namespace).  The
+ * copy goes, blanked in the parse text and under #if 0 in the port, and
+ * vmlinux.h's stands: same members, with this kernel's layout (member
+ * reads become BPF_CORE_READ() as for any kernel struct).  False if the
+ * diagnostic is another one.
+ */
+static bool drop_redefinition(struct port *p, char *copy, CXDiagnostic d)
+{
+	char *msg = cxstr(clang_getDiagnosticSpelling(d));
+	CXSourceLocation loc = clang_getDiagnosticLocation(d);
+	unsigned int off, start, i;
+	bool ok = false;
+	int depth = 0;
+
+	if (strncmp(msg, "redefinition of '", 17) || !in_main(loc))
+		goto out;
+	off = main_offset(loc, NULL);
+	start = off;
+	while (start > 0 && isspace((unsigned char)p->src[start - 1]))
+		start--;
+	if (start >= 6 && !strncmp(p->src + start - 6, "struct", 6))
+		start -= 6;
+	else if (start >= 5 && !strncmp(p->src + start - 5, "union", 5))
+		start -= 5;
+	else
+		goto out;
+	if (start > 0 && (isalnum((unsigned char)p->src[start - 1]) ||
+			  p->src[start - 1] == '_'))
+		goto out;
+	for (i = off; i < p->src_len && p->src[i] != ';' && p->src[i] != '{';
+	     i++)
+		;
+	if (i == p->src_len || p->src[i] != '{')
+		goto out;
+	for (; i < p->src_len; i++) {
+		if (p->src[i] == '{')
+			depth++;
+		else if (p->src[i] == '}' && --depth == 0)
+			break;
+	}
+	i = skip_space(p, i + 1);
+	if (i >= p->src_len || p->src[i] != ';')
+		goto out;
+	for (off = start; off <= i; off++)
+		if (copy[off] != '\n')
+			copy[off] = ' ';
+	add_edit(p, start, start, "\n#if 0 /* vmlinux.h defines it, with "
+		 "this kernel's layout */\n");
+	add_edit(p, i + 1, i + 1, "\n#endif");
+	ok = true;
+out:
+	free(msg);
+	return ok;
+}
+
 static int parse(struct port *p, const char *vmdir, const char *hdrdir,
 		 char **defs, int nr_defs)
 {
@@ -1446,7 +1586,7 @@ static int parse(struct port *p, const char *vmdir, const char *hdrdir,
 	char *copy = parse_copy(p), *prelude = make_prelude(p);
 	CXIndex idx = clang_createIndex(0, 0);
 	unsigned int i, n;
-	int na = 0, err = 0;
+	int na = 0, err = 0, retries = 0;
 
 	snprintf(inc1, sizeof(inc1), "-I%s", vmdir);
 	snprintf(inc2, sizeof(inc2), "-I%s", hdrdir);
@@ -1455,7 +1595,10 @@ static int parse(struct port *p, const char *vmdir, const char *hdrdir,
 	args[na++] = "-std=gnu11";
 	args[na++] = "-target";
 	args[na++] = "bpf";
-	args[na++] = "-w";
+	/* A function declared nowhere (an inline function of a kernel
+	 * header, say) would compile to a call of nothing.  No -w, which
+	 * would silence this error too; warnings are not shown anyway. */
+	args[na++] = "-Werror=implicit-function-declaration";
 	args[na++] = arch;
 	args[na++] = inc1;
 	args[na++] = inc2;
@@ -1469,6 +1612,7 @@ static int parse(struct port *p, const char *vmdir, const char *hdrdir,
 	files[1].Filename = PRELUDE;
 	files[1].Contents = prelude;
 	files[1].Length = strlen(prelude);
+again:
 	if (clang_parseTranslationUnit2(idx, p->file, args, na, files, 2,
 					CXTranslationUnit_None, &p->tu)) {
 		fprintf(stderr, "cbcc port: %s: clang could not parse it\n",
@@ -1476,11 +1620,41 @@ static int parse(struct port *p, const char *vmdir, const char *hdrdir,
 		err = -1;
 		goto out;
 	}
+	main_file = clang_getFile(p->tu, p->file);
 	n = clang_getNumDiagnostics(p->tu);
 	for (i = 0; i < n; i++) {
 		CXDiagnostic d = clang_getDiagnostic(p->tu, i);
 		enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
+		CXSourceLocation loc = clang_getDiagnosticLocation(d);
+		char *opt = cxstr(clang_getDiagnosticOption(d, NULL));
+		bool implicit = strstr(opt, "implicit-function-declaration");
 
+		free(opt);
+		if (sev >= CXDiagnostic_Error && implicit && in_main(loc)) {
+			char *msg = cxstr(clang_getDiagnosticSpelling(d));
+			char *q = strchr(msg, '\''), *e = NULL;
+
+			if (q)
+				e = strchr(q + 1, '\'');
+			if (e)
+				e[1] = '\0';
+			cannot(p, main_offset(loc, NULL), "call", "%s is "
+			       "declared nowhere: not a BPF helper, not in the "
+			       "program (an inline function of a kernel "
+			       "header, which vmlinux.h does not have)",
+			       q ? q : msg);
+			free(msg);
+			clang_disposeDiagnostic(d);
+			err = -1;
+			break;
+		}
+		if (sev >= CXDiagnostic_Error && retries < 16 &&
+		    drop_redefinition(p, copy, d)) {
+			clang_disposeDiagnostic(d);
+			clang_disposeTranslationUnit(p->tu);
+			retries++;
+			goto again;
+		}
 		if (sev >= CXDiagnostic_Error) {
 			CXString s = clang_formatDiagnostic(d,
 				CXDiagnostic_DisplaySourceLocation |
@@ -1496,8 +1670,6 @@ static int parse(struct port *p, const char *vmdir, const char *hdrdir,
 	}
 	if (!err) {
 		CXCursor tu = clang_getTranslationUnitCursor(p->tu);
-
-		main_file = clang_getFile(p->tu, p->file);
 
 		clang_visitChildren(tu, visit_top, p);
 		if (!p->failed)
@@ -1803,6 +1975,7 @@ out:
 	free(p.maps);
 	free(p.funcs);
 	free(p.levels);
+	free(p.reads);
 	while (p.nr_edits)
 		free(p.edits[--p.nr_edits].text);
 	free(p.edits);
