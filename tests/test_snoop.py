@@ -23,8 +23,8 @@ import uuid
 
 import pytest
 
-from conftest import IN_VM, Tracer, bcc_cmd, cbcc_path, ndjson, precompile, \
-    run, text_patching
+from conftest import IN_VM, Tracer, bcc_cmd, cbcc_core_path, cbcc_path, \
+    ndjson, precompile, run, text_patching
 
 PY = "/usr/bin/python3"
 BCC_OPENSNOOP = "/usr/sbin/opensnoop-bpfcc"
@@ -796,7 +796,9 @@ def repeated(body):
 
 @pytest.mark.vm
 @pytest.mark.vm_serial(phase=True)
-def test_vm_snoops_beside_bcc(cbcc, tmp_path, workloads, no_leaks):
+def test_vm_snoops_beside_bcc(tmp_path, workloads, no_leaks):
+    """cbcc's and cbcc-core's snoops beside one run of bcc's own: bcc
+    compiles its two tools once (a minute of TCG) for both engines."""
     path = tmp_path / unique()
     missing = tmp_path / unique("missing")
     path.write_text("x")
@@ -812,33 +814,47 @@ def test_vm_snoops_beside_bcc(cbcc, tmp_path, workloads, no_leaks):
     pid = str(w.pid)
     # The VM lane's text-patching turn (vm_jobs.py): ours compile before
     # it and start and stop in a turn each; bcc's tools take their own.
-    ours_args = ([cbcc, "opensnoop", "-v", "-p", pid],
-                 [cbcc, "execsnoop", "-v", "-P", pid])
-    for args in ours_args:
-        precompile(args)
+    ours_args = [(binary, [binary, "opensnoop", "-v", "-p", pid],
+                  [binary, "execsnoop", "-v", "-P", pid])
+                 for binary in (cbcc_path(), cbcc_core_path())]
+    for _, o_args, e_args in ours_args:
+        precompile(o_args)
+        precompile(e_args)
     bcc_o = Snoop(bcc_cmd(BCC_OPENSNOOP, "-p", pid), env=bcc_env())
     bcc_e = Snoop(bcc_cmd(BCC_EXECSNOOP, "-P", pid), env=bcc_env())
     # fentry wherever the kernel allows it (bcc's test: BTF, trampolines).
     from test_vm_lane import kernel_allows_fentry
     want = "fentry" if kernel_allows_fentry() else "kprobe"
+    ours = {}
     with text_patching():
-        ours_o, ours_e = (Snoop(args) for args in ours_args)
-        for ours in (ours_o, ours_e):
-            why = ours.wait_err(r"attaching with")
-            assert f"attaching with {want} " in why, why
-        header_o, header_e = ours_o.wait_header(), ours_e.wait_header()
-    assert header_o == bcc_o.wait_header()
-    assert header_e == bcc_e.wait_header()
+        for binary, o_args, e_args in ours_args:
+            ours[binary] = (Snoop(o_args), Snoop(e_args))
+        for snoops in ours.values():
+            for t in snoops:
+                why = t.wait_err(r"attaching with")
+                assert f"attaching with {want} " in why, why
+        # The header follows the last attach: the turn ends after it.
+        headers = {binary: (ours_o.wait_header(), ours_e.wait_header())
+                   for binary, (ours_o, ours_e) in ours.items()}
+    bcc_headers = bcc_o.wait_header(), bcc_e.wait_header()
+    for binary, got in headers.items():
+        assert got == bcc_headers, binary
     time.sleep(3)           # bcc opens its perf buffers after the header
     w.go(timeout=300)
+    done = {}
     with text_patching():
-        rc1, out1, err1 = ours_o.finish()
-        rc3, out3, err3 = ours_e.finish()
+        for binary, (ours_o, ours_e) in ours.items():
+            done[binary] = (ours_o.finish(), ours_e.finish())
     _, out2, _ = bcc_o.finish()
     _, out4, _ = bcc_e.finish()
-    assert (rc1, rc3) == (0, 0), err1 + err3
+    for binary, ((rc1, out1, err1), (rc3, out3, err3)) in done.items():
+        assert (rc1, rc3) == (0, 0), (binary, err1 + err3)
+        check_opensnoop_beside_bcc(out1, out2, path, missing)
+        check_execsnoop_beside_bcc(out3, out4, comm, tool, pid)
 
-    # opensnoop: every open seen by us, with FD/ERR; bcc's rows agree.
+
+def check_opensnoop_beside_bcc(out1, out2, path, missing):
+    """Every open seen by us, with FD/ERR; bcc's rows agree."""
     mine = [tuple(r) for r in rows(out1, 5)]
     bccs = [tuple(r) for r in rows(out2, 5)]
     for p, fd_err in ((str(path), None), (str(missing), ("-1", "2"))):
@@ -850,7 +866,9 @@ def test_vm_snoops_beside_bcc(cbcc, tmp_path, workloads, no_leaks):
         assert theirs, f"bcc's opensnoop saw no {p}: {out2}"
         assert set(theirs) <= set(got), (out1, out2)
 
-    # execsnoop: each exec once, complete; bcc's complete lines match.
+
+def check_execsnoop_beside_bcc(out3, out4, comm, tool, pid):
+    """Each exec once, complete; bcc's complete lines match."""
     mine = [ln for ln in out3.splitlines() if ln.startswith(comm)]
     assert len(mine) == REPEAT, out3
     for ln in mine:
