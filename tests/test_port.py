@@ -437,6 +437,7 @@ def test_port_kernel_addresses(cbcc, cbcc_core, tmp_path):
 PORT_VERIFIED_FLOOR = 0.62
 
 
+@pytest.mark.corpus
 def test_port_rate_corpus():
     """The bcc tools' programs and the compat cases through cbcc port,
     clang and the verifier (tests/bench/port_rate.py, make compare)."""
