@@ -421,7 +421,10 @@ def bcc_env():
     (the tree cbcc resolves, so bcc compiles against the same)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     build = "/lib/modules/%s/build" % os.uname().release
-    cached = sorted(glob.glob("/var/cache/cbcc/headers/*"))
+    # Only whole trees: a half-made one (another kernel's, an interrupted
+    # merge) sorted last once sent bcc to a tree without kconfig.h.
+    cached = sorted(d for d in glob.glob("/var/cache/cbcc/headers/*")
+                    if os.path.exists(d + "/include/linux/kconfig.h"))
     if not os.path.isdir(build) and cached:
         env.setdefault("BCC_KERNEL_SOURCE", cached[-1])
     return env
