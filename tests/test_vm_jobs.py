@@ -76,3 +76,16 @@ def test_text_patching_tests_never_overlap(tmp_path):
             running.add(name)
         else:
             running.discard(name)
+
+
+def test_host_skips_vm_tests_under_any_other_marker_expression():
+    """make test-san passes -m "not corpus": the vm tests must still be
+    reported skipped on the host, not run (they need kprobes)."""
+    r = subprocess.run(
+        ["/usr/bin/python3", "-m", "pytest", "-q", "-m", "not corpus",
+         os.path.join(os.path.dirname(__file__), "test_bps.py"),
+         "-k", "test_vm_bps_kprobe_attach_point"],
+        capture_output=True, text=True, timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "CBCC_LANE"})
+    assert "1 skipped" in r.stdout, r.stdout + r.stderr
+    assert r.returncode == 0, r.stdout + r.stderr
