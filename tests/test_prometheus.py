@@ -377,7 +377,7 @@ def test_real_prometheus_scrapes_xdpcount_and_run(binary, core_obj, netns,
         ping(other, 4, size=200)
         prom.wait_value(f'cbcc_xdp_packets_total{{iface="{netns.host_if}",'
                         f'key="icmp",job="xdpcount"}}', 9)
-        prom.wait_value('cbcc_xdp_bytes_total{{key="icmp"}}',
+        prom.wait_value('cbcc_xdp_bytes_total{key="icmp"}',
                         9 * PING_FRAME)
         prom.wait_value('cbcc_pkts_total{job="run",proto="1"}', 4)
         prom.wait_value('cbcc_frame_len_bucket{le="255"}', 4)
