@@ -98,25 +98,16 @@
 /* A tracepoint's __data_loc field: `cbcc port` names it data_loc_NAME
  * (an int: the payload's offset from args in the low 16 bits, its length
  * in the high 16), as BCC does, and these are BCC's readers of it. */
+#define TP_DATA_LOC_PTR(field)						\
+	((char *)args + (unsigned short)(args->data_loc_##field & 0xFFFF))
 #define TP_DATA_LOC_READ_CONST(dst, field, length)			\
-	do {								\
-		unsigned short __off = args->data_loc_##field & 0xFFFF;	\
-		bpf_probe_read_kernel((void *)(dst), length,		\
-				      (char *)args + __off);		\
-	} while (0)
+	bpf_probe_read_kernel((void *)(dst), length, TP_DATA_LOC_PTR(field))
 #define TP_DATA_LOC_READ(dst, field)					\
-	do {								\
-		unsigned short __off = args->data_loc_##field & 0xFFFF;	\
-		unsigned short __len = args->data_loc_##field >> 16;	\
-		bpf_probe_read_kernel((void *)(dst), __len,		\
-				      (char *)args + __off);		\
-	} while (0)
+	TP_DATA_LOC_READ_CONST(dst, field,				\
+			       (unsigned short)(args->data_loc_##field >> 16))
 #define TP_DATA_LOC_READ_STR(dst, field, length)			\
-	do {								\
-		unsigned short __off = args->data_loc_##field & 0xFFFF;	\
-		bpf_probe_read_kernel_str((void *)(dst), length,	\
-					  (char *)args + __off);	\
-	} while (0)
+	bpf_probe_read_kernel_str((void *)(dst), length,		\
+				  TP_DATA_LOC_PTR(field))
 
 /* MAP.lookup_or_try_init(&key, &init) */
 #define cbcc_lookup_or_try_init(map, key, init)				\
